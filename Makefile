@@ -1,0 +1,53 @@
+# Everything runs inside a local virtual environment (.venv) that `make install` creates.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+MANIFEST := policies_sample/manifest.json
+
+.PHONY: install run test test-slow test-all check format bench samples clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The CPU build of torch first, so nothing pulls a multi-GB GPU build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev,ui]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Set up, ingest the sample policies on first run (a no-op afterwards), list the library.
+run: install
+	$(BIN)/copilot ingest --manifest $(MANIFEST)
+	$(BIN)/copilot docs
+
+## Set up and run the default test suite, with lint and type checks.
+test: install check
+	$(BIN)/python -m pytest
+
+## The slow suites (killed-process crash tests, real-corpus ingestion).
+test-slow: install
+	$(BIN)/python -m pytest -m slow
+
+test-all: test test-slow
+
+check: install
+	$(BIN)/ruff check app ingest evals tests policies_sample
+	$(BIN)/ruff format --check app ingest evals tests policies_sample
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix app ingest evals tests policies_sample
+	$(BIN)/ruff format app ingest evals tests policies_sample
+
+## Ingestion benchmark: make bench ARGS="path/to/folder ..."
+bench: install
+	$(BIN)/python -m ingest.bench $(ARGS)
+
+## Rebuild the sample policy PDFs from policies_sample/src.
+samples: install
+	$(BIN)/python policies_sample/build_pdfs.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

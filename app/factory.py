@@ -1,0 +1,54 @@
+"""The one place that turns settings into components: the embedding model and the store."""
+
+from __future__ import annotations
+
+from app.embedding import LocalEmbedding, default_model_path
+from app.errors import ConfigError, IndexLockedError
+from app.settings import Settings
+from app.store import PolicyStore
+
+
+def build_embedding(settings: Settings) -> LocalEmbedding:
+    section = settings.embedding
+    return LocalEmbedding(
+        section.model_path or default_model_path(),
+        device=section.device,
+        batch_size=section.batch_size,
+    )
+
+
+def open_store(settings: Settings, dimension: int | None, *, recover: bool = True) -> PolicyStore:
+    """Open (creating if needed) the configured index, finishing any interrupted change.
+
+    ``dimension`` is the embedding size; None opens an existing index as it is (for
+    listing and lifecycle commands that embed nothing).
+    """
+    from qdrant_client import QdrantClient
+
+    section = settings.store
+    match section.mode:
+        case "local":
+            path = settings.store_path
+            path.mkdir(parents=True, exist_ok=True)
+            try:
+                client = QdrantClient(path=str(path))
+            except RuntimeError as exc:
+                if "already accessed" not in str(exc):
+                    raise
+                raise IndexLockedError(
+                    f"the index at {path} is in use by another copilot process; "
+                    "stop it (or wait for it to finish) and try again, or use a Qdrant server "
+                    "(QDRANT_URL) for shared access"
+                ) from exc
+            store = PolicyStore(client, section.collection, dimension, server=False)
+        case "server":
+            if not section.url:
+                raise ConfigError("store.mode is server but no QDRANT_URL is set")
+            api_key = section.api_key.get_secret_value() if section.api_key else None
+            client = QdrantClient(url=section.url, api_key=api_key, timeout=int(section.timeout_s))
+            store = PolicyStore(client, section.collection, dimension, server=True)
+        case other:
+            raise ConfigError(f"unknown store.mode {other!r}")
+    if recover:
+        store.recover()
+    return store

@@ -1,0 +1,221 @@
+"""Typed hand-offs between the stages.
+
+Ingestion: ``DocumentMeta`` + file -> ``ParsedDocument`` (pages) -> ``Section`` list ->
+``Chunk`` list -> stored as points, catalogued as ``DocumentVersion``.
+Question path: question -> ``RedactedQuestion`` -> ...
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+_STATE = re.compile(r"^[A-Z]{2}$")
+FEDERAL = "US-federal"
+_FEDERAL_ALIASES = {"us-federal", "federal", "us", "usa", "us federal", "united states"}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Status(StrEnum):
+    """Lifecycle of a document version and of its points."""
+
+    STAGED = "staged"
+    """Written but not yet committed; never visible to questions."""
+    CURRENT = "current"
+    SUPERSEDED = "superseded"
+    RETIRED = "retired"
+
+
+class DocumentMeta(_Frozen):
+    """What compliance staff say about a document when they add it."""
+
+    doc_id: str
+    title: str = Field(min_length=1)
+    product: str
+    jurisdiction: str
+    doc_type: str
+    version: str = Field(min_length=1, max_length=64)
+    effective_date: date
+
+    @field_validator("doc_id")
+    @classmethod
+    def _doc_id(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not _DOC_ID.match(value):
+            raise ValueError(
+                "use lowercase letters, digits, '.', '_' or '-' (e.g. mortgage-underwriting-guide)"
+            )
+        return value
+
+    @field_validator("title", "version")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("product", "doc_type")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        value = value.strip().lower().replace(" ", "-").replace("_", "-")
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _jurisdiction(cls, value: str) -> str:
+        cleaned = value.strip()
+        if cleaned.lower() in _FEDERAL_ALIASES:
+            return FEDERAL
+        if _STATE.match(cleaned.upper()):
+            return cleaned.upper()
+        raise ValueError(f"use {FEDERAL} or a two-letter state code such as TX")
+
+
+class Page(_Frozen):
+    """One page of text, cleaned of running headers and footers."""
+
+    number: int = Field(ge=1)
+    """Physical page number, 1-based: what a PDF viewer's #page= expects."""
+    label: str
+    """The printed page label (the PDF's /PageLabels where it has them)."""
+    text: str
+    headings: tuple[str, ...] = ()
+    """Lines the layout sets apart as headings (bold or larger type, Markdown ``#``)."""
+
+
+class ParsedDocument(_Frozen):
+    path: Path
+    file_name: str
+    sha256: str
+    media_type: Literal["pdf", "markdown", "text"]
+    pages: tuple[Page, ...]
+    title: str | None = None
+    """The title the file itself declares (PDF metadata, first Markdown heading)."""
+
+
+class Block(_Frozen):
+    """A paragraph, list item or whole table within a section, on one page."""
+
+    kind: Literal["text", "table"]
+    text: str
+    page: int
+    page_label: str
+    table_context: str = ""
+    """For a table: its caption and header row, repeated where the table is split."""
+
+
+class Section(_Frozen):
+    section_id: str
+    """The section's number as printed (``B3-3.1-09``, ``4.2.1``); empty for text before the
+    first heading."""
+    title: str
+    path: tuple[str, ...]
+    """Headings from the outermost section down to this one, each ``id title``."""
+    blocks: tuple[Block, ...]
+
+    @property
+    def heading(self) -> str:
+        return " > ".join(self.path)
+
+
+class Chunk(_Frozen):
+    """A piece of one section, small enough for the embedding model's window."""
+
+    ordinal: int = Field(ge=0)
+    section_id: str
+    section_title: str
+    section_path: tuple[str, ...]
+    text: str
+    embed_text: str
+    """What is embedded: the section heading path, then the text."""
+    token_count: int
+    """Tokens of ``embed_text`` as the embedding model counts them, special tokens included."""
+    page_start: int
+    page_end: int
+    page_label_start: str
+    page_label_end: str
+    kind: Literal["text", "table", "mixed"]
+
+
+class DocumentVersion(_Frozen):
+    """One version of a document as the catalog knows it."""
+
+    meta: DocumentMeta
+    status: Status
+    file_name: str
+    sha256: str
+    pages: int
+    chunks: int
+    ingested_at: datetime
+
+
+class DocumentRecord(_Frozen):
+    """Everything the catalog holds about one doc_id: its versions and any unfinished change.
+
+    Writing this record is the commit point of every change to a document; the chunk points
+    are brought in line with it afterwards (and again on recovery after a crash).
+    """
+
+    doc_id: str
+    versions: tuple[DocumentVersion, ...]
+    retired: bool = False
+    pending: Literal["apply", "purge"] | None = None
+
+    @property
+    def current(self) -> DocumentVersion | None:
+        return next((v for v in self.versions if v.status is Status.CURRENT), None)
+
+    def version(self, version: str) -> DocumentVersion | None:
+        return next((v for v in self.versions if v.meta.version == version), None)
+
+
+class FileOutcome(StrEnum):
+    NEW = "new"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
+class FileResult(_Frozen):
+    """What happened to one input file."""
+
+    path: Path
+    outcome: FileOutcome
+    doc_id: str | None = None
+    version: str | None = None
+    previous_version: str | None = None
+    status: Status | None = None
+    pages: int = 0
+    chunks: int = 0
+    reason: str | None = None
+
+
+class RedactedEntity(_Frozen):
+    """One span removed from a question; the original text is not kept."""
+
+    entity_type: str
+    placeholder: str
+    score: float
+
+
+class RedactedQuestion(_Frozen):
+    """A question with personal data replaced by numbered placeholders (``<PERSON_1>``)."""
+
+    text: str
+    entities: tuple[RedactedEntity, ...] = ()
+
+    @property
+    def entity_types(self) -> tuple[str, ...]:
+        return tuple(sorted({e.entity_type for e in self.entities}))

@@ -1,0 +1,397 @@
+"""The policy index in Qdrant: chunk points plus a catalog of documents and their versions.
+
+Two collections: ``<name>`` holds one point per chunk (vector and payload), ``<name>_catalog``
+holds one vector-less point per doc_id (a :class:`DocumentRecord`). A single-point write is
+atomic in every Qdrant mode, a multi-point one is not; so every change to a document follows
+one protocol, safe against a crash at any step:
+
+1. new chunk points are written with status ``staged`` (never visible to questions);
+2. the document's catalog record is written with ``pending`` set: the commit point;
+3. chunk statuses are brought in line with the record (``current`` / ``superseded`` /
+   ``retired``) or, for a purge, the points are deleted;
+4. ``pending`` is cleared.
+
+:meth:`PolicyStore.recover` (run whenever the store is opened) finishes step 3 for any record
+still pending and deletes staged points that no record claims, so a killed process leaves
+either the old state or the new one, never both current and never neither.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from qdrant_client import QdrantClient, models
+
+from app.errors import ConfigError, UnknownDocumentError, VersionConflictError
+from app.models import (
+    Chunk,
+    DocumentMeta,
+    DocumentRecord,
+    DocumentVersion,
+    FileOutcome,
+    Status,
+)
+
+log = logging.getLogger(__name__)
+
+_NAMESPACE = uuid.UUID("5b0e3a52-8f3c-4d7e-9a53-0c6f1d2b7e41")
+_BATCH = 128
+INDEXED_FIELDS: dict[str, models.PayloadSchemaType] = {
+    "doc_id": models.PayloadSchemaType.KEYWORD,
+    "version": models.PayloadSchemaType.KEYWORD,
+    "status": models.PayloadSchemaType.KEYWORD,
+    "product": models.PayloadSchemaType.KEYWORD,
+    "jurisdiction": models.PayloadSchemaType.KEYWORD,
+    "doc_type": models.PayloadSchemaType.KEYWORD,
+}
+
+
+def point_id(doc_id: str, version: str, ordinal: int) -> str:
+    """Deterministic: the same chunk of the same version always lands on the same point."""
+    return str(uuid.uuid5(_NAMESPACE, f"{doc_id}\x1f{version}\x1f{ordinal}"))
+
+
+def _record_id(doc_id: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"doc\x1f{doc_id}"))
+
+
+def _match(**fields: str) -> models.Filter:
+    return models.Filter(
+        must=[
+            models.FieldCondition(key=k, match=models.MatchValue(value=v))
+            for k, v in fields.items()
+        ]
+    )
+
+
+def statuses(versions: Sequence[DocumentVersion], retired: bool) -> list[Status]:
+    """The version with the latest effective date (then the latest ingested) is current."""
+    if retired:
+        return [Status.RETIRED] * len(versions)
+    if not versions:
+        return []
+    newest = max(
+        range(len(versions)),
+        key=lambda i: (versions[i].meta.effective_date, versions[i].ingested_at),
+    )
+    return [Status.CURRENT if i == newest else Status.SUPERSEDED for i in range(len(versions))]
+
+
+def _with_statuses(record: DocumentRecord) -> DocumentRecord:
+    new = statuses(record.versions, record.retired)
+    versions = tuple(
+        v.model_copy(update={"status": s}) for v, s in zip(record.versions, new, strict=True)
+    )
+    return record.model_copy(update={"versions": versions})
+
+
+class PolicyStore:
+    """Versioned document storage over a Qdrant client (local folder or server)."""
+
+    def __init__(
+        self, client: QdrantClient, collection: str, dimension: int | None, *, server: bool
+    ) -> None:
+        self.client = client
+        self.collection = collection
+        self.catalog = f"{collection}_catalog"
+        self.dimension = dimension
+        self.server = server
+        self._ensure_collections()
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- reading ---------------------------------------------------------------------
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        found = self.client.retrieve(self.catalog, [_record_id(doc_id)], with_payload=True)
+        return DocumentRecord.model_validate(found[0].payload) if found else None
+
+    def documents(self) -> list[DocumentRecord]:
+        records = [DocumentRecord.model_validate(p.payload) for p in self._scroll(self.catalog)]
+        return sorted(records, key=lambda r: r.doc_id)
+
+    def chunks(self, doc_id: str, version: str | None = None) -> list[dict[str, Any]]:
+        """Payloads of a document's chunk points, in document order."""
+        fields = {"doc_id": doc_id} | ({"version": version} if version else {})
+        payloads = [dict(p.payload or {}) for p in self._scroll(self.collection, _match(**fields))]
+        return sorted(payloads, key=lambda p: (p["version"], p["ordinal"]))
+
+    def count(self, **fields: str) -> int:
+        if not self._has_chunks:
+            return 0
+        flt = _match(**fields) if fields else None
+        return self.client.count(self.collection, count_filter=flt, exact=True).count
+
+    # --- writing ---------------------------------------------------------------------
+
+    def unchanged(self, doc_id: str, sha256: str) -> DocumentVersion | None:
+        """The version of ``doc_id`` already holding exactly this file, if any."""
+        record = self.document(doc_id)
+        if record is None:
+            return None
+        return next((v for v in record.versions if v.sha256 == sha256), None)
+
+    def add_version(
+        self,
+        meta: DocumentMeta,
+        *,
+        file_name: str,
+        sha256: str,
+        pages: int,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+    ) -> tuple[FileOutcome, DocumentVersion, str | None]:
+        """Store a version of a document; returns the outcome, the stored version and the
+        version that was current before (if any)."""
+        if len(chunks) != len(vectors):
+            raise ValueError("one vector per chunk is required")
+        if not self._has_chunks:
+            self.dimension = int(vectors.shape[1])
+            self._ensure_collections()
+        record = self.document(meta.doc_id) or DocumentRecord(doc_id=meta.doc_id, versions=())
+        if record.pending:
+            record = self._finish(record)
+        same = next((v for v in record.versions if v.sha256 == sha256), None)
+        if same is not None:
+            return (
+                FileOutcome.UNCHANGED,
+                same,
+                record.current.meta.version if record.current else None,
+            )
+        clash = record.version(meta.version)
+        if clash is not None:
+            raise VersionConflictError(
+                f"{meta.doc_id} version {meta.version} is already in the index with different "
+                f"content ({clash.file_name}); give the new file a new version number, "
+                "or purge the document first"
+            )
+        previous = record.current.meta.version if record.current else None
+        ingested_at = datetime.now(UTC)
+        self._upsert_chunks(meta, file_name, sha256, chunks, vectors, ingested_at)
+
+        version = DocumentVersion(
+            meta=meta,
+            status=Status.STAGED,
+            file_name=file_name,
+            sha256=sha256,
+            pages=pages,
+            chunks=len(chunks),
+            ingested_at=ingested_at,
+        )
+        updated = _with_statuses(
+            record.model_copy(
+                update={
+                    "versions": (*record.versions, version),
+                    "retired": False,
+                    "pending": "apply",
+                }
+            )
+        )
+        self._write_record(updated)  # commit point
+        self._finish(updated)
+        stored = updated.version(meta.version)
+        assert stored is not None
+        if previous is None:
+            outcome = FileOutcome.NEW
+        elif stored.status is Status.CURRENT:
+            outcome = FileOutcome.REPLACED
+        else:
+            outcome = FileOutcome.NEW  # an older version filed for the record
+        return outcome, stored, previous
+
+    def retire(self, doc_id: str) -> DocumentRecord:
+        """Withdraw every version of a document from answers; its points stay for the record."""
+        record = self._require(doc_id)
+        updated = _with_statuses(record.model_copy(update={"retired": True, "pending": "apply"}))
+        self._write_record(updated)
+        return self._finish(updated)
+
+    def purge(self, doc_id: str) -> int:
+        """Delete a document and all its points; returns how many points were removed."""
+        record = self._require(doc_id)
+        count = self.count(doc_id=doc_id)
+        self._write_record(record.model_copy(update={"pending": "purge"}))
+        self._finish(record.model_copy(update={"pending": "purge"}))
+        return count
+
+    def recover(self) -> list[str]:
+        """Finish changes a killed process left half-done; returns what was repaired."""
+        repaired: list[str] = []
+        records = {r.doc_id: r for r in self.documents()}
+        for record in records.values():
+            if record.pending:
+                self._finish(record)
+                repaired.append(f"finished the interrupted {record.pending} of {record.doc_id}")
+        committed = {
+            (r.doc_id, v.meta.version)
+            for r in records.values()
+            if r.pending != "purge"
+            for v in r.versions
+        }
+        orphans: set[tuple[str, str]] = set()
+        for point in self._scroll(
+            self.collection, _match(status=Status.STAGED.value), payload=["doc_id", "version"]
+        ):
+            payload = point.payload or {}
+            key = (str(payload.get("doc_id")), str(payload.get("version")))
+            if key not in committed:
+                orphans.add(key)
+        for doc_id, version in sorted(orphans):
+            self._delete(_match(doc_id=doc_id, version=version, status=Status.STAGED.value))
+            repaired.append(f"removed the unfinished ingest of {doc_id} version {version}")
+        for message in repaired:
+            log.warning(message)
+        return repaired
+
+    # --- internals -------------------------------------------------------------------
+
+    def _require(self, doc_id: str) -> DocumentRecord:
+        record = self.document(doc_id)
+        if record is None:
+            raise UnknownDocumentError(
+                f"no document {doc_id!r} in the index; `copilot docs` lists them"
+            )
+        if record.pending:
+            record = self._finish(record)
+            if record.pending == "purge":
+                raise UnknownDocumentError(f"document {doc_id!r} was purged")
+        return record
+
+    def _finish(self, record: DocumentRecord) -> DocumentRecord:
+        """Step 3 and 4 of the protocol for a record whose change is committed."""
+        if record.pending == "purge":
+            self._delete(_match(doc_id=record.doc_id))
+            self.client.delete(
+                self.catalog,
+                points_selector=models.PointIdsList(points=[_record_id(record.doc_id)]),
+                wait=True,
+            )
+            return record
+        for version in record.versions if self._has_chunks else ():
+            self.client.set_payload(
+                self.collection,
+                payload={"status": version.status.value},
+                points=_match(doc_id=record.doc_id, version=version.meta.version),
+                wait=True,
+            )
+        done = record.model_copy(update={"pending": None})
+        self._write_record(done)
+        return done
+
+    def _write_record(self, record: DocumentRecord) -> None:
+        self.client.upsert(
+            self.catalog,
+            points=[
+                models.PointStruct(
+                    id=_record_id(record.doc_id), vector={}, payload=record.model_dump(mode="json")
+                )
+            ],
+            wait=True,
+        )
+
+    def _upsert_chunks(
+        self,
+        meta: DocumentMeta,
+        file_name: str,
+        sha256: str,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        ingested_at: datetime,
+    ) -> None:
+        common = {
+            "doc_id": meta.doc_id,
+            "title": meta.title,
+            "version": meta.version,
+            "effective_date": meta.effective_date.isoformat(),
+            "status": Status.STAGED.value,
+            "product": meta.product,
+            "jurisdiction": meta.jurisdiction,
+            "doc_type": meta.doc_type,
+            "file_name": file_name,
+            "sha256": sha256,
+            "ingested_at": ingested_at.isoformat(),
+        }
+        for start in range(0, len(chunks), _BATCH):
+            batch = chunks[start : start + _BATCH]
+            points = [
+                models.PointStruct(
+                    id=point_id(meta.doc_id, meta.version, c.ordinal),
+                    vector=vectors[start + i].tolist(),
+                    payload=common
+                    | {
+                        "ordinal": c.ordinal,
+                        "section_id": c.section_id,
+                        "section_title": c.section_title,
+                        "section_path": list(c.section_path),
+                        "page_start": c.page_start,
+                        "page_end": c.page_end,
+                        "page_label_start": c.page_label_start,
+                        "page_label_end": c.page_label_end,
+                        "pages": list(range(c.page_start, c.page_end + 1)),
+                        "kind": c.kind,
+                        "token_count": c.token_count,
+                        "text": c.text,
+                    },
+                )
+                for i, c in enumerate(batch)
+            ]
+            self.client.upsert(self.collection, points=points, wait=True)
+
+    def _delete(self, flt: models.Filter) -> None:
+        if not self._has_chunks:
+            return
+        self.client.delete(
+            self.collection, points_selector=models.FilterSelector(filter=flt), wait=True
+        )
+
+    def _scroll(
+        self, collection: str, flt: models.Filter | None = None, payload: bool | list[str] = True
+    ) -> Iterator[models.Record]:
+        if collection == self.collection and not self._has_chunks:
+            return
+        offset = None
+        while True:
+            points, offset = self.client.scroll(
+                collection,
+                scroll_filter=flt,
+                limit=512,
+                offset=offset,
+                with_payload=payload,
+                with_vectors=False,
+            )
+            yield from points
+            if offset is None:
+                return
+
+    def _ensure_collections(self) -> None:
+        self._has_chunks = self.client.collection_exists(self.collection)
+        if not self._has_chunks and self.dimension is not None:
+            self._has_chunks = True
+            self.client.create_collection(
+                self.collection,
+                vectors_config=models.VectorParams(
+                    size=self.dimension, distance=models.Distance.COSINE
+                ),
+            )
+            if self.server:
+                for field, schema in INDEXED_FIELDS.items():
+                    self.client.create_payload_index(self.collection, field, schema, wait=True)
+        elif self._has_chunks:
+            params = self.client.get_collection(self.collection).config.params.vectors
+            size = params.size if isinstance(params, models.VectorParams) else None
+            if self.dimension is None:
+                self.dimension = size
+            elif size is not None and size != self.dimension:
+                raise ConfigError(
+                    f"the index was built with {size}-dimensional embeddings but the configured "
+                    "model "
+                    f"gives {self.dimension}; re-ingest into a new collection (store.collection)"
+                )
+        if not self.client.collection_exists(self.catalog):
+            self.client.create_collection(self.catalog, vectors_config={})

@@ -1,0 +1,267 @@
+"""Parse: a file on disk -> ``ParsedDocument`` (cleaned pages of text).
+
+PDF is the primary input (pypdf, page by page); Markdown and plain text are accepted too.
+Every refusal is a :class:`DocumentError` whose message says what to do about it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PdfReadError, WrongPasswordError
+
+from app.errors import DocumentError
+from app.models import Page, ParsedDocument
+from ingest.clean import clean_lines, drop_running_lines, repair_hyphenation
+
+log = logging.getLogger(__name__)
+
+PDF_SUFFIXES = {".pdf"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+TEXT_SUFFIXES = {".txt", ".text"}
+SUPPORTED_SUFFIXES = PDF_SUFFIXES | MARKDOWN_SUFFIXES | TEXT_SUFFIXES
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
+_MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|,b\b", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+_MIN_TEXT_CHARS = 20
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def parse(path: Path, *, max_bytes: int | None = None) -> ParsedDocument:
+    """Read ``path`` into cleaned pages. Raises :class:`DocumentError` for unusable input."""
+    path = Path(path)
+    if not path.is_file():
+        raise DocumentError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise DocumentError(f"{path.name}: the file is empty")
+    if max_bytes is not None and size > max_bytes:
+        raise DocumentError(
+            f"{path.name}: {size / 1e6:.0f} MB is over the {max_bytes / 1e6:.0f} MB limit "
+            "(ingest.max_file_mb)"
+        )
+    suffix = path.suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        pages, title = _parse_pdf(path)
+        media_type = "pdf"
+    elif suffix in MARKDOWN_SUFFIXES:
+        pages, title = _parse_markdown(_read_text(path))
+        media_type = "markdown"
+    elif suffix in TEXT_SUFFIXES:
+        pages, title = _parse_text(_read_text(path))
+        media_type = "text"
+    else:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise DocumentError(f"{path.name}: unsupported file type {suffix!r}; use {supported}")
+    if sum(len(p.text.strip()) for p in pages) < _MIN_TEXT_CHARS:
+        if media_type == "pdf":
+            raise DocumentError(
+                f"{path.name}: the PDF has no text layer (a scan?); OCR is not supported, "
+                "so provide a PDF with selectable text"
+            )
+        raise DocumentError(f"{path.name}: the file holds no text")
+    return ParsedDocument(
+        path=path,
+        file_name=path.name,
+        sha256=sha256_of(path),
+        media_type=media_type,  # type: ignore[arg-type]
+        pages=tuple(pages),
+        title=title,
+    )
+
+
+def _read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise DocumentError(f"{path.name}: this is a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+# --- PDF ------------------------------------------------------------------------------
+
+
+def _open_pdf(path: Path) -> PdfReader:
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+        handle.seek(max(0, path.stat().st_size - 2048))
+        tail = handle.read()
+    if b"%PDF-" not in head:
+        raise DocumentError(f"{path.name}: not a PDF file (no PDF header), despite its name")
+    if b"%%EOF" not in tail:
+        raise DocumentError(
+            f"{path.name}: the PDF is truncated (no end-of-file marker); upload the complete file"
+        )
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            # Many PDFs are encrypted only to restrict printing/copying and open without a
+            # password; only a real user password stops us.
+            try:
+                if not reader.decrypt(""):
+                    raise WrongPasswordError
+            except (WrongPasswordError, FileNotDecryptedError, NotImplementedError) as exc:
+                raise DocumentError(
+                    f"{path.name}: the PDF is encrypted with a password; "
+                    "save an unencrypted copy and ingest that"
+                ) from exc
+        if len(reader.pages) == 0:
+            raise DocumentError(f"{path.name}: the PDF has no pages")
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise DocumentError(f"{path.name}: the PDF is corrupt and cannot be read ({exc})") from exc
+    return reader
+
+
+def _parse_pdf(path: Path) -> tuple[list[Page], str | None]:
+    reader = _open_pdf(path)
+    raw_pages: list[list[str]] = []
+    emphasized: list[set[str]] = []
+    try:
+        for page in reader.pages:
+            lines, strong = _extract_page(page)
+            raw_pages.append(lines)
+            emphasized.append(strong)
+    except DocumentError:
+        raise
+    except Exception as exc:  # pypdf raises many types on damaged content streams
+        raise DocumentError(
+            f"{path.name}: page {len(raw_pages) + 1} is corrupt and cannot be read ({exc})"
+        ) from exc
+
+    labels = _pdf_page_labels(reader)
+    kept, printed = drop_running_lines(raw_pages)
+    if labels is None:
+        labels = [printed[i] or str(i + 1) for i in range(len(kept))]
+    vocabulary = Counter(
+        word.lower() for lines in kept for line in lines for word in _WORD.findall(line)
+    )
+    pages = [
+        Page(
+            number=i + 1,
+            label=labels[i],
+            text="\n".join(repair_hyphenation(lines, vocabulary)),
+            headings=tuple(sorted(emphasized[i])),
+        )
+        for i, lines in enumerate(kept)
+    ]
+    title = None
+    if reader.metadata is not None and reader.metadata.title:
+        title = " ".join(str(reader.metadata.title).split()) or None
+    return pages, title
+
+
+def _extract_page(page: object) -> tuple[list[str], set[str]]:
+    """The page's lines in reading order, and the lines set in a bold or larger font."""
+    sizes: Counter[float] = Counter()
+    fragments: list[tuple[str, float, bool]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if not text.strip():
+            return
+        scale = abs(cm[3] * tm[3]) if cm and tm else 1.0
+        effective = round((size or 0.0) * (scale or 1.0), 1)
+        name = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
+        sizes[effective] += len(text)
+        fragments.append((text, effective, bool(_BOLD_FONT.search(name))))
+
+    text = page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
+    body = sizes.most_common(1)[0][0] if sizes else 0.0
+    strong = {
+        " ".join(t.split())
+        for t, size, bold in fragments
+        if (bold or size >= body + 1.0) and len(t.split()) <= 20
+    }
+    return clean_lines(text or ""), strong
+
+
+def _pdf_page_labels(reader: PdfReader) -> list[str] | None:
+    """The PDF's own page labels, or None when it defines none."""
+    try:
+        if "/PageLabels" not in reader.root_object:
+            return None
+        labels = list(reader.page_labels)
+    except Exception:  # a broken label tree is not worth refusing the file over
+        log.warning("ignoring unreadable /PageLabels", exc_info=True)
+        return None
+    return labels if len(labels) == len(reader.pages) else None
+
+
+# --- Markdown and text ----------------------------------------------------------------
+
+
+def _parse_markdown(source: str) -> tuple[list[Page], str | None]:
+    if source.startswith("---\n"):
+        end = source.find("\n---", 4)
+        if end != -1:  # YAML front matter is metadata, not policy text
+            source = source[source.find("\n", end + 1) + 1 :]
+    pages = []
+    title = None
+    for number, chunk in enumerate(source.split("\f"), start=1):
+        lines: list[str] = []
+        headings: set[str] = set()
+        for raw in chunk.splitlines():
+            if _MD_TABLE_RULE.match(raw.strip()):
+                continue
+            line = _strip_markdown(raw.rstrip())
+            match = _MD_HEADING.match(line)
+            if match:
+                line = match.group(2)
+                headings.add(line)
+                title = title or line
+            lines.append(line)
+        pages.append(
+            Page(
+                number=number,
+                label=str(number),
+                text="\n".join(clean_lines("\n".join(lines))),
+                headings=tuple(sorted(headings)),
+            )
+        )
+    return pages, title
+
+
+def _strip_markdown(line: str) -> str:
+    line = _MD_LINK.sub(r"\1", line)
+    line = _MD_EMPHASIS.sub("", line)
+    stripped = line.strip()
+    if stripped.startswith("|") and stripped.endswith("|"):
+        # A table row keeps its cells apart with wide gaps, as PDF rows do.
+        cells = [c.strip() for c in stripped.strip("|").split("|")]
+        line = " | ".join(cells)
+    return line
+
+
+def _parse_text(source: str) -> tuple[list[Page], str | None]:
+    pages = [
+        Page(number=n, label=str(n), text="\n".join(clean_lines(chunk)))
+        for n, chunk in enumerate(source.split("\f"), start=1)
+    ]
+    kept, printed = drop_running_lines([p.text.splitlines() for p in pages])
+    pages = [
+        Page(number=p.number, label=printed[i] or p.label, text="\n".join(kept[i]))
+        for i, p in enumerate(pages)
+    ]
+    return pages, None
+
+
+__all__ = ["SUPPORTED_SUFFIXES", "parse", "sha256_of"]

@@ -1,0 +1,143 @@
+"""Ingest: files with metadata -> parse -> segment -> chunk -> embed -> store.
+
+Each file is handled on its own: a bad file is reported as failed with its reason and the
+others still go in. The store commits a file's new version in one step (see ``app.store``),
+so a failure at any point leaves the index as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from app.embedding import LocalEmbedding
+from app.errors import CopilotError, DocumentError, MetadataError
+from app.models import FileOutcome, FileResult
+from app.settings import Settings
+from app.store import PolicyStore
+from ingest.chunk import chunk
+from ingest.manifest import ManifestEntry, build_meta
+from ingest.parse import SUPPORTED_SUFFIXES, parse, sha256_of
+from ingest.sections import segment
+
+log = logging.getLogger(__name__)
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and the supported files inside folders named (recursively, sorted)."""
+    files: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                )
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def plan(
+    paths: Sequence[Path], manifest: Sequence[ManifestEntry], overrides: Mapping[str, Any]
+) -> list[ManifestEntry]:
+    """Pair each file with its metadata: the manifest's entry, then the command-line fields.
+
+    With no paths, every file in the manifest is ingested.
+    """
+    by_path = {entry.path.resolve(): entry for entry in manifest}
+    files = expand(paths) if paths else [entry.path for entry in manifest]
+    plan = []
+    for file in files:
+        entry = by_path.get(Path(file).resolve())
+        fields = dict(entry.fields) if entry else {}
+        fields.update({k: v for k, v in overrides.items() if v not in (None, "")})
+        plan.append(ManifestEntry(path=Path(file), fields=fields))
+    return plan
+
+
+def ingest(
+    entries: Sequence[ManifestEntry],
+    *,
+    store: PolicyStore,
+    embedding: LocalEmbedding,
+    settings: Settings,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> list[FileResult]:
+    """Ingest every entry; returns one result per file, in order."""
+    results = []
+    for entry in entries:
+        result = ingest_file(entry, store=store, embedding=embedding, settings=settings)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return results
+
+
+def ingest_file(
+    entry: ManifestEntry, *, store: PolicyStore, embedding: LocalEmbedding, settings: Settings
+) -> FileResult:
+    path = entry.path
+    doc_id = entry.fields.get("doc_id")
+    try:
+        if not doc_id:
+            raise MetadataError("missing metadata: doc_id")
+        if not path.is_file():
+            raise DocumentError(f"{path}: no such file")
+        existing = store.unchanged(str(doc_id).strip().lower(), sha256_of(path))
+        if existing is not None:
+            return FileResult(
+                path=path,
+                outcome=FileOutcome.UNCHANGED,
+                doc_id=existing.meta.doc_id,
+                version=existing.meta.version,
+                status=existing.status,
+                pages=existing.pages,
+                chunks=existing.chunks,
+            )
+        parsed = parse(path, max_bytes=settings.ingest.max_file_mb * 1_000_000)
+        meta = build_meta(entry.fields, settings.ingest, default_title=parsed.title)
+        chunks = chunk(
+            segment(parsed),
+            embedding.count_tokens,
+            max_tokens=min(settings.chunking.max_tokens, embedding.window),
+            min_tokens=settings.chunking.min_tokens,
+            special_tokens=embedding.special_tokens,
+            doc_title=meta.title,
+        )
+        if not chunks:
+            raise DocumentError(f"{path.name}: no text could be extracted")
+        vectors = embedding.embed([c.embed_text for c in chunks])
+        outcome, stored, previous = store.add_version(
+            meta,
+            file_name=parsed.file_name,
+            sha256=parsed.sha256,
+            pages=len(parsed.pages),
+            chunks=chunks,
+            vectors=vectors,
+        )
+        return FileResult(
+            path=path,
+            outcome=outcome,
+            doc_id=meta.doc_id,
+            version=meta.version,
+            previous_version=previous if outcome is FileOutcome.REPLACED else None,
+            status=stored.status,
+            pages=stored.pages,
+            chunks=stored.chunks,
+        )
+    except CopilotError as exc:
+        return FileResult(path=path, outcome=FileOutcome.FAILED, doc_id=doc_id, reason=str(exc))
+    except Exception as exc:  # one broken file must not stop the batch
+        log.exception("unexpected error ingesting %s", path.name)
+        return FileResult(
+            path=path,
+            outcome=FileOutcome.FAILED,
+            doc_id=doc_id,
+            reason=f"{path.name}: unexpected error ({type(exc).__name__}: {exc})",
+        )

@@ -1,0 +1,317 @@
+"""Segment: ``ParsedDocument`` -> ``Section`` list.
+
+Headings are found by their numbering (``B3-3.1-09``, ``4.2.1``, ``Section 5``, ``§ 1002.9``)
+and by layout (bold or larger type, Markdown ``#``). Each section holds blocks of prose or
+table, each on one page; wrapped lines are rejoined, tables keep their caption and rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from app.models import Block, ParsedDocument, Section
+from ingest.clean import normalize
+
+# Numbered headings: (pattern for the id, how to derive the level from the id).
+# Guide-style ids: B3-3.1-09, B1 (Fannie Mae style), TX-2.1, HB-1-3555 (a prefix of two to four
+# letters); one letter before the dash is a form name (W-2, K-1), not a section.
+_FANNIE = re.compile(
+    r"^(?P<id>(?:[A-Z]{1,2}\d{1,2}|[A-Z]{2,4})(?:-\d{1,4}(?:\.\d{1,3})*)+|[A-Z]{1,2}\d{1,2})"
+    r"(?:[\s:.]+|$)"
+)
+_DECIMAL = re.compile(r"^(?P<id>\d{1,3}(?:\.\d{1,3})+)\.?(?:\s+|$)")
+_SINGLE = re.compile(r"^(?P<id>\d{1,2}|[IVX]{1,5}|[A-H])(?P<dot>[.)])?\s+")
+_KEYWORD = re.compile(
+    r"^(?P<kw>Section|SECTION|Sec\.|Article|ARTICLE|Chapter|CHAPTER|Part|PART|Subpart|SUBPART|"
+    r"Appendix|APPENDIX|Exhibit|EXHIBIT|Schedule|SCHEDULE)\s+"
+    r"(?P<num>(?:[0-9IVXLC]+[A-Z]?|[A-Z])(?:[.\-][0-9A-Za-z]+)*)\.?(?:[\s:\-]+|$)"
+)
+_SECTION_SIGN = re.compile(r"^(?P<id>§+\s*\d+[A-Za-z]?(?:\.\d+[A-Za-z]?)*(?:\([A-Za-z0-9]+\))*)\s*")
+_TOP_KEYWORDS = {"part", "subpart", "chapter", "article", "appendix", "exhibit", "schedule"}
+
+CAPTION = re.compile(
+    r"^(?:Table|TABLE|Exhibit|EXHIBIT|Matrix|Schedule|Chart)\b\s*[A-Z0-9]*[\w.\-]*\s*[:.\-]\s*\S"
+)
+_TOC_LINE = re.compile(r"(?:\.\s?){4,}\s*[0-9ivxlcdm]+\s*$|\s{2,}\.{2,}", re.I)
+_LIST_MARKER = re.compile(
+    r"^(?:[-*\u2022\u25aa\u25cf\u00a8\u2610\u2713o]\s|\(?[0-9a-zA-Z]{1,3}[.)]\s)"
+)
+_END_PUNCT = (".", ",", ";", ":", "?", "!")
+_MAX_HEADING_WORDS = 16
+_SLIGHT = 25
+"""An unnumbered heading over fewer words than this is a label, not a section."""
+_WRAP_FRACTION = 0.7
+
+
+@dataclass(frozen=True)
+class _Heading:
+    section_id: str
+    title: str
+    level: int
+    """Depth where numbering cannot tell (keyword and unnumbered headings)."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.section_id} {self.title}".strip()
+
+
+@dataclass
+class _Line:
+    text: str
+    page: int
+    label: str
+    hinted: bool
+
+
+@dataclass
+class _Open:
+    """The section being filled."""
+
+    heading: _Heading | None
+    path: tuple[str, ...]
+    page: int = 1
+    label: str = "1"
+    blocks: list[Block] = field(default_factory=list)
+
+
+def segment(doc: ParsedDocument) -> list[Section]:
+    """Split a parsed document into sections of text and table blocks."""
+    lines = list(_lines(doc))
+    has_hints = any(page.headings for page in doc.pages)
+    width = _typical_width([line.text for line in lines])
+
+    sections: list[Section] = []
+    stack: list[_Heading] = []
+    current = _Open(heading=None, path=())
+    pending: list[_Line] = []
+    pending_kind: str = "text"
+    table_context = ""
+
+    def flush() -> None:
+        nonlocal pending, table_context
+        if pending:
+            if pending_kind == "table" and CAPTION.match(pending[0].text):
+                table_context = "\n".join(line.text for line in pending[:2])
+            context = table_context if pending_kind == "table" else ""
+            current.blocks.append(_block(pending, pending_kind, width, context))
+        pending = []
+
+    def close() -> None:
+        flush()
+        heading = current.heading
+        if heading and not heading.section_id and sections and _words(current.blocks) < _SLIGHT:
+            # A bold label over a few words (forms, callouts) is text, not a section.
+            label = Block(
+                kind="text", text=heading.title, page=current.page, page_label=current.label
+            )
+            previous = sections[-1]
+            sections[-1] = previous.model_copy(
+                update={"blocks": (*previous.blocks, label, *current.blocks)}
+            )
+            return
+        if current.blocks or heading is not None:
+            sections.append(
+                Section(
+                    section_id=heading.section_id if heading else "",
+                    title=heading.title if heading else (doc.title or ""),
+                    path=current.path,
+                    blocks=tuple(current.blocks),
+                )
+            )
+
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        heading = _heading(line, has_hints, in_table=pending_kind == "table")
+        if heading is not None:
+            # A long heading wraps onto a second emphasized line.
+            nxt = lines[index + 1] if index + 1 < len(lines) else None
+            if (
+                nxt is not None
+                and nxt.hinted
+                and nxt.page == line.page
+                and len(line.text) >= _WRAP_FRACTION * width
+                and _heading(nxt, has_hints, in_table=False) is None
+            ):
+                heading = _Heading(heading.section_id, f"{heading.title} {nxt.text}", heading.level)
+                index += 1
+            close()
+            while stack and not _contains(stack[-1], heading):
+                stack.pop()
+            stack.append(heading)
+            current = _Open(
+                heading=heading,
+                path=tuple(h.label for h in stack),
+                page=line.page,
+                label=line.label,
+            )
+            pending_kind = "text"
+        elif CAPTION.match(line.text):
+            flush()
+            pending_kind = "table"
+            pending.append(line)
+        else:
+            if pending_kind == "table" and _is_prose(line.text):
+                flush()
+                pending_kind = "text"
+            if pending and pending[-1].page != line.page:
+                flush()
+            pending.append(line)
+        index += 1
+    close()
+    return sections
+
+
+def _lines(doc: ParsedDocument) -> Iterator[_Line]:
+    for page in doc.pages:
+        hints = [normalize(h) for h in page.headings if len(h.strip()) >= 3]
+        for text in page.text.splitlines():
+            if not text.strip() or _TOC_LINE.search(text):
+                continue  # a table of contents is navigation, not policy
+            hinted = any(
+                text == h or (text.startswith(h) and 2 * len(h) >= len(text)) for h in hints
+            )
+            yield _Line(text=text, page=page.number, label=page.label, hinted=hinted)
+
+
+def _words(blocks: list[Block]) -> int:
+    return sum(len(b.text.split()) for b in blocks)
+
+
+def _typical_width(texts: list[str]) -> float:
+    if not texts:
+        return 80.0
+    lengths = sorted(len(t) for t in texts)
+    if len(lengths) < 20:  # too few lines for a percentile to mean anything
+        return float(lengths[-1])
+    return float(lengths[int(0.9 * (len(lengths) - 1))])
+
+
+def _heading(line: _Line, has_hints: bool, *, in_table: bool) -> _Heading | None:
+    text = line.text
+    if len(text) > 140 or CAPTION.match(text):
+        return None
+    if (match := _FANNIE.match(text)) and ("-" in match.group("id") or line.hinted):
+        section_id = match.group("id")
+        level = len(re.split(r"[-.]", section_id))
+        return _titled(section_id, text[match.end() :], level, line.hinted)
+    if match := _DECIMAL.match(text):
+        section_id = match.group("id")
+        return _titled(section_id, text[match.end() :], section_id.count(".") + 1, line.hinted)
+    if match := _KEYWORD.match(text):
+        keyword = match.group("kw").rstrip(".").capitalize()
+        number = match.group("num")
+        level = 1 if keyword.lower() in _TOP_KEYWORDS else 1 + len(re.split(r"[.\-]", number))
+        title = text[match.end() :]
+        return _titled(f"{keyword} {number}", title, level, line.hinted, title_optional=True)
+    if match := _SECTION_SIGN.match(text):
+        section_id = re.sub(r"\s+", " ", match.group("id"))
+        level = 1 + section_id.count("(")
+        title = text[match.end() :]
+        return _titled(section_id, title, level, line.hinted, title_optional=True)
+    if match := _SINGLE.match(text):
+        # "4. Income" is a heading only when the layout says so or, without layout, when it
+        # reads like a title; otherwise it is a list item.
+        title = text[match.end() :]
+        if line.hinted or (not has_hints and match.group("dot") == "." and _title_case(title)):
+            return _titled(match.group("id"), title, 1, line.hinted)
+        return None
+    if (
+        line.hinted
+        and not in_table
+        and _looks_like_title(text, allow_period=False)
+        and not _LIST_MARKER.match(text)
+    ):
+        return _Heading(section_id="", title=text, level=9)
+    return None
+
+
+def _number(section_id: str) -> str:
+    """The bare number of an id: ``Section 4.2`` -> ``4.2``, ``§ 1002.9`` -> ``1002.9``."""
+    return re.sub(r"^(?:[A-Za-z]+\.?\s+|§+\s*)", "", section_id)
+
+
+def _contains(outer: _Heading, inner: _Heading) -> bool:
+    """Whether ``inner`` is a subsection of ``outer``.
+
+    Numbered headings nest by their numbers (``B3-3.1`` holds ``B3-3.1-09``, ``4`` holds
+    ``4.2``, ``Section 4`` holds ``4.1``), which depth alone gets wrong (``B3-2-01`` does not
+    hold ``B3-3.1-01``). Structural keywords (Part, Article, Appendix...) and unnumbered
+    headings nest by depth.
+    """
+    if not outer.section_id:
+        return outer.level < inner.level
+    if not inner.section_id:
+        return True  # a bold subheading inside a numbered section
+    a, b = _number(outer.section_id), _number(inner.section_id)
+    if b.startswith(a) and len(b) > len(a) and b[len(a)] in "-.(":
+        return True
+    return (
+        outer.section_id.split()[0].lower().rstrip(".") in _TOP_KEYWORDS
+        and outer.level < inner.level
+    )
+
+
+def _titled(
+    section_id: str, title: str, level: int, hinted: bool, *, title_optional: bool = False
+) -> _Heading | None:
+    title = title.strip(" -:\u2013\u2014")
+    if not title:
+        return _Heading(section_id, "", level) if (title_optional or hinted) else None
+    if not _looks_like_title(title, allow_period=hinted):
+        return None
+    return _Heading(section_id, title, level)
+
+
+def _looks_like_title(title: str, *, allow_period: bool) -> bool:
+    words = title.split()
+    if not words or len(words) > _MAX_HEADING_WORDS:
+        return False
+    first = title.lstrip("\"'(")[:1]
+    if not (first.isupper() or first.isdigit()):
+        return False
+    if title.endswith(_END_PUNCT) and not (allow_period and title.endswith(".")):
+        return False
+    letters = sum(ch.isalpha() for ch in title)
+    figures = sum(ch.isdigit() or ch in "%$" for ch in title)
+    return letters > 0 and figures <= 0.3 * (letters + figures)
+
+
+def _title_case(title: str) -> bool:
+    words = [w for w in title.split() if len(w) > 3]
+    return (
+        _looks_like_title(title, allow_period=False)
+        and len(title.split()) <= 8
+        and all(w[0].isupper() for w in words)
+    )
+
+
+def _is_prose(text: str) -> bool:
+    """A sentence-length line ending a sentence: the table is over."""
+    return len(text.split()) >= 14 and text.endswith((".", ":"))
+
+
+def _block(lines: list[_Line], kind: str, width: float, table_context: str) -> Block:
+    """Lines of one page and kind -> one block; wrapped prose lines are rejoined."""
+    parts: list[str] = []
+    for i, line in enumerate(lines):
+        if i == 0:
+            parts.append(line.text)
+            continue
+        previous = lines[i - 1].text
+        wrapped = (
+            kind == "text"
+            and len(previous) >= _WRAP_FRACTION * width
+            and not _LIST_MARKER.match(line.text)
+        )
+        parts.append((" " if wrapped else "\n") + line.text)
+    first = lines[0]
+    return Block(
+        kind=kind,  # type: ignore[arg-type]
+        text="".join(parts),
+        page=first.page,
+        page_label=first.label,
+        table_context=table_context,
+    )

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.models import Block, Section
+from ingest.chunk import chunk, split_sentences
+
+WORDS = st.sampled_from(
+    [
+        "the",
+        "borrower",
+        "must",
+        "provide",
+        "two",
+        "years",
+        "of",
+        "signed",
+        "federal",
+        "tax",
+        "returns",
+        "reserves",
+        "LTV",
+        "DTI",
+        "43%",
+        "$150,000",
+        "B3-3.1-09",
+        "self-employed",
+        "co-borrower",
+        "underwriting",
+        "verification",
+        "supercalifragilistic",
+        "Texas",
+        "§",
+        "1002.9",
+        "(a)(6)",
+        "12-month",
+        "80/20",
+    ]
+)
+SENTENCE = st.lists(WORDS, min_size=1, max_size=60).map(lambda ws: " ".join(ws).capitalize() + ".")
+PARAGRAPH = st.lists(SENTENCE, min_size=1, max_size=8).map(" ".join)
+# A sentence bigger than a whole chunk.
+LONG_RUN = st.lists(WORDS, min_size=150, max_size=400).map(" ".join)
+
+
+@st.composite
+def sections(draw: st.DrawFn) -> list[Section]:
+    out = []
+    for index in range(draw(st.integers(1, 4))):
+        blocks = []
+        page = draw(st.integers(1, 3))
+        for _ in range(draw(st.integers(1, 4))):
+            page += draw(st.integers(0, 1))
+            if draw(st.booleans()):
+                rows = draw(
+                    st.lists(st.lists(WORDS, min_size=1, max_size=12), min_size=1, max_size=30)
+                )
+                text = "\n".join(
+                    ["Table 1: Limits", "Product Max LTV", *(" ".join(r) for r in rows)]
+                )
+                context = "Table 1: Limits\nProduct Max LTV"
+                blocks.append(
+                    Block(
+                        kind="table",
+                        text=text,
+                        page=page,
+                        page_label=str(page),
+                        table_context=context,
+                    )
+                )
+            else:
+                paragraphs = draw(st.lists(st.one_of(PARAGRAPH, LONG_RUN), min_size=1, max_size=4))
+                blocks.append(
+                    Block(kind="text", text="\n".join(paragraphs), page=page, page_label=str(page))
+                )
+        section_id = f"{index + 1}.1"
+        title = draw(
+            st.sampled_from(
+                ["Income", "Self-Employed Borrower Income and Documentation", "Reserves"]
+            )
+        )
+        out.append(
+            Section(
+                section_id=section_id,
+                title=title,
+                path=(f"{index + 1} Part", f"{section_id} {title}"),
+                blocks=tuple(blocks),
+            )
+        )
+    return out
+
+
+PROPERTY = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@PROPERTY
+@given(doc=sections(), max_tokens=st.integers(64, 256))
+def test_chunks_fit_the_window_lose_nothing_and_stay_in_their_section(
+    embedding, doc, max_tokens
+) -> None:  # type: ignore[no-untyped-def]
+    chunks = chunk(
+        doc,
+        embedding.count_tokens,
+        max_tokens=max_tokens,
+        min_tokens=20,
+        special_tokens=embedding.special_tokens,
+    )
+
+    # Token limit, measured independently with the model's own tokenizer.
+    measured = embedding.count_tokens([c.embed_text for c in chunks])
+    assert all(n + embedding.special_tokens <= max_tokens for n in measured)
+    assert [c.token_count for c in chunks] == [n + embedding.special_tokens for n in measured]
+
+    by_section = defaultdict(list)
+    for c in chunks:
+        by_section[c.section_id].append(c)
+        assert c.embed_text.startswith(c.section_path[-1]) or c.embed_text.startswith(
+            " > ".join(c.section_path)
+        )
+    assert list(by_section) == [s.section_id for s in doc]  # order kept, none skipped
+
+    for section in doc:
+        got = " ".join(c.text for c in by_section[section.section_id]).split()
+        expected = " ".join(b.text for b in section.blocks).split()
+        # Nothing lost, nothing invented; the only repeats are table captions and header rows.
+        context_words = set(["Table", "1:", "Limits", "Product", "Max", "LTV"])
+        position = 0
+        for word in got:
+            if position < len(expected) and word == expected[position]:
+                position += 1
+            else:
+                assert word in context_words
+        assert position == len(expected)
+        pages = [p for b in section.blocks for p in [b.page]]
+        for c in by_section[section.section_id]:
+            assert min(pages) <= c.page_start <= c.page_end <= max(pages)
+
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+    again = chunk(
+        doc,
+        embedding.count_tokens,
+        max_tokens=max_tokens,
+        min_tokens=20,
+        special_tokens=embedding.special_tokens,
+    )
+    assert again == chunks
+
+
+def test_a_split_table_repeats_caption_and_header(embedding) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        f"Model year {2026 - i} used vehicle maximum term {84 - i} months LTV {120 - i}%"
+        for i in range(40)
+    ]
+    context = "Table 3: Term Limits\nModel year Maximum term LTV"
+    block = Block(
+        kind="table",
+        text="\n".join([context, *rows]),
+        page=4,
+        page_label="4",
+        table_context=context,
+    )
+    section = Section(section_id="3.2", title="Terms", path=("3.2 Terms",), blocks=(block,))
+    chunks = chunk([section], embedding.count_tokens, max_tokens=120, special_tokens=2)
+    assert len(chunks) > 2
+    for c in chunks:
+        assert c.text.startswith(context)
+        assert c.kind == "table"
+    assert [r for c in chunks for r in c.text.splitlines()[2:]] == rows
+
+
+def test_a_chunk_spanning_pages_says_so(embedding) -> None:  # type: ignore[no-untyped-def]
+    blocks = (
+        Block(
+            kind="text", text="Reserves must cover six months of payments.", page=4, page_label="ii"
+        ),
+        Block(
+            kind="text", text="Gift funds may not be counted as reserves.", page=5, page_label="iii"
+        ),
+    )
+    section = Section(section_id="2", title="Reserves", path=("2 Reserves",), blocks=blocks)
+    (only,) = chunk([section], embedding.count_tokens, max_tokens=200, special_tokens=2)
+    assert (only.page_start, only.page_end, only.page_label_start, only.page_label_end) == (
+        4,
+        5,
+        "ii",
+        "iii",
+    )
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "sentences"),
+    [
+        ("One rule. Two rules.", ["One rule.", "Two rules."]),
+        (
+            "See 12 C.F.R. § 1002.9 for notices. It applies.",
+            ["See 12 C.F.R. § 1002.9 for notices.", "It applies."],
+        ),
+        ("Use e.g. Form 4506-C. Then file.", ["Use e.g. Form 4506-C.", "Then file."]),
+        ('He said "stop." Then left.', ['He said "stop."', "Then left."]),
+        (
+            "Harbor Point Bank, N.A. Requires two years.",
+            ["Harbor Point Bank, N.A. Requires two years."],
+        ),
+        (
+            "Max DTI is 43.5 percent. Reserves 6 months.",
+            ["Max DTI is 43.5 percent.", "Reserves 6 months."],
+        ),
+        ("Is it allowed? Yes! Always.", ["Is it allowed?", "Yes!", "Always."]),
+    ],
+)
+def test_split_sentences(paragraph: str, sentences: list[str]) -> None:
+    assert split_sentences(paragraph) == sentences

@@ -1,0 +1,147 @@
+"""Parsing real PDFs: the sample policies as built, and every kind of bad input."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+from pypdf import PdfReader, PdfWriter
+
+from app.errors import DocumentError
+from ingest.parse import parse
+from ingest.sections import segment
+from tests.conftest import SAMPLES
+
+PDFS = SAMPLES / "pdf"
+
+
+@pytest.mark.parametrize(
+    ("file", "section_id", "label"),
+    [
+        ("mortgage-underwriting-guide-v2", "B3-6-02", "5"),
+        ("mortgage-underwriting-guide-v2", "B3-3.1-09", "3"),
+        ("mortgage-underwriting-guide-v2", "B2-1.4-01", "2"),
+        ("mortgage-underwriting-guide-v2", "B5-1-02", "6"),
+        ("mortgage-underwriting-guide-v1", "B3-4.1-01", "3"),
+        ("texas-home-equity-supplement", "TX-2.1", "1"),
+        ("texas-home-equity-supplement", "TX-7.1", "3"),
+        ("heloc-underwriting-guide", "4.2.1", "2"),
+        ("compliance-memo-adverse-action", "3", "1"),
+        ("compliance-memo-adverse-action", "7", "3"),
+        ("bulletin-2026-04-flood-insurance", "E", "2"),
+    ],
+)
+def test_sections_start_on_the_right_printed_page(file: str, section_id: str, label: str) -> None:
+    sections = segment(parse(PDFS / f"{file}.pdf"))
+    section = next(s for s in sections if s.section_id == section_id)
+    assert section.blocks[0].page_label == label
+
+
+def test_page_labels_come_from_the_pdf() -> None:
+    doc = parse(PDFS / "mortgage-underwriting-guide-v2.pdf")
+    assert [p.label for p in doc.pages] == ["i", "ii", "1", "2", "3", "4", "5", "6"]
+    assert [p.number for p in doc.pages] == list(range(1, 9))
+
+
+@pytest.mark.parametrize("pdf", sorted(PDFS.glob("*.pdf")), ids=lambda p: p.stem)
+def test_running_headers_footers_and_page_numbers_are_gone(pdf: Path) -> None:
+    doc = parse(pdf)
+    for page in doc.pages:
+        for line in page.text.splitlines():
+            assert not line.startswith("Harbor Point Bank - "), line  # running header
+            assert "Internal Use Only - Effective" not in line  # running footer
+            assert "Page " + page.label not in line
+    assert sum(len(p.text) for p in doc.pages) > 3000
+
+
+def test_a_table_is_kept_whole_with_its_title() -> None:
+    sections = segment(parse(PDFS / "mortgage-underwriting-guide-v2.pdf"))
+    matrix = next(s for s in sections if s.section_id == "B2-1.4-01")
+    (table,) = [b for b in matrix.blocks if b.kind == "table"]
+    lines = table.text.splitlines()
+    assert lines[0].startswith("Table")
+    assert "LTV" in table.table_context and len(lines) >= 5
+
+
+def _pdf(text: str | None = "Loan policy text that is long enough to count as a page.") -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    if text is None:
+        pdf.rect(20, 20, 100, 60)  # a drawing, no text: what a scan looks like to a parser
+    else:
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, text)
+    return bytes(pdf.output())
+
+
+def _encrypted(user_password: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf())))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+BAD_INPUTS = [
+    ("encrypted.pdf", lambda: _encrypted("s3cret"), "encrypted with a password"),
+    ("truncated.pdf", lambda: _pdf()[: len(_pdf()) // 2], "truncated"),
+    ("garbled.pdf", lambda: b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF\n", "corrupt"),
+    ("notes.pdf", lambda: b"Meeting notes, not a PDF at all.\n" * 10, "not a PDF"),
+    ("scan.pdf", lambda: _pdf(None), "no text layer"),
+    ("empty.pdf", lambda: b"", "empty"),
+    ("empty.md", lambda: b"   \n\n", "no text"),
+    ("binary.txt", lambda: b"\x00\x01\x02" * 100, "binary"),
+    ("policy.docx", lambda: b"PK\x03\x04", "unsupported file type"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_is_refused_with_a_clear_reason(tmp_path: Path, name, content, message) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / name
+    path.write_bytes(content())
+    with pytest.raises(DocumentError, match=message) as raised:
+        parse(path)
+    assert name in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_pdf_encrypted_only_against_editing_opens(tmp_path: Path) -> None:
+    path = tmp_path / "restricted.pdf"
+    path.write_bytes(_encrypted(""))
+    assert "Loan policy text" in parse(path).pages[0].text
+
+
+def test_markdown_headings_tables_and_front_matter(tmp_path: Path) -> None:
+    path = tmp_path / "memo.md"
+    path.write_text(
+        "---\nauthor: someone\n---\n# 1. Purpose\n\nThis memo sets **reserve** rules.\n\n"
+        "## 1.1 Scope\n\nApplies to [HELOC](http://x) loans.\n\n"
+        "Table 1: Limits\n\n| CLTV | Score |\n|---|---|\n| 80% | 680 |\n",
+        encoding="utf-8",
+    )
+    doc = parse(path)
+    assert doc.media_type == "markdown" and doc.title == "1. Purpose"
+    assert "author" not in doc.pages[0].text and "http" not in doc.pages[0].text
+    sections = segment(doc)
+    assert [s.section_id for s in sections] == ["1", "1.1"]
+    assert sections[1].path == ("1 Purpose", "1.1 Scope")
+    table = sections[1].blocks[-1]
+    assert table.kind == "table" and table.text.splitlines() == [
+        "Table 1: Limits",
+        "CLTV | Score",
+        "80% | 680",
+    ]
+
+
+def test_plain_text_pages_split_on_form_feeds(tmp_path: Path) -> None:
+    path = tmp_path / "bulletin.txt"
+    reserves = "Reserves must cover six months of payments for every investment property loan."
+    gifts = "Gift funds need a signed gift letter and proof of the transfer from the donor."
+    path.write_text(
+        f"1. Reserves\n{reserves}\nPage 1 of 2\f2. Gifts\n{gifts}\nPage 2 of 2\n", encoding="utf-8"
+    )
+    doc = parse(path)
+    assert [p.label for p in doc.pages] == ["1", "2"]
+    assert "Page" not in doc.pages[1].text
+    assert [(s.section_id, s.blocks[0].page) for s in segment(doc)] == [("1", 1), ("2", 2)]

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import pytest
+
+from ingest.sections import segment
+from tests.ingest.helpers import document
+
+LONG = (
+    "The lender must verify the borrower's income with documents dated within 120 days of "
+    "the note date, and must keep copies of each document in the loan file."
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "section_id", "title"),
+    [
+        ("B3-3.1-09 Self-Employed Borrower Income", "B3-3.1-09", "Self-Employed Borrower Income"),
+        ("B3-6-02: Debt-to-Income Ratios", "B3-6-02", "Debt-to-Income Ratios"),
+        ("TX-2.1 Maximum Combined Loan-to-Value", "TX-2.1", "Maximum Combined Loan-to-Value"),
+        ("HB-1-3555 Guaranteed Loans", "HB-1-3555", "Guaranteed Loans"),
+        ("4.2.1 Documentation Requirements", "4.2.1", "Documentation Requirements"),
+        ("4.2. Reserves", "4.2", "Reserves"),
+        ("Section 5 - Adverse Action Notices", "Section 5", "Adverse Action Notices"),
+        ("SECTION 12.3 Record Retention", "Section 12.3", "Record Retention"),
+        ("Article IV Eligibility", "Article IV", "Eligibility"),
+        ("Appendix A: Definitions", "Appendix A", "Definitions"),
+        ("§ 1002.9 Notifications", "§ 1002.9", "Notifications"),
+        ("§1026.43(c) Repayment ability", "§1026.43(c)", "Repayment ability"),
+        ("1. Purpose", "1", "Purpose"),
+    ],
+)
+def test_numbered_headings_are_found(line: str, section_id: str, title: str) -> None:
+    sections = segment(document(f"Preamble text.\n{line}\n{LONG}"))
+    assert [(s.section_id, s.title) for s in sections[1:]] == [(section_id, title)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1. The borrower must provide two years of signed federal tax returns.",
+        "2.5 times the monthly payment is the minimum residual income.",
+        "4.2.1 the lender may waive this requirement",
+        "W-2 forms for the most recent two years",
+        "K-1 Schedules for Each Partnership",
+        "1 90% 45% 680",
+        "3.5 4.5 5.5",
+        "Table 2: Maximum LTV by Occupancy",
+    ],
+)
+def test_body_lines_are_not_headings(line: str) -> None:
+    sections = segment(document(f"{line}\n{LONG}"))
+    assert [s.section_id for s in sections] == [""]
+
+
+def test_sections_nest_by_their_numbers_not_their_depth() -> None:
+    doc = document(
+        "\n".join(
+            [
+                "B3 Underwriting the Borrower",
+                "B3-2-01 Ability to Repay",
+                LONG,
+                "B3-3.1 Employment and Other Sources of Income",
+                "B3-3.1-09 Self-Employed Borrower Income",
+                LONG,
+            ]
+        ),
+        headings=("B3 Underwriting the Borrower",),
+    )
+    decimal = document(
+        "\n".join(
+            ["4. Credit", "4.1 Scores", LONG, "4.1.2 Tradelines", LONG, "5. Collateral", LONG]
+        )
+    )
+    paths = {s.section_id: s.path for s in [*segment(doc), *segment(decimal)]}
+    assert paths["B3-2-01"] == ("B3 Underwriting the Borrower", "B3-2-01 Ability to Repay")
+    assert paths["B3-3.1-09"] == (
+        "B3 Underwriting the Borrower",
+        "B3-3.1 Employment and Other Sources of Income",
+        "B3-3.1-09 Self-Employed Borrower Income",
+    )
+    assert paths["4.1.2"] == ("4 Credit", "4.1 Scores", "4.1.2 Tradelines")
+    assert paths["5"] == ("5 Collateral",)
+
+
+def test_table_of_contents_lines_are_skipped() -> None:
+    doc = document(
+        "Contents\nB3-6-02 Debt-to-Income Ratios ........ 7\n4.2 Reserves . . . . . . 12",
+        f"B3-6-02 Debt-to-Income Ratios\n{LONG}",
+    )
+    sections = segment(doc)
+    assert [s.section_id for s in sections if s.section_id] == ["B3-6-02"]
+    assert sections[-1].blocks[0].page == 2
+    assert all("...." not in b.text for s in sections for b in s.blocks)
+
+
+def test_a_table_keeps_its_caption_and_rows_together() -> None:
+    doc = document(
+        "\n".join(
+            [
+                "2.1 Eligibility Matrix",
+                "Table 1: Maximum LTV and DTI",
+                "Occupancy Units Max LTV Max DTI",
+                "Principal residence 1 97% 45%",
+                "Second home 1 90% 45%",
+                LONG,
+            ]
+        )
+    )
+    section = segment(doc)[-1]
+    table, prose = section.blocks
+    assert table.kind == "table"
+    assert table.text.splitlines() == [
+        "Table 1: Maximum LTV and DTI",
+        "Occupancy Units Max LTV Max DTI",
+        "Principal residence 1 97% 45%",
+        "Second home 1 90% 45%",
+    ]
+    assert table.table_context == "Table 1: Maximum LTV and DTI\nOccupancy Units Max LTV Max DTI"
+    assert prose.kind == "text" and prose.text == LONG
+
+
+def test_a_table_continued_on_the_next_page_keeps_its_context() -> None:
+    doc = document(
+        "3. Limits\nTable 4: Term Limits\nModel year Max term\n2026 84 months",
+        "2020 60 months\n2018 48 months",
+    )
+    blocks = segment(doc)[-1].blocks
+    assert [(b.kind, b.page) for b in blocks] == [("table", 1), ("table", 2)]
+    assert blocks[1].table_context == "Table 4: Term Limits\nModel year Max term"
+
+
+def test_wrapped_lines_are_rejoined_and_list_items_kept_apart() -> None:
+    wide = "The borrower must provide the following documents to the underwriter before"
+    doc = document(
+        "\n".join(
+            [
+                "2. Documents",
+                wide,
+                "approval of the loan:",
+                "- two years of federal tax returns;",
+                "- a year-to-date profit and loss statement.",
+                "Short line.",
+                "Next paragraph starts here.",
+            ]
+        )
+    )
+    text = segment(doc)[-1].blocks[0].text
+    assert text.splitlines() == [
+        f"{wide} approval of the loan:",
+        "- two years of federal tax returns;",
+        "- a year-to-date profit and loss statement.",
+        "Short line.",
+        "Next paragraph starts here.",
+    ]
+
+
+def test_layout_headings_and_slight_labels() -> None:
+    doc = document(
+        f"Closing Checklist\n{LONG}\n{LONG}\nTotal monthly\n$ 1,250\nNext Steps\n{LONG}",
+        headings=("Closing Checklist", "Total monthly", "Next Steps"),
+    )
+    sections = segment(doc)
+    assert [(s.section_id, s.title) for s in sections] == [
+        ("", "Closing Checklist"),
+        ("", "Next Steps"),
+    ]
+    # The bold label over one figure stays as text of the section it sits in.
+    assert "Total monthly\n$ 1,250" in "\n".join(b.text for b in sections[0].blocks)
+
+
+def test_blocks_carry_their_page() -> None:
+    doc = document(f"1. Scope\n{LONG}", f"{LONG}\n2. Income\n{LONG}")
+    sections = segment(doc)
+    scope = next(s for s in sections if s.section_id == "1")
+    assert [b.page for b in scope.blocks] == [1, 2]
+    income = next(s for s in sections if s.section_id == "2")
+    assert [b.page for b in income.blocks] == [2]
