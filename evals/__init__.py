@@ -1,0 +1,1 @@
+"""Evaluation of answer quality over a golden question set (citations, retrieval, abstention)."""
