@@ -29,8 +29,8 @@ def test_ingest_inventory_retire_and_purge(
     assert code == 0
     assert "9 new, 1 replaced, 0 unchanged, 0 failed" in out
     assert (
-        "replaced   mortgage-underwriting-guide-v2.pdf: mortgage-underwriting-guide 2.0 is current (was 1.0)"
-        in out
+        "replaced   mortgage-underwriting-guide-v2.pdf: "
+        "mortgage-underwriting-guide 2.0 is current (was 1.0)" in out
     )
 
     code, out, _ = copilot(capsys, "ingest", "--manifest", str(SAMPLE_MANIFEST))

@@ -18,7 +18,8 @@ def test_defaults_are_local_and_offline(tmp_path: Path) -> None:
 
 def test_config_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "copilot.toml").write_text(
-        '[app]\ndata_dir = "/srv/copilot"\n[chunking]\nmax_tokens = 150\n[store]\ncollection = "a"\n'
+        '[app]\ndata_dir = "/srv/copilot"\n'
+        '[chunking]\nmax_tokens = 150\n[store]\ncollection = "a"\n'
     )
     monkeypatch.setenv("COPILOT_STORE__COLLECTION", "from_env")
     settings = load_settings()
