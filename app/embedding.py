@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ class LocalEmbedding(BaseEmbedding):
 
     _model: Any = PrivateAttr()
     _tokenizer: Any = PrivateAttr()
+    _cache: OrderedDict[str, np.ndarray] = PrivateAttr(default_factory=OrderedDict)
 
     def __init__(self, model_path: Path, *, device: str = "cpu", batch_size: int = 32) -> None:
         if not (Path(model_path) / "modules.json").is_file():
@@ -86,6 +88,21 @@ class LocalEmbedding(BaseEmbedding):
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_cached(self, texts: Sequence[str], *, capacity: int = 8192) -> np.ndarray:
+        """Like :meth:`embed`, remembering recent texts: the answer and citation stages
+        embed the same passage sentences for every question about them."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            for text, vector in zip(missing, self.embed(missing), strict=True):
+                self._cache[text] = vector
+            while len(self._cache) > capacity:
+                self._cache.popitem(last=False)
+        for text in texts:
+            self._cache.move_to_end(text)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts])
 
     # LlamaIndex seam.
     def _get_query_embedding(self, query: str) -> list[float]:

@@ -1,11 +1,16 @@
-"""The one place that turns settings into components: the embedding model and the store."""
+"""The one place that turns settings into components: the embedding model, the store,
+the answer backend and the question service."""
 
 from __future__ import annotations
 
+from app.answer import AnswerBackend, ExtractiveBackend
 from app.embedding import LocalEmbedding, default_model_path
 from app.errors import ConfigError, IndexLockedError
+from app.retrieve import Retriever
+from app.service import CopilotService
 from app.settings import Settings
 from app.store import PolicyStore
+from app.verify import Verifier
 
 
 def build_embedding(settings: Settings) -> LocalEmbedding:
@@ -52,3 +57,43 @@ def open_store(settings: Settings, dimension: int | None, *, recover: bool = Tru
     if recover:
         store.recover()
     return store
+
+
+def build_backend(settings: Settings, embedding: LocalEmbedding) -> AnswerBackend:
+    """The configured answer backend; the OpenAI-compatible one is imported only when used."""
+    match settings.llm.backend:
+        case "extractive":
+            return ExtractiveBackend(embedding, settings.answer)
+        case "openai-compatible":
+            from app.llm import OpenAICompatibleBackend
+
+            return OpenAICompatibleBackend(settings.llm)
+        case other:
+            raise ConfigError(f"unknown llm.backend {other!r}")
+
+
+def build_service(
+    settings: Settings,
+    *,
+    embedding: LocalEmbedding | None = None,
+    store: PolicyStore | None = None,
+) -> CopilotService:
+    """Everything the question path needs, built once (model loading takes seconds)."""
+    from app.audit import SqliteAuditTrail
+    from app.redact import PresidioRedactor
+
+    embedding = embedding or build_embedding(settings)
+    store = store or open_store(settings, embedding.dimension)
+    extractive = ExtractiveBackend(embedding, settings.answer)
+    backend = (
+        extractive if settings.llm.backend == "extractive" else build_backend(settings, embedding)
+    )
+    return CopilotService(
+        settings,
+        redactor=PresidioRedactor(settings.redaction),
+        retriever=Retriever(store, embedding, settings.retrieval),
+        backend=backend,
+        extractive=extractive,
+        verifier=Verifier(embedding, settings.answer),
+        audit=SqliteAuditTrail(settings.audit_path),
+    )

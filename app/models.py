@@ -21,6 +21,16 @@ FEDERAL = "US-federal"
 _FEDERAL_ALIASES = {"us-federal", "federal", "us", "usa", "us federal", "united states"}
 
 
+def normalize_jurisdiction(value: str) -> str:
+    """``US-federal`` (or an alias such as ``federal``) or a two-letter state code."""
+    cleaned = value.strip()
+    if cleaned.lower() in _FEDERAL_ALIASES:
+        return FEDERAL
+    if _STATE.match(cleaned.upper()):
+        return cleaned.upper()
+    raise ValueError(f"use {FEDERAL} or a two-letter state code such as TX")
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -75,12 +85,7 @@ class DocumentMeta(_Frozen):
     @field_validator("jurisdiction")
     @classmethod
     def _jurisdiction(cls, value: str) -> str:
-        cleaned = value.strip()
-        if cleaned.lower() in _FEDERAL_ALIASES:
-            return FEDERAL
-        if _STATE.match(cleaned.upper()):
-            return cleaned.upper()
-        raise ValueError(f"use {FEDERAL} or a two-letter state code such as TX")
+        return normalize_jurisdiction(value)
 
 
 class Page(_Frozen):
@@ -219,3 +224,147 @@ class RedactedQuestion(_Frozen):
     @property
     def entity_types(self) -> tuple[str, ...]:
         return tuple(sorted({e.entity_type for e in self.entities}))
+
+
+# --- The question path ---------------------------------------------------------------
+
+
+class User(_Frozen):
+    name: str = Field(min_length=1)
+    role: Literal["underwriter", "compliance"]
+
+
+class Filters(_Frozen):
+    """What the reader narrowed the question to."""
+
+    product: str | None = None
+    """Matches documents tagged with this product or ``all``."""
+    jurisdiction: str | None = None
+    """A state also matches ``US-federal`` documents."""
+    doc_type: str | None = None
+    as_of: date | None = None
+    """Answer from the versions in force on this date instead of the current ones."""
+
+    @field_validator("product", "doc_type")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        return value.strip().lower().replace(" ", "-") or None if value else None
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _jurisdiction(cls, value: str | None) -> str | None:
+        return normalize_jurisdiction(value) if value and value.strip() else None
+
+
+class RetrievedChunk(_Frozen):
+    """A chunk found for a question, with its similarity score and where it comes from."""
+
+    point_id: str
+    score: float
+    doc_id: str
+    title: str
+    version: str
+    effective_date: date
+    status: Status
+    product: str
+    jurisdiction: str
+    doc_type: str
+    file_name: str
+    section_id: str
+    section_title: str
+    section_path: tuple[str, ...]
+    page_start: int
+    page_end: int
+    page_label_start: str
+    page_label_end: str
+    ordinal: int
+    text: str
+
+    @property
+    def section(self) -> str:
+        return f"{self.section_id} {self.section_title}".strip()
+
+
+class Citation(_Frozen):
+    """A marker ``[n]`` in an answer and the passage it points to."""
+
+    marker: int
+    point_id: str
+    doc_id: str
+    title: str
+    version: str
+    effective_date: date
+    file_name: str
+    page: int
+    """Physical page of the passage (for opening the PDF at it)."""
+    page_label: str
+    section_id: str
+    section_title: str
+    passage: str
+    """The chunk text the cited sentences come from."""
+    quote: str
+    """The sentence(s) of the passage that support the answer."""
+
+
+class Generation(_Frozen):
+    """What an answer backend produced, before verification: text with ``[n]`` markers
+    numbered after the order of the sources it was given (1-based)."""
+
+    text: str
+    backend: str
+    model: str
+    prompt_version: str | None = None
+
+
+class Answer(_Frozen):
+    """The result of one question, as the UI, the CLI and the evaluation receive it."""
+
+    question: str
+    """The redacted question (the raw one is never kept)."""
+    redacted_entities: tuple[str, ...] = ()
+    filters: Filters = Filters()
+    text: str
+    citations: tuple[Citation, ...] = ()
+    retrieved: tuple[RetrievedChunk, ...] = ()
+    closest_sections: tuple[Citation, ...] = ()
+    """When abstaining: the nearest passages for the reader to check."""
+    abstained: bool = False
+    fell_back: bool = False
+    """The configured backend failed or its answer did not survive verification."""
+    needs_review: bool = False
+    dropped_sentences: int = 0
+    """Sentences removed because their citation did not support them."""
+    backend: str
+    model: str
+    prompt_version: str | None = None
+    latency_ms: dict[str, float] = Field(default_factory=dict)
+    audit_id: int | None = None
+
+
+class AuditRecord(_Frozen):
+    """One line of the audit trail: who asked what (redacted), what was found and said."""
+
+    id: int | None = None
+    created_at: datetime
+    user: str
+    role: str
+    question: str
+    """Redacted question only."""
+    redacted_entities: tuple[str, ...] = ()
+    filters: Filters
+    retrieved: tuple[dict[str, object], ...] = ()
+    """``{point_id, doc_id, version, section_id, page, score}`` per retrieved chunk."""
+    answer: str
+    citations: tuple[dict[str, object], ...] = ()
+    backend: str
+    model: str
+    prompt_version: str | None = None
+    latency_ms: dict[str, float] = Field(default_factory=dict)
+    abstained: bool = False
+    fell_back: bool = False
+    needs_review: bool = False
+    kind: Literal["question", "feedback"] = "question"
+    feedback: dict[str, object] | None = None
+    """For ``kind == "feedback"``: ``{answer_id, rating: up|down, comment}``."""
+    prev_hash: str = ""
+    hash: str = ""

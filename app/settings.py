@@ -32,6 +32,9 @@ class AppSection(BaseModel):
     """Where the index, the audit trail and reports live (relative to the working directory)."""
     host: str = "127.0.0.1"
     port: int = 8501
+    user: str = "local"
+    """Who the command line and the single-user app act as."""
+    role: Literal["underwriter", "compliance"] = "compliance"
 
 
 class StoreSection(BaseModel):
@@ -88,6 +91,54 @@ class RedactionSection(BaseModel):
     score_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
 
 
+class RetrievalSection(BaseModel):
+    top_k: int = Field(default=5, ge=1, le=50)
+    """Passages handed to the answer stage."""
+    candidates: int = Field(default=20, ge=1, le=200)
+    """Passages fetched before near-duplicates are dropped."""
+    score_floor: float = Field(default=0.25, ge=-1.0, le=1.0)
+    """Cosine similarity below which a passage is not relevant at all."""
+    duplicate_similarity: float = Field(default=0.95, ge=0.0, le=1.0)
+    """Two passages whose vectors are at least this similar count as one."""
+
+
+class AnswerSection(BaseModel):
+    max_sentences: int = Field(default=3, ge=1, le=10)
+    """Most sentences an extractive answer quotes."""
+    sentence_floor: float = Field(default=0.45, ge=0.0, le=1.0)
+    """Similarity to the question below which a sentence does not answer it."""
+    min_shared_words: int = Field(default=2, ge=1, le=5)
+    """Content words of the question a quoted sentence must contain (fewer if the question
+    has fewer)."""
+    relative: float = Field(default=0.85, ge=0.0, le=1.0)
+    """Further sentences must score at least this share of the best one."""
+    support_lexical: float = Field(default=0.6, ge=0.0, le=1.0)
+    """Share of a sentence's content words its cited passage must contain to support it."""
+    support_semantic: float = Field(default=0.7, ge=0.0, le=1.0)
+    """Or: similarity to a sentence of the passage, with at least half that word share."""
+    max_question_chars: int = Field(default=2000, ge=50)
+
+
+class LlmSection(BaseModel):
+    backend: Literal["extractive", "openai-compatible"] = "extractive"
+    base_url: str | None = None
+    """An OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (vLLM, llama.cpp, Ollama)."""
+    model: str = "local-model"
+    api_key: SecretStr | None = None
+    """From COPILOT_LLM__API_KEY or OPENAI_API_KEY; never from the config file."""
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=2, ge=0, le=10)
+    backoff_s: float = Field(default=0.5, ge=0)
+    """First retry delay; doubles on each further retry."""
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=512, ge=16)
+
+
+class AuditSection(BaseModel):
+    path: Path | None = None
+    """The SQLite audit trail; defaults to ``<data_dir>/audit.sqlite3``."""
+
+
 class Settings(BaseSettings):
     """The whole configuration. Build it with :func:`load_settings`."""
 
@@ -103,6 +154,10 @@ class Settings(BaseSettings):
     chunking: ChunkingSection = ChunkingSection()
     ingest: IngestSection = IngestSection()
     redaction: RedactionSection = RedactionSection()
+    retrieval: RetrievalSection = RetrievalSection()
+    answer: AnswerSection = AnswerSection()
+    llm: LlmSection = LlmSection()
+    audit: AuditSection = AuditSection()
 
     @field_validator("app")
     @classmethod
@@ -113,6 +168,10 @@ class Settings(BaseSettings):
     @cached_property
     def store_path(self) -> Path:
         return (self.store.path or self.app.data_dir / "qdrant").expanduser().resolve()
+
+    @cached_property
+    def audit_path(self) -> Path:
+        return (self.audit.path or self.app.data_dir / "audit.sqlite3").expanduser().resolve()
 
     @classmethod
     def settings_customise_sources(
@@ -126,7 +185,7 @@ class Settings(BaseSettings):
         config_file = Path(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_FILE))
         return (
             init_settings,
-            _QdrantEnvSource(settings_cls),
+            _ConventionalEnvSource(settings_cls),
             env_settings,
             _ConfigFileSource(settings_cls, toml_file=config_file),
         )
@@ -137,17 +196,20 @@ class _ConfigFileSource(TomlConfigSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         data = super().__call__()
-        if "api_key" in data.get("store", {}):
-            from app.errors import ConfigError
+        for section, variable in (("store", "QDRANT_API_KEY"), ("llm", "OPENAI_API_KEY")):
+            if "api_key" in data.get(section, {}):
+                from app.errors import ConfigError
 
-            raise ConfigError(
-                "store.api_key must not be written in the config file; set QDRANT_API_KEY instead."
-            )
+                raise ConfigError(
+                    f"{section}.api_key must not be written in the config file; "
+                    f"set {variable} instead."
+                )
         return data
 
 
-class _QdrantEnvSource(PydanticBaseSettingsSource):
-    """Reads Qdrant's conventional ``QDRANT_URL`` / ``QDRANT_API_KEY`` variables."""
+class _ConventionalEnvSource(PydanticBaseSettingsSource):
+    """Reads the variables deployments conventionally set: ``QDRANT_URL``,
+    ``QDRANT_API_KEY`` and ``OPENAI_API_KEY``."""
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False
@@ -158,7 +220,10 @@ class _QdrantEnvSource(PydanticBaseSettingsSource):
             store["url"] = url
         if key := os.environ.get("QDRANT_API_KEY"):
             store["api_key"] = key
-        return {"store": store} if store else {}
+        found: dict[str, Any] = {"store": store} if store else {}
+        if key := os.environ.get("OPENAI_API_KEY"):
+            found["llm"] = {"api_key": key}
+        return found
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -21,7 +21,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -29,11 +30,13 @@ from qdrant_client import QdrantClient, models
 
 from app.errors import ConfigError, UnknownDocumentError, VersionConflictError
 from app.models import (
+    FEDERAL,
     Chunk,
     DocumentMeta,
     DocumentRecord,
     DocumentVersion,
     FileOutcome,
+    Filters,
     Status,
 )
 
@@ -69,6 +72,15 @@ def _match(**fields: str) -> models.Filter:
     )
 
 
+def _condition(key: str, *values: str) -> models.FieldCondition:
+    match: models.MatchValue | models.MatchAny = (
+        models.MatchValue(value=values[0])
+        if len(values) == 1
+        else models.MatchAny(any=list(values))
+    )
+    return models.FieldCondition(key=key, match=match)
+
+
 def statuses(versions: Sequence[DocumentVersion], retired: bool) -> list[Status]:
     """The version with the latest effective date (then the latest ingested) is current."""
     if retired:
@@ -88,6 +100,30 @@ def _with_statuses(record: DocumentRecord) -> DocumentRecord:
         v.model_copy(update={"status": s}) for v, s in zip(record.versions, new, strict=True)
     )
     return record.model_copy(update={"versions": versions})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A point found by :meth:`PolicyStore.search`."""
+
+    point_id: str
+    score: float
+    payload: dict[str, Any]
+    vector: np.ndarray
+
+
+def in_force(records: Sequence[DocumentRecord], as_of: date) -> list[tuple[str, str]]:
+    """(doc_id, version) of each document's version in force on ``as_of``: the latest
+    effective on or before that date. Retired documents are out of answers altogether."""
+    found = []
+    for record in records:
+        if record.retired:
+            continue
+        dated = [v for v in record.versions if v.meta.effective_date <= as_of]
+        if dated:
+            best = max(dated, key=lambda v: (v.meta.effective_date, v.ingested_at))
+            found.append((record.doc_id, best.meta.version))
+    return found
 
 
 class PolicyStore:
@@ -127,6 +163,55 @@ class PolicyStore:
             return 0
         flt = _match(**fields) if fields else None
         return self.client.count(self.collection, count_filter=flt, exact=True).count
+
+    def search(
+        self, vector: np.ndarray, filters: Filters, *, limit: int, score_floor: float
+    ) -> list[Hit]:
+        """The points nearest ``vector`` among those the filters allow, best first."""
+        if not self._has_chunks:
+            return []
+        flt = self._filter(filters)
+        if flt is None:
+            return []
+        response = self.client.query_points(
+            self.collection,
+            query=vector.tolist(),
+            query_filter=flt,
+            limit=limit,
+            score_threshold=score_floor,
+            with_payload=True,
+            with_vectors=True,
+        )
+        return [
+            Hit(
+                point_id=str(p.id),
+                score=float(p.score),
+                payload=dict(p.payload or {}),
+                vector=np.asarray(p.vector, dtype=np.float32),
+            )
+            for p in response.points
+        ]
+
+    def _filter(self, filters: Filters) -> models.Filter | None:
+        """None when nothing can match (no version in force on the as-of date)."""
+        must: list[models.Condition] = []
+        if filters.as_of is None:
+            must.append(_condition("status", Status.CURRENT.value))
+        else:
+            pairs = in_force(self.documents(), filters.as_of)
+            if not pairs:
+                return None
+            must.append(models.Filter(should=[_match(doc_id=d, version=v) for d, v in pairs]))
+        if filters.product:
+            must.append(_condition("product", filters.product, "all"))
+        if filters.jurisdiction:
+            if filters.jurisdiction == FEDERAL:
+                must.append(_condition("jurisdiction", FEDERAL))
+            else:
+                must.append(_condition("jurisdiction", filters.jurisdiction, FEDERAL))
+        if filters.doc_type:
+            must.append(_condition("doc_type", filters.doc_type))
+        return models.Filter(must=must)
 
     # --- writing ---------------------------------------------------------------------
 

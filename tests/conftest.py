@@ -29,7 +29,7 @@ SAMPLE_MANIFEST = SAMPLES / "manifest.json"
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's own config file or COPILOT_/QDRANT_ variables."""
     for name in list(os.environ):
-        if name.startswith(("COPILOT_", "QDRANT_")):
+        if name.startswith(("COPILOT_", "QDRANT_", "OPENAI_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 

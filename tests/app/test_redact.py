@@ -36,7 +36,7 @@ def redactor() -> PresidioRedactor:
 # (question, entity type expected, substring that must be gone)
 PII_CASES = [
     # names in several positions
-    ("Borrower John Smith, SSN 529-41-8876, loan #4410023871 — what DTI applies in Texas?", "PERSON", "John Smith"),  # noqa: E501
+    ("Borrower John Smith, SSN 529-41-8876, loan #4410023871 — what DTI applies in Texas?", "PERSON", "John Smith"),
     ("Can Maria Garcia qualify for a HELOC with a 680 FICO?", "PERSON", "Garcia"),
     ("What DTI applies to Robert Johnson's refinance?", "PERSON", "Robert Johnson"),
     ("Jennifer Lee asked whether her gift letter is acceptable.", "PERSON", "Jennifer Lee"),
@@ -82,8 +82,8 @@ PII_CASES = [
     ("email jane.doe@example.com about the appraisal", "EMAIL_ADDRESS", "jane.doe@example.com"),
     ("contact m.garcia@lender-bank.co.uk", "EMAIL_ADDRESS", "m.garcia@lender-bank.co.uk"),
     # addresses
-    ("Subject property is 1200 Main Street, Apt 4B, Austin, TX 78701", "US_STREET_ADDRESS", "1200 Main Street"),  # noqa: E501
-    ("The borrower lives at 45 Oak Ave, Springfield, IL 62704", "US_STREET_ADDRESS", "45 Oak Ave, Springfield"),  # noqa: E501
+    ("Subject property is 1200 Main Street, Apt 4B, Austin, TX 78701", "US_STREET_ADDRESS", "1200 Main Street"),
+    ("The borrower lives at 45 Oak Ave, Springfield, IL 62704", "US_STREET_ADDRESS", "45 Oak Ave, Springfield"),
     ("Appraisal at 7 W 5th Ave in Denver", "US_STREET_ADDRESS", "7 W 5th Ave"),
     ("Mail to P.O. Box 1234, Dallas, TX 75201", "US_STREET_ADDRESS", "Box 1234"),
     ("Property at 3301 Old Mill Rd is a condo", "US_STREET_ADDRESS", "3301 Old Mill Rd"),

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.models import Block, Section
-from ingest.chunk import chunk, split_sentences
+from app.sentences import split_sentences
+from ingest.chunk import chunk
 
 WORDS = st.sampled_from(
     [

@@ -1,0 +1,90 @@
+"""Retrieve: a redacted question and filters -> the most relevant policy passages.
+
+The question is embedded locally; Qdrant is searched within the filters (current versions,
+or the versions in force on an as-of date); near-duplicate passages (the same text in two
+documents, or overlapping versions) are dropped; the best ``top_k`` above the score floor
+are kept.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from app.embedding import LocalEmbedding
+from app.models import Filters, RedactedQuestion, RetrievedChunk, Status
+from app.settings import RetrievalSection
+from app.store import Hit, PolicyStore
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The passages found, the question's vector (reused by later stages) and timings."""
+
+    chunks: tuple[RetrievedChunk, ...]
+    closest: tuple[RetrievedChunk, ...]
+    """The nearest passages whatever their score: what to check when nothing answers."""
+    query_vector: np.ndarray
+    latency_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Retriever:
+    def __init__(self, store: PolicyStore, embedding: LocalEmbedding, settings: RetrievalSection):
+        self._store = store
+        self._embedding = embedding
+        self._settings = settings
+
+    def retrieve(self, question: RedactedQuestion, filters: Filters) -> Retrieval:
+        start = time.perf_counter()
+        vector = self._embedding.embed([question.text])[0]
+        embedded = time.perf_counter()
+        hits = _distinct(
+            self._store.search(vector, filters, limit=self._settings.candidates, score_floor=-1.0),
+            self._settings.duplicate_similarity,
+        )
+        kept = [h for h in hits if h.score >= self._settings.score_floor][: self._settings.top_k]
+        done = time.perf_counter()
+        return Retrieval(
+            chunks=tuple(_chunk(hit) for hit in kept),
+            closest=tuple(_chunk(hit) for hit in hits[:3]),
+            query_vector=vector,
+            latency_ms={"embed": (embedded - start) * 1000, "search": (done - embedded) * 1000},
+        )
+
+
+def _distinct(hits: list[Hit], threshold: float) -> list[Hit]:
+    """Best-first hits without near-duplicates of a better one."""
+    kept: list[Hit] = []
+    for hit in hits:
+        if all(float(np.dot(hit.vector, other.vector)) < threshold for other in kept):
+            kept.append(hit)
+    return kept
+
+
+def _chunk(hit: Hit) -> RetrievedChunk:
+    p = hit.payload
+    return RetrievedChunk(
+        point_id=hit.point_id,
+        score=hit.score,
+        doc_id=p["doc_id"],
+        title=p["title"],
+        version=p["version"],
+        effective_date=date.fromisoformat(p["effective_date"]),
+        status=Status(p["status"]),
+        product=p["product"],
+        jurisdiction=p["jurisdiction"],
+        doc_type=p["doc_type"],
+        file_name=p["file_name"],
+        section_id=p["section_id"],
+        section_title=p["section_title"],
+        section_path=tuple(p["section_path"]),
+        page_start=p["page_start"],
+        page_end=p["page_end"],
+        page_label_start=p["page_label_start"],
+        page_label_end=p["page_label_end"],
+        ordinal=p["ordinal"],
+        text=p["text"],
+    )

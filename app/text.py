@@ -1,0 +1,213 @@
+"""Word-level helpers shared by the extractive answerer and the citation check."""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[a-z][a-z0-9'&-]*|\d+(?:[.,]\d+)*%?")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# Words that carry no meaning of their own in a policy question or answer.
+STOP = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "either",
+        "else",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "least",
+        "less",
+        "may",
+        "me",
+        "might",
+        "more",
+        "most",
+        "must",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "per",
+        "same",
+        "shall",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "upon",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "yes",
+        "you",
+        "your",
+        "policy",
+        "policies",
+        "bank",
+        "bank's",
+        "guide",
+        "section",
+        "required",
+        "require",
+        "requires",
+        "requirement",
+        "requirements",
+        "rule",
+        "rules",
+        "apply",
+        "applies",
+        "applicable",
+        "allowed",
+        "permitted",
+        "acceptable",
+        "loan",
+        "loans",
+        "lender",
+        "borrower",
+        "borrowers",
+        "applicant",
+        "applicants",
+    ]
+)
+
+
+# Spelled-out lending terms and their acronyms count as the same word.
+_TERMS = [
+    (re.compile(p, re.IGNORECASE), acronym)
+    for p, acronym in (
+        (r"\bcombined loan[- ]to[- ]values?\b", "cltv"),
+        (r"\bhigh[- ]cltv\b", "hcltv"),
+        (r"\bloan[- ]to[- ]values?\b", "ltv"),
+        (r"\bdebt[- ]to[- ]income\b", "dti"),
+        (r"\bpayment[- ]to[- ]income\b", "pti"),
+        (r"\bdebt[- ]service[- ]coverage(?: ratio)?\b", "dscr"),
+        (r"\bhome[- ]equity lines? of credit\b", "heloc"),
+        (r"\bverbal verification of employment\b", "vvoe"),
+        (r"\bverification of employment\b", "voe"),
+        (r"\bprofit[- ]and[- ]loss\b", "p&l"),
+        (r"\bprincipal, interest, taxes,? (?:and )?insurance\b", "piti"),
+        (r"\bability[- ]to[- ]repay\b", "atr"),
+        (r"\bqualified mortgages?\b", "qm"),
+        (r"\bautomated underwriting systems?\b", "aus"),
+    )
+]
+
+
+def content_words(text: str) -> set[str]:
+    """Lowercased meaningful words (numbers included, stop words out), plurals folded,
+    spelled-out lending terms folded into their acronyms."""
+    text = text.lower()
+    for pattern, acronym in _TERMS:
+        text = pattern.sub(f" {acronym} ", text)
+    return {_stem(w.strip("'-")) for w in _WORD.findall(text) if w not in STOP and len(w) > 1}
+
+
+def _stem(word: str) -> str:
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def numbers(text: str) -> set[str]:
+    """The figures a text states, commas dropped (``$150,000`` -> ``150000``)."""
+    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
