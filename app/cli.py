@@ -8,10 +8,15 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.errors import CopilotError
-from app.models import DocumentRecord, FileOutcome, FileResult
+from app.models import Answer, Citation, DocumentRecord, FileOutcome, FileResult
 from app.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from app.models import User
+    from app.service import CopilotService
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -70,6 +75,27 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument("doc_id")
     purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     purge.set_defaults(handler=_purge)
+
+    ask = commands.add_parser("ask", help="answer a policy question with citations")
+    ask.add_argument("question", nargs="?", help="the question (omit with --questions)")
+    ask.add_argument("--questions", type=Path, help="JSONL file: one question object per line")
+    ask.add_argument("--product")
+    ask.add_argument("--jurisdiction", help="US-federal or a state code such as TX")
+    ask.add_argument("--as-of", help="YYYY-MM-DD: answer from the versions in force that day")
+    ask.add_argument("--doc-type")
+    ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    ask.set_defaults(handler=_ask)
+
+    audit = commands.add_parser("audit", help="check or export the audit trail")
+    audit_commands = audit.add_subparsers(required=True, metavar="ACTION")
+    verify = audit_commands.add_parser("verify", help="detect edited or deleted records")
+    verify.set_defaults(handler=_audit_verify)
+    export = audit_commands.add_parser("export", help="write records to CSV or JSONL")
+    export.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    export.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (inclusive)")
+    export.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (inclusive)")
+    export.add_argument("--out", type=Path, required=True, help="file to write")
+    export.set_defaults(handler=_audit_export)
     return parser
 
 
@@ -241,6 +267,140 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     print(f"purged {args.doc_id}: {removed} chunk(s) removed")
+    return EXIT_OK
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from app.factory import build_service
+    from app.models import User
+
+    if bool(args.question) == bool(args.questions):
+        raise CopilotError("give either a question or --questions FILE.jsonl")
+    batch = _read_questions(args.questions) if args.questions else None
+    service = build_service(settings)
+    try:
+        return _answer_all(
+            service, args, batch, User(name=settings.app.user, role=settings.app.role)
+        )
+    finally:
+        service.close()
+
+
+def _answer_all(
+    service: CopilotService,
+    args: argparse.Namespace,
+    batch: list[tuple[int, dict[str, Any]]] | None,
+    user: User,
+) -> int:
+    from app.service import QuestionError
+
+    if batch is None:
+        answer = service.ask(
+            args.question,
+            user=user,
+            product=args.product,
+            jurisdiction=args.jurisdiction,
+            as_of=args.as_of,
+            doc_type=args.doc_type,
+        )
+        print(answer.model_dump_json(indent=2) if args.json else format_answer(answer))
+        return EXIT_OK
+    failed = 0
+    for number, item in batch:
+        ident = item.get("id", number)
+        try:
+            answer = service.ask(
+                str(item.get("question") or ""),
+                user=user,
+                product=item.get("product", args.product),
+                jurisdiction=item.get("jurisdiction", args.jurisdiction),
+                as_of=item.get("as_of", args.as_of),
+                doc_type=item.get("doc_type", args.doc_type),
+            )
+        except QuestionError as exc:
+            failed += 1
+            print(json.dumps({"id": ident, "error": str(exc)}))
+            continue
+        print(json.dumps({"id": ident, **answer.model_dump(mode="json")}))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _read_questions(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    if not path.is_file():
+        raise CopilotError(f"{path} does not exist")
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CopilotError(f"{path.name} line {number} is not JSON ({exc.msg})") from None
+        if not isinstance(item, dict) or "question" not in item:
+            raise CopilotError(f'{path.name} line {number} has no "question"')
+        items.append((number, item))
+    return items
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.text, ""]
+    if answer.redacted_entities:
+        lines.append("Removed before processing: " + ", ".join(answer.redacted_entities))
+    if answer.abstained:
+        if answer.closest_sections:
+            lines.append("Closest sections to check:")
+            lines.extend(f"  - {_where(c)}" for c in answer.closest_sections)
+    else:
+        lines.append("Sources:")
+        lines.extend(f"  [{c.marker}] {_where(c)}" for c in answer.citations)
+    flags = [
+        name
+        for name, on in (
+            ("fell back to extractive", answer.fell_back),
+            ("needs review", answer.needs_review),
+        )
+        if on
+    ]
+    if flags:
+        lines.append("Flags: " + ", ".join(flags))
+    return "\n".join(lines).rstrip()
+
+
+def _where(c: Citation) -> str:
+    section = f"{c.section_id} {c.section_title}".strip()
+    return (
+        f"{c.title} v{c.version} (effective {c.effective_date.isoformat()}), "
+        f"section {section}, page {c.page_label}"
+    )
+
+
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from app.audit import SqliteAuditTrail
+
+    with SqliteAuditTrail(settings.audit_path) as trail:
+        result = trail.verify()
+    if result.ok:
+        print(f"audit trail intact: {result.checked} records checked")
+        return EXIT_OK
+    for problem in result.problems:
+        print(f"tampered: {problem}")
+    print(f"audit trail FAILED verification: {len(result.problems)} problem(s)")
+    return EXIT_FAILED
+
+
+def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+
+    from app.audit import SqliteAuditTrail
+
+    try:
+        start = date.fromisoformat(args.start) if args.start else None
+        end = date.fromisoformat(args.end) if args.end else None
+    except ValueError as exc:
+        raise CopilotError(f"dates are YYYY-MM-DD ({exc})") from None
+    with SqliteAuditTrail(settings.audit_path) as trail:
+        count = trail.export(args.out, args.format, start=start, end=end)
+    print(f"wrote {count} record(s) to {args.out}")
     return EXIT_OK
 
 

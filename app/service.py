@@ -137,6 +137,12 @@ class CopilotService:
         latency["total"] = (time.perf_counter() - started) * 1000
         return answer.model_copy(update={"audit_id": record.id, "latency_ms": latency})
 
+    def close(self) -> None:
+        """Release the audit trail's connection (the store belongs to whoever opened it)."""
+        close = getattr(self._audit, "close", None)
+        if close is not None:
+            close()
+
     def _generate(self, question: str, sources: tuple[RetrievedChunk, ...]) -> Generation:
         if self._backend is self._extractive:
             return self._extractive.generate(question, sources)

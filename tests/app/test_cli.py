@@ -93,3 +93,56 @@ def test_user_errors_are_one_line(
     code, _, err = copilot(capsys, *argv)
     assert code == 2
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_ask_batch_and_audit_commands(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    sample_data: Path,
+    tmp_path: Path,
+) -> None:
+    import json
+    import sqlite3
+
+    audit = tmp_path / "audit.sqlite3"
+    monkeypatch.setenv("COPILOT_APP__DATA_DIR", str(sample_data))
+    monkeypatch.setenv("COPILOT_AUDIT__PATH", str(audit))
+    monkeypatch.setenv("COPILOT_APP__USER", "cli-user")
+
+    code, out, _ = copilot(capsys, "ask", "What is the maximum DTI ratio?", "--product", "mortgage")
+    assert code == 0
+    assert out.splitlines()[0] == "The standard maximum DTI ratio is 43% [1]."
+    assert (
+        "[1] Mortgage Underwriting Guide v2.0 (effective 2026-03-01), section B3-6-02 Debt-to-Income Ratios, page 5"
+        in out
+    )
+
+    code, out, _ = copilot(capsys, "ask", "Who parks where?", "--json")
+    answer = json.loads(out)
+    assert code == 0 and answer["abstained"] is True and answer["closest_sections"]
+
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        '{"id": "q1", "question": "What is the maximum DTI ratio?", "product": "mortgage", "as_of": "2025-06-01"}\n'
+        '{"id": "q2", "question": "   "}\n'
+        '{"id": "q3", "question": "When must an adverse action notice be sent?"}\n'
+    )
+    code, out, _ = copilot(capsys, "ask", "--questions", str(questions), "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [r["id"] for r in rows] == ["q1", "q2", "q3"]
+    assert rows[0]["citations"][0]["version"] == "1.0"
+    assert rows[1] == {"id": "q2", "error": "the question is empty; type a policy question"}
+    assert rows[2]["citations"]
+
+    code, out, _ = copilot(capsys, "audit", "verify")
+    assert code == 0 and out.strip() == "audit trail intact: 4 records checked"
+    target = tmp_path / "export.jsonl"
+    code, out, _ = copilot(capsys, "audit", "export", "--format", "jsonl", "--out", str(target))
+    assert code == 0 and "wrote 4 record(s)" in out
+    assert all(json.loads(line)["user"] == "cli-user" for line in target.read_text().splitlines())
+
+    with sqlite3.connect(audit) as db:
+        db.execute("UPDATE audit_records SET record = replace(record, '43%', '50%') WHERE id = 1")
+    code, out, _ = copilot(capsys, "audit", "verify")
+    assert code == 1 and "tampered: " in out and "FAILED verification" in out

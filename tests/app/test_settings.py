@@ -54,3 +54,11 @@ def test_unknown_settings_are_errors(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     (tmp_path / "copilot.toml").write_text("[stroe]\nmode = 'local'\n")
     with pytest.raises(ValueError, match="stroe"):
         load_settings()
+
+
+def test_the_readme_example_config_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = readme.split("```toml")[1].split("```")[0]
+    (tmp_path / "copilot.toml").write_text(example)
+    settings = load_settings()
+    assert settings.retrieval.top_k == 5 and settings.llm.backend == "extractive"

@@ -1,0 +1,81 @@
+"""A sample-policy index built once per session, and the question service over it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_MANIFEST
+
+
+@pytest.fixture(scope="session")
+def sample_data(tmp_path_factory: pytest.TempPathFactory, embedding) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+    """A data directory holding the whole sample library (both guide versions)."""
+    from app.factory import open_store
+    from app.settings import load_settings
+    from ingest.manifest import load_manifest
+    from ingest.pipeline import ingest
+
+    data_dir = tmp_path_factory.mktemp("sample-data")
+    settings = load_settings(app={"data_dir": data_dir})
+    store = open_store(settings, embedding.dimension)
+    results = ingest(
+        load_manifest(SAMPLE_MANIFEST), store=store, embedding=embedding, settings=settings
+    )
+    assert all(r.reason is None for r in results)
+    store.close()
+    yield data_dir
+
+
+@pytest.fixture(scope="session")
+def service_parts(sample_data: Path, embedding):  # type: ignore[no-untyped-def]
+    """One open store and one redactor for the session (both are slow to build)."""
+    from app.factory import open_store
+    from app.redact import PresidioRedactor
+    from app.settings import load_settings
+
+    settings = load_settings(app={"data_dir": sample_data})
+    store = open_store(settings, embedding.dimension)
+    yield store, PresidioRedactor(settings.redaction)
+    store.close()
+
+
+@pytest.fixture
+def make_service(service_parts, embedding, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Builds the question service over the sample index with the given setting overrides;
+    each test gets its own audit trail."""
+    from app.answer import ExtractiveBackend
+    from app.audit import SqliteAuditTrail
+    from app.factory import build_backend
+    from app.retrieve import Retriever
+    from app.service import CopilotService
+    from app.settings import load_settings
+    from app.verify import Verifier
+
+    store, redactor = service_parts
+
+    def make(**overrides):  # type: ignore[no-untyped-def]
+        settings = load_settings(
+            app={"data_dir": tmp_path / "data"},
+            audit={"path": tmp_path / "audit.sqlite3"},
+            **overrides,
+        )
+        extractive = ExtractiveBackend(embedding, settings.answer)
+        backend = (
+            extractive
+            if settings.llm.backend == "extractive"
+            else build_backend(settings, embedding)
+        )
+        return CopilotService(
+            settings,
+            redactor=redactor,
+            retriever=Retriever(store, embedding, settings.retrieval),
+            backend=backend,
+            extractive=extractive,
+            verifier=Verifier(embedding, settings.answer),
+            audit=SqliteAuditTrail(settings.audit_path),
+        )
+
+    return make
