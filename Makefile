@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANIFEST := policies_sample/manifest.json
 
-.PHONY: install run test test-slow test-all check format bench samples clean
+.PHONY: install run test test-slow test-all check format bench bench-ingest bench-ask samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,9 +41,14 @@ format: install
 	$(BIN)/ruff check --fix app ingest evals tests policies_sample
 	$(BIN)/ruff format app ingest evals tests policies_sample
 
-## Ingestion benchmark: make bench ARGS="path/to/folder ..."
-bench: install
+## Benchmarks: ingestion (make bench-ingest ARGS="path/to/folder ...") and the question path.
+bench: bench-ingest bench-ask
+
+bench-ingest: install
 	$(BIN)/python -m ingest.bench $(ARGS)
+
+bench-ask: install
+	$(BIN)/python -m app.bench
 
 ## Rebuild the sample policy PDFs from policies_sample/src.
 samples: install

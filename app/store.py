@@ -126,6 +126,50 @@ def in_force(records: Sequence[DocumentRecord], as_of: date) -> list[tuple[str, 
     return found
 
 
+_OVERFETCH = 20
+_MIN_OVERFETCH = 400
+
+
+@dataclass(frozen=True)
+class _Allowed:
+    """The filters as plain sets, turned into a Qdrant filter or checked against a payload:
+    one description, so the two can never disagree."""
+
+    fields: dict[str, frozenset[str]]
+    """payload key -> the values it may take."""
+    versions: frozenset[tuple[str, str]] | None
+    """(doc_id, version) pairs allowed, for as-of questions; None: any."""
+
+    def to_filter(self) -> models.Filter:
+        must: list[models.Condition] = [
+            _condition(key, *sorted(values)) for key, values in self.fields.items()
+        ]
+        if self.versions is not None:
+            must.append(
+                models.Filter(
+                    should=[_match(doc_id=d, version=v) for d, v in sorted(self.versions)]
+                )
+            )
+        return models.Filter(must=must)
+
+    def accepts(self, payload: dict[str, Any]) -> bool:
+        if any(payload.get(key) not in values for key, values in self.fields.items()):
+            return False
+        return (
+            self.versions is None
+            or (payload.get("doc_id"), payload.get("version")) in self.versions
+        )
+
+
+def _hit(point: models.ScoredPoint) -> Hit:
+    return Hit(
+        point_id=str(point.id),
+        score=float(point.score),
+        payload=dict(point.payload or {}),
+        vector=np.asarray(point.vector, dtype=np.float32),
+    )
+
+
 class PolicyStore:
     """Versioned document storage over a Qdrant client (local folder or server)."""
 
@@ -170,10 +214,25 @@ class PolicyStore:
         """The points nearest ``vector`` among those the filters allow, best first."""
         if not self._has_chunks:
             return []
-        flt = self._filter(filters)
-        if flt is None:
+        allowed = self._allowed(filters)
+        if allowed is None:
             return []
-        response = self.client.query_points(
+        if not self.server:
+            # Local mode checks a filter point by point in Python, but searches without one
+            # as a single matrix product. So: search unfiltered, over-fetching, and filter
+            # the hits here. If enough of the best points pass, they are exactly the best
+            # points that pass; otherwise fall back to the filtered search.
+            overfetch = max(limit * _OVERFETCH, _MIN_OVERFETCH)
+            points = self._query(vector, None, overfetch, score_floor)
+            passed = [p for p in points if allowed.accepts(p.payload or {})]
+            if len(passed) >= limit or len(points) < overfetch:
+                return [_hit(p) for p in passed[:limit]]
+        return [_hit(p) for p in self._query(vector, allowed.to_filter(), limit, score_floor)]
+
+    def _query(
+        self, vector: np.ndarray, flt: models.Filter | None, limit: int, score_floor: float
+    ) -> list[models.ScoredPoint]:
+        return self.client.query_points(
             self.collection,
             query=vector.tolist(),
             query_filter=flt,
@@ -181,37 +240,26 @@ class PolicyStore:
             score_threshold=score_floor,
             with_payload=True,
             with_vectors=True,
-        )
-        return [
-            Hit(
-                point_id=str(p.id),
-                score=float(p.score),
-                payload=dict(p.payload or {}),
-                vector=np.asarray(p.vector, dtype=np.float32),
-            )
-            for p in response.points
-        ]
+        ).points
 
-    def _filter(self, filters: Filters) -> models.Filter | None:
-        """None when nothing can match (no version in force on the as-of date)."""
-        must: list[models.Condition] = []
+    def _allowed(self, filters: Filters) -> _Allowed | None:
+        """What the filters let through; None when nothing can (no version in force on the
+        as-of date)."""
+        fields: dict[str, frozenset[str]] = {}
+        versions: frozenset[tuple[str, str]] | None = None
         if filters.as_of is None:
-            must.append(_condition("status", Status.CURRENT.value))
+            fields["status"] = frozenset({Status.CURRENT.value})
         else:
-            pairs = in_force(self.documents(), filters.as_of)
-            if not pairs:
+            versions = frozenset(in_force(self.documents(), filters.as_of))
+            if not versions:
                 return None
-            must.append(models.Filter(should=[_match(doc_id=d, version=v) for d, v in pairs]))
         if filters.product:
-            must.append(_condition("product", filters.product, "all"))
+            fields["product"] = frozenset({filters.product, "all"})
         if filters.jurisdiction:
-            if filters.jurisdiction == FEDERAL:
-                must.append(_condition("jurisdiction", FEDERAL))
-            else:
-                must.append(_condition("jurisdiction", filters.jurisdiction, FEDERAL))
+            fields["jurisdiction"] = frozenset({filters.jurisdiction, FEDERAL})
         if filters.doc_type:
-            must.append(_condition("doc_type", filters.doc_type))
-        return models.Filter(must=must)
+            fields["doc_type"] = frozenset({filters.doc_type})
+        return _Allowed(fields=fields, versions=versions)
 
     # --- writing ---------------------------------------------------------------------
 
