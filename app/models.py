@@ -305,6 +305,24 @@ class Citation(_Frozen):
     quote: str
     """The sentence(s) of the passage that support the answer."""
 
+    @classmethod
+    def from_chunk(cls, marker: int, chunk: RetrievedChunk, quote: str) -> Citation:
+        return cls(
+            marker=marker,
+            point_id=chunk.point_id,
+            doc_id=chunk.doc_id,
+            title=chunk.title,
+            version=chunk.version,
+            effective_date=chunk.effective_date,
+            file_name=chunk.file_name,
+            page=chunk.page_start,
+            page_label=chunk.page_label_start,
+            section_id=chunk.section_id,
+            section_title=chunk.section_title,
+            passage=chunk.text,
+            quote=quote,
+        )
+
 
 class Generation(_Frozen):
     """What an answer backend produced, before verification: text with ``[n]`` markers

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 
 from app.embedding import LocalEmbedding
-from app.models import Filters, RedactedQuestion, RetrievedChunk, Status
+from app.models import Filters, RedactedQuestion, RetrievedChunk
 from app.settings import RetrievalSection
 from app.store import Hit, PolicyStore
 
@@ -65,26 +64,7 @@ def _distinct(hits: list[Hit], threshold: float) -> list[Hit]:
 
 
 def _chunk(hit: Hit) -> RetrievedChunk:
-    p = hit.payload
-    return RetrievedChunk(
-        point_id=hit.point_id,
-        score=hit.score,
-        doc_id=p["doc_id"],
-        title=p["title"],
-        version=p["version"],
-        effective_date=date.fromisoformat(p["effective_date"]),
-        status=Status(p["status"]),
-        product=p["product"],
-        jurisdiction=p["jurisdiction"],
-        doc_type=p["doc_type"],
-        file_name=p["file_name"],
-        section_id=p["section_id"],
-        section_title=p["section_title"],
-        section_path=tuple(p["section_path"]),
-        page_start=p["page_start"],
-        page_end=p["page_end"],
-        page_label_start=p["page_label_start"],
-        page_label_end=p["page_label_end"],
-        ordinal=p["ordinal"],
-        text=p["text"],
-    )
+    fields = {
+        name: hit.payload[name] for name in RetrievedChunk.model_fields if name in hit.payload
+    }
+    return RetrievedChunk(point_id=hit.point_id, score=hit.score, **fields)

@@ -179,21 +179,7 @@ def _not_found(filters: Filters) -> str:
 
 def _closest(sources: tuple[RetrievedChunk, ...], count: int = 3) -> tuple[Citation, ...]:
     return tuple(
-        Citation(
-            marker=n,
-            point_id=s.point_id,
-            doc_id=s.doc_id,
-            title=s.title,
-            version=s.version,
-            effective_date=s.effective_date,
-            file_name=s.file_name,
-            page=s.page_start,
-            page_label=s.page_label_start,
-            section_id=s.section_id,
-            section_title=s.section_title,
-            passage=s.text,
-            quote=next(iter(passages(s)), s.text),
-        )
+        Citation.from_chunk(n, s, next(iter(passages(s)), s.text))
         for n, s in enumerate(sources[:count], start=1)
     )
 

@@ -79,7 +79,9 @@ class Verifier:
                     continue  # a marker whose passage does not bear the sentence out
                 if index not in numbering:
                     numbering[index] = len(numbering) + 1
-                    citations.append(_citation(numbering[index], sources[index], quotes[index]))
+                    citations.append(
+                        Citation.from_chunk(numbering[index], sources[index], quotes[index])
+                    )
                 markers.append(f"[{numbering[index]}]")
             separator = (
                 "" if previous_line is None else (" " if claim.line == previous_line else "\n")
@@ -154,21 +156,3 @@ def _claims(text: str, count: int) -> tuple[list[_Claim], int]:
                 continue
             claims.append(_Claim(text=clean, sources=valid, line=number))
     return claims, dropped
-
-
-def _citation(marker: int, source: RetrievedChunk, quote: str) -> Citation:
-    return Citation(
-        marker=marker,
-        point_id=source.point_id,
-        doc_id=source.doc_id,
-        title=source.title,
-        version=source.version,
-        effective_date=source.effective_date,
-        file_name=source.file_name,
-        page=source.page_start,
-        page_label=source.page_label_start,
-        section_id=source.section_id,
-        section_title=source.section_title,
-        passage=source.text,
-        quote=quote,
-    )
