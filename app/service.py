@@ -16,13 +16,13 @@ from pydantic import ValidationError
 from app.answer import AnswerBackend, ExtractiveBackend, passages
 from app.errors import CopilotError
 from app.models import Answer, AuditRecord, Citation, Filters, Generation, RetrievedChunk, User
-from app.redact import Redactor
 from app.retrieve import Retriever
 from app.settings import Settings
 from app.verify import Verified, Verifier
 
 if TYPE_CHECKING:
     from app.audit import AuditSink
+    from app.redact import Redactor
 
 log = logging.getLogger(__name__)
 
