@@ -34,6 +34,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from app.errors import ConfigError
 from app.models import RedactedEntity, RedactedQuestion
+from app.name_recognizer import ContextualNameRecognizer
 from app.recognizers import STATE_CODES, STATE_NAMES, build_recognizers
 from app.settings import RedactionSection
 
@@ -219,6 +220,7 @@ class PresidioRedactor:
         for recognizer in [
             *build_recognizers(settings.language),
             PolicyAwarePersonRecognizer(settings.language),
+            ContextualNameRecognizer(settings.language, POLICY_TERMS),
         ]:
             registry.add_recognizer(recognizer)
         self._analyzer = AnalyzerEngine(
