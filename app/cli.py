@@ -96,6 +96,15 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (inclusive)")
     export.add_argument("--out", type=Path, required=True, help="file to write")
     export.set_defaults(handler=_audit_export)
+
+    evaluate = commands.add_parser("eval", help="score answers on a golden question set")
+    evaluate.add_argument("--dataset", type=Path, help="golden JSONL (default: evals/golden.jsonl)")
+    evaluate.add_argument(
+        "--corpus", type=Path, help="folder with manifest.json (default: samples)"
+    )
+    evaluate.add_argument("--backend", choices=["extractive", "openai-compatible"])
+    evaluate.add_argument("--reports", type=Path, help="where dated report folders go")
+    evaluate.set_defaults(handler=_eval)
     return parser
 
 
@@ -401,6 +410,29 @@ def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
     with SqliteAuditTrail(settings.audit_path) as trail:
         count = trail.export(args.out, args.format, start=start, end=end)
     print(f"wrote {count} record(s) to {args.out}")
+    return EXIT_OK
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from evals.run import DEFAULT_CORPUS, DEFAULT_DATASET, run
+
+    reports = args.reports or settings.app.data_dir / "reports"
+    metrics, problems, folder = run(
+        args.dataset or DEFAULT_DATASET,
+        args.corpus or DEFAULT_CORPUS,
+        reports=reports,
+        settings=settings,
+        backend=args.backend,
+    )
+    width = max(len(name) for name in metrics.values)
+    for name, value in metrics.values.items():
+        print(f"{name.ljust(width)}  {value:.3f}")
+    print(f"{len(metrics.failures)} question(s) missed; report in {folder}")
+    if problems:
+        for problem in problems:
+            print(f"REGRESSION: {problem}")
+        return EXIT_FAILED
+    print("evaluation passed")
     return EXIT_OK
 
 
