@@ -96,7 +96,7 @@ class ExtractiveBackend:
         asked = content_words(question)
         needed = min(self._settings.min_shared_words, len(asked))
         shared = [len(asked & content_words(c.text)) for c in candidates]
-        pool = [i for i, n in enumerate(shared) if n and n >= needed]
+        pool = [i for i, n in enumerate(shared) if n]
         if not pool:
             return []
         vectors = self._embedding.embed_cached([question, *(candidates[i].text for i in pool)])
@@ -108,6 +108,9 @@ class ExtractiveBackend:
             int(i)
             for i in np.argsort(-score, kind="stable")
             if similarity[i] >= self._settings.sentence_floor
+            and (
+                shared[pool[i]] >= needed or similarity[i] >= self._settings.single_word_similarity
+            )
         ]
         if not eligible:
             return []

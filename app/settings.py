@@ -110,6 +110,8 @@ class AnswerSection(BaseModel):
     min_shared_words: int = Field(default=2, ge=1, le=5)
     """Content words of the question a quoted sentence must contain (fewer if the question
     has fewer)."""
+    single_word_similarity: float = Field(default=0.6, ge=0.0, le=1.0)
+    """A sentence this close in meaning may share a single word with the question."""
     relative: float = Field(default=0.85, ge=0.0, le=1.0)
     """Further sentences must score at least this share of the best one."""
     support_lexical: float = Field(default=0.6, ge=0.0, le=1.0)
