@@ -73,7 +73,7 @@ _POLICY_WORDS = (
     "Ginnie", "Mae", "Mac", "FHA", "VA", "USDA", "SBA", "SBA 7(a)", "7(a)", "HUD", "CFPB",
     "FHFA", "OCC", "FDIC", "NCUA", "IRS", "FEMA", "Federal Reserve", "HELOC", "HELOCs",
     "mortgage", "auto", "jumbo", "conforming", "ARM", "DTI", "LTV", "CLTV", "HCLTV", "FICO",
-    "DSCR", "PITI", "PMI", "MI", "MIP", "AUS", "DU", "LP", "LPA", "Desktop Underwriter",
+    "DSCR", "PTI", "Tier", "PITI", "PMI", "MI", "MIP", "AUS", "DU", "LP", "LPA", "Desktop Underwriter",
     "Loan Product Advisor", "Selling Guide", "Servicing Guide", "Seller Guide", "Handbook",
     "HomeReady", "Home Possible", "ECOA", "TILA", "RESPA", "HMDA", "TRID", "FCRA", "ATR", "QM",
     "Reg", "Regulation", "Reg B", "Reg Z", "Regulation B", "Regulation Z", "CFR", "USC", "UCC",

@@ -57,7 +57,10 @@ def charts(folder: Path, runs: list[dict[str, Any]]) -> None:
     ax.invert_yaxis()
     ax.set_title("Evaluation metrics, this run")
     for i, n in enumerate(names):
-        ax.text(min(latest[n], 0.93) + 0.01, i, f"{latest[n]:.2f}", va="center", color="black")
+        inside = latest[n] > 0.9  # no room to the right: write it on the bar
+        x = latest[n] - 0.01 if inside else latest[n] + 0.01
+        ax.text(x, i, f"{latest[n]:.2f}", va="center", ha="right" if inside else "left",
+                color="white" if inside else "black")  # fmt: skip
     fig.tight_layout()
     fig.savefig(folder / "metrics.png", dpi=100)
     plt.close(fig)

@@ -55,6 +55,7 @@ def test_names_in_context_are_redacted(
         "Small Business Lending Policy loans, a term loan, can exceed $5M?",
         "California Lending Supplement (CA-2.2) licensing rules?",
         "Compliance Memorandum CM-2025-07, adverse action timing?",
+        "What is the Max PTI for Tier A auto loans?",
     ],
 )
 def test_policy_phrases_are_not_names(redactor: PresidioRedactor, question: str) -> None:
