@@ -70,21 +70,21 @@ _SPACY_LABELS_IGNORED = [
 # Policy vocabulary that must survive redaction (spaCy's small model tags some as PERSON).
 _POLICY_WORDS = (
     "US-federal", "federal", "Fannie Mae", "Freddie Mac", "Ginnie Mae", "Fannie", "Freddie",
-    "Ginnie", "Mae", "Mac", "FHA", "VA", "USDA", "SBA", "SBA 7(a)", "7(a)", "HUD", "CFPB",
-    "FHFA", "OCC", "FDIC", "NCUA", "IRS", "FEMA", "Federal Reserve", "HELOC", "HELOCs",
-    "mortgage", "auto", "jumbo", "conforming", "ARM", "DTI", "LTV", "CLTV", "HCLTV", "FICO",
-    "DSCR", "PTI", "Tier", "PITI", "PMI", "MI", "MIP", "AUS", "DU", "LP", "LPA", "Desktop Underwriter",
+    "Ginnie", "Mae", "Mac", "FHA", "VA", "USDA", "SBA", "SBA 7(a)", "7(a)", "HUD", "CFPB", "FHFA",
+    "OCC", "FDIC", "NCUA", "IRS", "FEMA", "Federal Reserve", "HELOC", "HELOCs", "mortgage",
+    "auto", "jumbo", "conforming", "ARM", "DTI", "LTV", "CLTV", "HCLTV", "FICO", "DSCR", "PTI",
+    "Tier", "PITI", "PMI", "MI", "MIP", "AUS", "DU", "LP", "LPA", "Desktop Underwriter",
     "Loan Product Advisor", "Selling Guide", "Servicing Guide", "Seller Guide", "Handbook",
     "HomeReady", "Home Possible", "ECOA", "TILA", "RESPA", "HMDA", "TRID", "FCRA", "ATR", "QM",
     "Reg", "Regulation", "Reg B", "Reg Z", "Regulation B", "Regulation Z", "CFR", "USC", "UCC",
     "Art", "Article", "Section", "Sec", "Chapter", "Appendix", "Schedule", "Schedule C",
-    "Schedule E", "Form", "Exhibit", "Part", "Title", "Texas Constitution", "W-2", "W2",
-    "1099", "K-1", "VOE", "VOD", "LLC", "LLPA", "NMLS", "KYC", "AML", "OFAC", "Borrower",
-    "Co-Borrower", "Coborrower", "Applicant", "Guarantor", "Underwriter", "Lender",
-    "Servicer", "Cash-Out", "Refinance", "Refi", "Escrow", "Appraisal", "Appraiser",
-    "Homestead", "Veteran", "Veterans", "Lien", "Max", "Min", "Maximum", "Minimum", "Email",
-    "E-mail", "Call", "Phone", "Text", "Contact", "Please", "Hi", "Hello", "Dear", "Thanks",
-    "Per", "Re", "Note", "Verify", "Confirm", "Check", "Ask",
+    "Schedule E", "Form", "Exhibit", "Part", "Title", "Texas Constitution", "W-2", "W2", "1099",
+    "K-1", "VOE", "VOD", "LLC", "LLPA", "NMLS", "KYC", "AML", "OFAC", "Borrower", "Co-Borrower",
+    "Coborrower", "Applicant", "Guarantor", "Underwriter", "Lender", "Servicer", "Cash-Out",
+    "Refinance", "Refi", "Escrow", "Appraisal", "Appraiser", "Homestead", "Veteran", "Veterans",
+    "Lien", "Max", "Min", "Maximum", "Minimum", "Email", "E-mail", "Call", "Phone", "Text",
+    "Contact", "Please", "Hi", "Hello", "Dear", "Thanks", "Per", "Re", "Note", "Verify",
+    "Confirm", "Check", "Ask",
 )  # fmt: skip
 POLICY_TERMS: frozenset[str] = frozenset(
     term.casefold() for term in (*STATE_NAMES, *STATE_CODES, *_POLICY_WORDS)
