@@ -27,6 +27,7 @@ TEXT_SUFFIXES = {".txt", ".text"}
 SUPPORTED_SUFFIXES = PDF_SUFFIXES | MARKDOWN_SUFFIXES | TEXT_SUFFIXES
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
 _MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -210,6 +211,7 @@ def _pdf_page_labels(reader: PdfReader) -> list[str] | None:
 
 
 def _parse_markdown(source: str) -> tuple[list[Page], str | None]:
+    source = _HTML_COMMENT.sub("", source)
     if source.startswith("---\n"):
         end = source.find("\n---", 4)
         if end != -1:  # YAML front matter is metadata, not policy text

@@ -25,11 +25,25 @@ _DECIMAL = re.compile(r"^(?P<id>\d{1,3}(?:\.\d{1,3})+)\.?(?:\s+|$)")
 _SINGLE = re.compile(r"^(?P<id>\d{1,2}|[IVX]{1,5}|[A-H])(?P<dot>[.)])?\s+")
 _KEYWORD = re.compile(
     r"^(?P<kw>Section|SECTION|Sec\.|Article|ARTICLE|Chapter|CHAPTER|Part|PART|Subpart|SUBPART|"
+    r"Title|TITLE|"
     r"Appendix|APPENDIX|Exhibit|EXHIBIT|Schedule|SCHEDULE)\s+"
     r"(?P<num>(?:[0-9IVXLC]+[A-Z]?|[A-Z])(?:[.\-][0-9A-Za-z]+)*)\.?(?:[\s:\-]+|$)"
 )
 _SECTION_SIGN = re.compile(r"^(?P<id>§+\s*\d+[A-Za-z]?(?:\.\d+[A-Za-z]?)*(?:\([A-Za-z0-9]+\))*)\s*")
-_TOP_KEYWORDS = {"part", "subpart", "chapter", "article", "appendix", "exhibit", "schedule"}
+_TOP_KEYWORDS = {
+    "title",
+    "part",
+    "subpart",
+    "chapter",
+    "article",
+    "appendix",
+    "exhibit",
+    "schedule",
+}
+# A subsection heading such as "(a) Activities constituting discrimination": its id joins the
+# enclosing section's ("§ 1691" -> "§ 1691(a)"). Statutes nest (a) > (1) > (A) > (i).
+_PAREN = re.compile(r"^\((?P<id>[a-z]{1,2}|\d{1,3}|[A-Z]{1,2}|[ivx]{2,5})\)\s+")
+_PAREN_PART = re.compile(r"\(([A-Za-z0-9]+)\)")
 
 CAPTION = re.compile(
     r"^(?:Table|TABLE|Exhibit|EXHIBIT|Matrix|Schedule|Chart)\b\s*[A-Z0-9]*[\w.\-]*\s*[:.\-]\s*\S"
@@ -138,6 +152,8 @@ def segment(doc: ParsedDocument) -> list[Section]:
                 heading = _Heading(heading.section_id, f"{heading.title} {nxt.text}", heading.level)
                 index += 1
             close()
+            if heading.section_id.startswith("("):
+                heading = _subsection(heading, stack)
             while stack and not _contains(stack[-1], heading):
                 stack.pop()
             stack.append(heading)
@@ -211,6 +227,9 @@ def _heading(line: _Line, has_hints: bool, *, in_table: bool) -> _Heading | None
         level = 1 + section_id.count("(")
         title = text[match.end() :]
         return _titled(section_id, title, level, line.hinted, title_optional=True)
+    if line.hinted and (match := _PAREN.match(text)):
+        part = match.group("id")
+        return _titled(f"({part})", text[match.end() :], _paren_depth(part), hinted=True)
     if match := _SINGLE.match(text):
         # "4. Income" is a heading only when the layout says so or, without layout, when it
         # reads like a title; otherwise it is a list item.
@@ -226,6 +245,28 @@ def _heading(line: _Line, has_hints: bool, *, in_table: bool) -> _Heading | None
     ):
         return _Heading(section_id="", title=text, level=9)
     return None
+
+
+def _paren_depth(part: str) -> int:
+    if part.isdigit():
+        return 2
+    if len(part) > 1 and set(part) <= set("ivx"):
+        return 4
+    return 1 if part.islower() else 3
+
+
+def _subsection(heading: _Heading, stack: list[_Heading]) -> _Heading:
+    """Give "(1)" the full id of where it stands: "§ 1691(a)" + "(1)" -> "§ 1691(a)(1)"."""
+    enclosing = next(
+        (h for h in reversed(stack) if h.section_id and not h.section_id.startswith("(")), None
+    )
+    if enclosing is None:
+        return heading
+    root = _PAREN_PART.sub("", enclosing.section_id).strip()
+    parts = _PAREN_PART.findall(enclosing.section_id)
+    kept = [p for p in parts if _paren_depth(p) < heading.level]
+    section_id = root + "".join(f"({p})" for p in kept) + heading.section_id
+    return _Heading(section_id, heading.title, heading.level)
 
 
 def _number(section_id: str) -> str:
@@ -257,7 +298,8 @@ def _contains(outer: _Heading, inner: _Heading) -> bool:
 def _titled(
     section_id: str, title: str, level: int, hinted: bool, *, title_optional: bool = False
 ) -> _Heading | None:
-    title = title.strip(" -:\u2013\u2014")
+    # "§ 1691. Scope": the full stop after a number is punctuation, not part of the title.
+    title = title.strip(" -:\u2013\u2014").lstrip(". ")
     if not title:
         return _Heading(section_id, "", level) if (title_optional or hinted) else None
     if not _looks_like_title(title, allow_period=hinted):

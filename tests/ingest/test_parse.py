@@ -115,7 +115,7 @@ def test_a_pdf_encrypted_only_against_editing_opens(tmp_path: Path) -> None:
 def test_markdown_headings_tables_and_front_matter(tmp_path: Path) -> None:
     path = tmp_path / "memo.md"
     path.write_text(
-        "---\nauthor: someone\n---\n# 1. Purpose\n\nThis memo sets **reserve** rules.\n\n"
+        "---\nauthor: someone\n---\n<!-- generated from\nsource chunk 4 -->\n# 1. Purpose\n\nThis memo sets **reserve** rules.\n\n"
         "## 1.1 Scope\n\nApplies to [HELOC](http://x) loans.\n\n"
         "Table 1: Limits\n\n| CLTV | Score |\n|---|---|\n| 80% | 680 |\n",
         encoding="utf-8",
@@ -123,6 +123,7 @@ def test_markdown_headings_tables_and_front_matter(tmp_path: Path) -> None:
     doc = parse(path)
     assert doc.media_type == "markdown" and doc.title == "1. Purpose"
     assert "author" not in doc.pages[0].text and "http" not in doc.pages[0].text
+    assert "source chunk" not in doc.pages[0].text
     sections = segment(doc)
     assert [s.section_id for s in sections] == ["1", "1.1"]
     assert sections[1].path == ("1 Purpose", "1.1 Scope")

@@ -25,6 +25,8 @@ LONG = (
         ("Article IV Eligibility", "Article IV", "Eligibility"),
         ("Appendix A: Definitions", "Appendix A", "Definitions"),
         ("§ 1002.9 Notifications", "§ 1002.9", "Notifications"),
+        ("§ 1691. Scope of prohibition", "§ 1691", "Scope of prohibition"),
+        ("Title 15 - COMMERCE AND TRADE", "Title 15", "COMMERCE AND TRADE"),
         ("§1026.43(c) Repayment ability", "§1026.43(c)", "Repayment ability"),
         ("1. Purpose", "1", "Purpose"),
     ],
@@ -175,3 +177,32 @@ def test_blocks_carry_their_page() -> None:
     assert [b.page for b in scope.blocks] == [1, 2]
     income = next(s for s in sections if s.section_id == "2")
     assert [b.page for b in income.blocks] == [2]
+
+
+def test_statute_subsections_take_their_full_citation() -> None:
+    body = "It shall be unlawful for any creditor to discriminate against any applicant."
+    heads = (
+        "§ 1691. Scope of prohibition",
+        "(a) Activities constituting discrimination",
+        "(1) Notice",
+        "(A) Oral notice",
+        "(b) Activities not constituting discrimination",
+    )
+    doc = document("\n".join(["§ 1691. Scope of prohibition", "(a) Activities constituting discrimination", body,
+                               "(1) on the basis of race, color or religion;", "(1) Notice", body, "(A) Oral notice", body,
+                               "(b) Activities not constituting discrimination", body]), headings=heads)  # fmt: skip
+    sections = segment(doc)
+    assert [s.section_id for s in sections] == [
+        "§ 1691",
+        "§ 1691(a)",
+        "§ 1691(a)(1)",
+        "§ 1691(a)(1)(A)",
+        "§ 1691(b)",
+    ]
+    assert sections[3].path[-2:] == ("§ 1691(a)(1) Notice", "§ 1691(a)(1)(A) Oral notice")
+    assert sections[4].path == (
+        "§ 1691 Scope of prohibition",
+        "§ 1691(b) Activities not constituting discrimination",
+    )
+    # A numbered list item in body text is not a heading.
+    assert "(1) on the basis of race" in sections[1].blocks[0].text
