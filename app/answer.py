@@ -70,6 +70,7 @@ class ExtractiveBackend:
             _Candidate(i, j, text)
             for i, source in enumerate(sources)
             for j, text in enumerate(passages(source))
+            if not _fragment(text)
         ]
         chosen = self._choose(question, candidates, sources) if candidates else []
         if not chosen:
@@ -118,6 +119,14 @@ class ExtractiveBackend:
         kept = [pool[i] for i in eligible if score[i] >= self._settings.relative * best]
         chosen = [candidates[i] for i in kept[: self._settings.max_sentences]]
         return _with_list_items(chosen, candidates, sources)
+
+
+def _fragment(text: str) -> bool:
+    """A piece of a sentence (a form label, a line broken off a narrow column): not worth
+    quoting on its own. Table rows and list items are whole units."""
+    if "\n" in text or _LIST_ITEM.match(text):
+        return False
+    return text[:1].islower() or len(text.split()) < 4
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2610o]\s|\(?[0-9a-z]{1,3}[.)]\s)")

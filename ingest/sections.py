@@ -48,7 +48,8 @@ _PAREN_PART = re.compile(r"\(([A-Za-z0-9]+)\)")
 CAPTION = re.compile(
     r"^(?:Table|TABLE|Exhibit|EXHIBIT|Matrix|Schedule|Chart)\b\s*[A-Z0-9]*[\w.\-]*\s*[:.\-]\s*\S"
 )
-_TOC_LINE = re.compile(r"(?:\.\s?){4,}\s*[0-9ivxlcdm]+\s*$|\s{2,}\.{2,}", re.I)
+# Dot leaders (or the glyphs a PDF's leader font extracts as) ending in a page number.
+_TOC_LINE = re.compile(r"(?:[.\u2026\u00b7_\ufffd]\s?){4,}\s*[0-9ivxlcdm]+\s*$|\s{2,}\.{2,}", re.I)
 _LIST_MARKER = re.compile(
     r"^(?:[-*\u2022\u25aa\u25cf\u00a8\u2610\u2713o]\s|\(?[0-9a-zA-Z]{1,3}[.)]\s)"
 )
@@ -343,10 +344,15 @@ def _block(lines: list[_Line], kind: str, width: float, table_context: str) -> B
             parts.append(line.text)
             continue
         previous = lines[i - 1].text
+        # A wrapped line: the line before it runs to the margin, or (in a narrow column) it
+        # simply carries on a sentence that the line before left open.
         wrapped = (
             kind == "text"
-            and len(previous) >= _WRAP_FRACTION * width
             and not _LIST_MARKER.match(line.text)
+            and (
+                len(previous) >= _WRAP_FRACTION * width
+                or (line.text[:1].islower() and not previous.endswith((".", ":", ";", "?", "!")))
+            )
         )
         parts.append((" " if wrapped else "\n") + line.text)
     first = lines[0]

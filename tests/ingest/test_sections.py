@@ -206,3 +206,19 @@ def test_statute_subsections_take_their_full_citation() -> None:
     )
     # A numbered list item in body text is not a heading.
     assert "(1) on the basis of race" in sections[1].blocks[0].text
+
+
+def test_lines_of_a_narrow_column_are_rejoined_into_sentences() -> None:
+    wide = "A line of ordinary body text that runs all the way to the right margin of the page."
+    doc = document("\n".join(["3. Closing", wide, "By law, you must receive your", "Closing Disclosure three",
+                              "business days before closing.", "Bring a photo ID."]))  # fmt: skip
+    text = segment(doc)[-1].blocks[0].text
+    assert "Closing Disclosure three business days before closing." in text
+    assert text.endswith("closing.\nBring a photo ID.")
+
+
+def test_leader_glyphs_mark_table_of_contents_lines() -> None:
+    doc = document(
+        "Right to Cancel form \ufffd\ufffd\ufffd\ufffd\ufffd\ufffd 4\nThe borrower may cancel within three business days."
+    )
+    assert all("Cancel form" not in b.text for s in segment(doc) for b in s.blocks)
