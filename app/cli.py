@@ -97,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, help="file to write")
     export.set_defaults(handler=_audit_export)
 
+    hashing = commands.add_parser(
+        "hash-password", help="hash a password for the auth.users setting (reads it from stdin)"
+    )
+    hashing.set_defaults(handler=_hash_password)
+
     evaluate = commands.add_parser("eval", help="score answers on a golden question set")
     evaluate.add_argument("--dataset", type=Path, help="golden JSONL (default: evals/golden.jsonl)")
     evaluate.add_argument(
@@ -410,6 +415,21 @@ def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
     with SqliteAuditTrail(settings.audit_path) as trail:
         count = trail.export(args.out, args.format, start=start, end=end)
     print(f"wrote {count} record(s) to {args.out}")
+    return EXIT_OK
+
+
+def _hash_password(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from app.auth import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise CopilotError("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    print(hash_password(password))
     return EXIT_OK
 
 

@@ -9,11 +9,12 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from pydantic import ValidationError
 
 from app.answer import AnswerBackend, ExtractiveBackend, passages
+from app.auth import require
 from app.errors import CopilotError
 from app.models import Answer, AuditRecord, Citation, Filters, Generation, RetrievedChunk, User
 from app.retrieve import Retriever
@@ -136,6 +137,30 @@ class CopilotService:
         record = _timed(latency, "audit", lambda: self._audit.record(_audit_record(answer, user)))
         latency["total"] = (time.perf_counter() - started) * 1000
         return answer.model_copy(update={"audit_id": record.id, "latency_ms": latency})
+
+    def feedback(
+        self, answer_id: int, rating: Literal["up", "down"], comment: str = "", *, user: User
+    ) -> AuditRecord:
+        """Record a thumbs up or down on an answer; the comment is redacted like a question."""
+        text = self._redactor.redact(comment).text if comment.strip() else ""
+        entry = AuditRecord(
+            created_at=datetime.now(UTC),
+            user=user.name,
+            role=user.role,
+            question="",
+            filters=Filters(),
+            answer="",
+            backend="",
+            model="",
+            kind="feedback",
+            feedback={"answer_id": answer_id, "rating": rating, "comment": text},
+        )
+        return self._audit.record(entry)
+
+    def audit_trail(self, user: User) -> AuditSink:
+        """The audit trail, for compliance staff only."""
+        require(user, "compliance", "reading the audit trail")
+        return self._audit
 
     def close(self) -> None:
         """Release the audit trail's connection (the store belongs to whoever opened it)."""

@@ -141,6 +141,22 @@ class AuditSection(BaseModel):
     """The SQLite audit trail; defaults to ``<data_dir>/audit.sqlite3``."""
 
 
+class UserEntry(BaseModel):
+    name: str = Field(min_length=1)
+    role: Literal["underwriter", "compliance"]
+    password_hash: str
+    """From ``copilot hash-password``; never the password itself."""
+
+
+class AuthSection(BaseModel):
+    mode: Literal["local", "password", "oidc"] = "local"
+    """``local``: one user (app.user, app.role), no sign-in. ``password``: the users below.
+    ``oidc``: the identity provider configured for Streamlit's built-in sign-in."""
+    users: list[UserEntry] = []
+    oidc_roles: dict[str, Literal["underwriter", "compliance"]] = {}
+    """With OIDC: e-mail address -> role; anyone else signs in as an underwriter."""
+
+
 class Settings(BaseSettings):
     """The whole configuration. Build it with :func:`load_settings`."""
 
@@ -160,6 +176,7 @@ class Settings(BaseSettings):
     answer: AnswerSection = AnswerSection()
     llm: LlmSection = LlmSection()
     audit: AuditSection = AuditSection()
+    auth: AuthSection = AuthSection()
 
     @field_validator("app")
     @classmethod

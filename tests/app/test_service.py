@@ -220,3 +220,21 @@ def test_every_answer_is_audited_in_a_valid_chain(service, tmp_path: Path) -> No
     assert first.citations and first.retrieved and first.backend == "extractive"
     assert {"redact", "embed", "search", "answer", "verify"} <= set(first.latency_ms)
     assert second.abstained and second.needs_review
+
+
+def test_feedback_is_audited_with_its_comment_redacted(service, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from app.auth import PermissionDeniedError
+
+    answer = service.ask("What is the maximum DTI ratio?", user=UNDERWRITER, product="mortgage")
+    record = service.feedback(
+        answer.audit_id, "down", "Wrong for Jane Whitfield, SSN 529-41-8876", user=UNDERWRITER
+    )
+    assert record.kind == "feedback" and record.feedback is not None
+    assert record.feedback["answer_id"] == answer.audit_id and record.feedback["rating"] == "down"
+    assert "529-41-8876" not in str(record.feedback) and "<US_SSN_1>" in str(
+        record.feedback["comment"]
+    )
+    with pytest.raises(PermissionDeniedError):
+        service.audit_trail(UNDERWRITER)
+    trail = service.audit_trail(User(name="ana", role="compliance"))
+    assert trail.verify().ok  # type: ignore[attr-defined]
