@@ -3,6 +3,8 @@ the answer backend and the question service."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.answer import AnswerBackend, ExtractiveBackend
 from app.embedding import LocalEmbedding, default_model_path
 from app.errors import ConfigError, IndexLockedError
@@ -11,6 +13,9 @@ from app.service import CopilotService
 from app.settings import Settings
 from app.store import PolicyStore
 from app.verify import Verifier
+
+if TYPE_CHECKING:
+    from app.redact import Redactor
 
 
 def build_embedding(settings: Settings) -> LocalEmbedding:
@@ -77,8 +82,10 @@ def build_service(
     *,
     embedding: LocalEmbedding | None = None,
     store: PolicyStore | None = None,
+    redactor: Redactor | None = None,
 ) -> CopilotService:
-    """Everything the question path needs, built once (model loading takes seconds)."""
+    """Everything the question path needs, built once (model loading takes seconds).
+    Parts already built elsewhere (the embedding model, the store, the redactor) are reused."""
     from app.audit import SqliteAuditTrail
     from app.redact import PresidioRedactor
 
@@ -90,7 +97,7 @@ def build_service(
     )
     return CopilotService(
         settings,
-        redactor=PresidioRedactor(settings.redaction),
+        redactor=redactor or PresidioRedactor(settings.redaction),
         retriever=Retriever(store, embedding, settings.retrieval),
         backend=backend,
         extractive=extractive,

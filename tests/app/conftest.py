@@ -46,13 +46,8 @@ def service_parts(sample_data: Path, embedding):  # type: ignore[no-untyped-def]
 def make_service(service_parts, embedding, tmp_path: Path):  # type: ignore[no-untyped-def]
     """Builds the question service over the sample index with the given setting overrides;
     each test gets its own audit trail."""
-    from app.answer import ExtractiveBackend
-    from app.audit import SqliteAuditTrail
-    from app.factory import build_backend
-    from app.retrieve import Retriever
-    from app.service import CopilotService
+    from app.factory import build_service
     from app.settings import load_settings
-    from app.verify import Verifier
 
     store, redactor = service_parts
 
@@ -62,20 +57,6 @@ def make_service(service_parts, embedding, tmp_path: Path):  # type: ignore[no-u
             audit={"path": tmp_path / "audit.sqlite3"},
             **overrides,
         )
-        extractive = ExtractiveBackend(embedding, settings.answer)
-        backend = (
-            extractive
-            if settings.llm.backend == "extractive"
-            else build_backend(settings, embedding)
-        )
-        return CopilotService(
-            settings,
-            redactor=redactor,
-            retriever=Retriever(store, embedding, settings.retrieval),
-            backend=backend,
-            extractive=extractive,
-            verifier=Verifier(embedding, settings.answer),
-            audit=SqliteAuditTrail(settings.audit_path),
-        )
+        return build_service(settings, embedding=embedding, store=store, redactor=redactor)
 
     return make

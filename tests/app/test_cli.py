@@ -102,10 +102,14 @@ def test_ask_batch_and_audit_commands(
     tmp_path: Path,
 ) -> None:
     import json
+    import shutil
     import sqlite3
 
+    # Its own copy: the shared sample index may be held open by another fixture.
+    data = tmp_path / "data"
+    shutil.copytree(sample_data, data)
     audit = tmp_path / "audit.sqlite3"
-    monkeypatch.setenv("COPILOT_APP__DATA_DIR", str(sample_data))
+    monkeypatch.setenv("COPILOT_APP__DATA_DIR", str(data))
     monkeypatch.setenv("COPILOT_AUDIT__PATH", str(audit))
     monkeypatch.setenv("COPILOT_APP__USER", "cli-user")
 
