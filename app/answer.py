@@ -25,6 +25,11 @@ NOT_FOUND = "NOT FOUND"
 _MAX_LIST_ITEMS = 8
 
 
+def declined(text: str) -> bool:
+    """Whether a backend's output says the sources do not answer the question."""
+    return text.strip().upper().startswith(NOT_FOUND)
+
+
 class AnswerBackend(Protocol):
     """Writes an answer from numbered sources; every sentence ends with its marker(s)."""
 

@@ -75,9 +75,6 @@ class Authenticator:
             raise SignInError("unknown user or wrong password")
         return User(name=entry.name, role=entry.role)
 
-    def oidc_user(self, email: str) -> User:
-        return User(name=email, role=self._auth.oidc_roles.get(email.lower(), "underwriter"))
-
 
 def require(user: User, role: Role, action: str) -> None:
     """Raise unless ``user`` may perform ``action``; compliance may do everything."""

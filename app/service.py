@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from pydantic import ValidationError
 
-from app.answer import AnswerBackend, ExtractiveBackend, passages
+from app.answer import AnswerBackend, ExtractiveBackend, declined, passages
 from app.auth import require
 from app.errors import CopilotError
 from app.models import Answer, AuditRecord, Citation, Filters, Generation, RetrievedChunk, User
@@ -106,7 +106,7 @@ class CopilotService:
             fell_back = made.backend != self._backend.name
             verified = _timed(latency, "verify", lambda: self._verifier.verify(made, sources))
             generation = made
-            rejected = verified.abstained and not fell_back and not _declined(made)
+            rejected = verified.abstained and not fell_back and not declined(made.text)
             if rejected and self._backend is not self._extractive:
                 # The model answered, but nothing it said survived the check.
                 log.warning("model answer failed verification; answering extractively")
@@ -188,12 +188,6 @@ def _timed(latency: dict[str, float], stage: str, work: Callable[[], T]) -> T:
         return work()
     finally:
         latency[stage] = (time.perf_counter() - start) * 1000
-
-
-def _declined(generation: Generation) -> bool:
-    from app.answer import NOT_FOUND
-
-    return generation.text.strip().upper().startswith(NOT_FOUND)
 
 
 def _not_found(filters: Filters) -> str:

@@ -149,12 +149,9 @@ class UserEntry(BaseModel):
 
 
 class AuthSection(BaseModel):
-    mode: Literal["local", "password", "oidc"] = "local"
-    """``local``: one user (app.user, app.role), no sign-in. ``password``: the users below.
-    ``oidc``: the identity provider configured for Streamlit's built-in sign-in."""
+    mode: Literal["local", "password"] = "local"
+    """``local``: one user (app.user, app.role), no sign-in. ``password``: the users below."""
     users: list[UserEntry] = []
-    oidc_roles: dict[str, Literal["underwriter", "compliance"]] = {}
-    """With OIDC: e-mail address -> role; anyone else signs in as an underwriter."""
 
 
 class Settings(BaseSettings):

@@ -64,12 +64,7 @@ def _record_id(doc_id: str) -> str:
 
 
 def _match(**fields: str) -> models.Filter:
-    return models.Filter(
-        must=[
-            models.FieldCondition(key=k, match=models.MatchValue(value=v))
-            for k, v in fields.items()
-        ]
-    )
+    return models.Filter(must=[_condition(k, v) for k, v in fields.items()])
 
 
 def _condition(key: str, *values: str) -> models.FieldCondition:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.answer import NOT_FOUND, passages
+from app.answer import declined, passages
 from app.embedding import LocalEmbedding
 from app.models import Citation, Generation, RetrievedChunk
 from app.sentences import split_sentences
@@ -53,7 +53,7 @@ class Verifier:
 
     def verify(self, generation: Generation, sources: Sequence[RetrievedChunk]) -> Verified:
         raw = generation.text.strip()
-        if not raw or raw.upper().startswith(NOT_FOUND):
+        if not raw or declined(raw):
             return Verified.abstention()
         claims, dropped = _claims(raw, len(sources))
         if not claims:
