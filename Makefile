@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANIFEST := policies_sample/manifest.json
 
-.PHONY: install run test test-slow test-all check format bench bench-ingest bench-ask samples clean
+.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-ask samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Set up, ingest the sample policies on first run (a no-op afterwards), list the library.
+## Set up and serve the web app on 127.0.0.1:8501 (settings: app.host, app.port); the sample
+## policies are ingested on first start.
 run: install
-	$(BIN)/copilot ingest --manifest $(MANIFEST)
-	$(BIN)/copilot docs
+	$(BIN)/copilot serve
 
 ## Set up and run the default test suite, with lint and type checks.
 test: install check
@@ -30,7 +30,12 @@ test: install check
 test-slow: install
 	$(BIN)/python -m pytest -m slow
 
-test-all: test test-slow
+## End-to-end tests in Debian's Chromium (screenshots in test-artifacts/browser/).
+test-browser: install
+	@test -x /usr/bin/chromium || { echo "Chromium is missing: apt-get install chromium"; exit 1; }
+	$(BIN)/python -m pytest -m browser
+
+test-all: test test-slow test-browser
 
 check: install
 	$(BIN)/ruff check app ingest evals tests policies_sample

@@ -67,10 +67,24 @@ class Authenticator:
         """The single configured user when sign-in is off (mode ``local``)."""
         return self._local if self._auth.mode == "local" else None
 
+    def oidc_user(self, email: str | None, name: str | None = None) -> User:
+        """The user an identity provider vouched for, with the role configured for their
+        e-mail address (``auth.users``), else ``auth.oidc_default_role``."""
+        if self._auth.mode != "oidc":
+            raise SignInError("single sign-on is not configured (auth.mode is not oidc)")
+        if not email:
+            raise SignInError("the identity provider did not give an e-mail address")
+        entry = next((u for u in self._auth.users if u.name.lower() == email.lower()), None)
+        return User(name=email, role=entry.role if entry else self._auth.oidc_default_role)
+
     def sign_in(self, name: str, password: str) -> User:
+        if self._auth.mode != "password":
+            raise SignInError("password sign-in is not enabled (auth.mode is not password)")
         entry = next((u for u in self._auth.users if u.name == name), None)
         # Hash even for an unknown name, so timing does not tell which names exist.
-        ok = verify_password(password, entry.password_hash if entry else _DUMMY)
+        ok = verify_password(
+            password, entry.password_hash if entry and entry.password_hash else _DUMMY
+        )
         if entry is None or not ok:
             raise SignInError("unknown user or wrong password")
         return User(name=entry.name, role=entry.role)

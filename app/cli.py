@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
         "hash-password", help="hash a password for the auth.users setting (reads it from stdin)"
     )
     hashing.set_defaults(handler=_hash_password)
+
+    serve = commands.add_parser("serve", help="run the web app (host and port from settings)")
+    serve.add_argument("--dry-run", action="store_true", help="print the command, do not run it")
+    serve.set_defaults(handler=_serve)
 
     evaluate = commands.add_parser("eval", help="score answers on a golden question set")
     evaluate.add_argument("--dataset", type=Path, help="golden JSONL (default: evals/golden.jsonl)")
@@ -431,6 +436,75 @@ def _hash_password(args: argparse.Namespace, settings: Settings) -> int:
         password = sys.stdin.readline().rstrip("\n")
     print(hash_password(password))
     return EXIT_OK
+
+
+def serve_command(settings: Settings) -> list[str]:
+    """The Streamlit command for the web app: bound to the configured address (loopback by
+    default), usage statistics off, no file watcher, uploads capped at the ingest limit."""
+    import app.ui
+
+    main_script = Path(app.ui.__file__).resolve().parent / "main.py"
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(main_script),
+        "--server.address",
+        settings.app.host,
+        "--server.port",
+        str(settings.app.port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--server.maxUploadSize",
+        str(settings.ingest.max_file_mb),
+        "--global.developmentMode",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+    ]
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    command = serve_command(settings)
+    if args.dry_run:
+        print(" ".join(command))
+        return EXIT_OK
+    _seed_if_empty(settings)
+    print(f"Serving on http://{settings.app.host}:{settings.app.port}", flush=True)
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    os.execve(command[0], command, env)
+    return EXIT_OK  # pragma: no cover - execve does not return
+
+
+def _seed_if_empty(settings: Settings) -> None:
+    """First start: ingest the sample policies (app.seed_manifest) into an empty index here,
+    with progress on the terminal, rather than in the first browser session."""
+    manifest = settings.app.seed_manifest
+    if manifest is None:
+        return
+    local = settings.store.mode == "local"
+    store = _open_store_only(settings) if not local or settings.store_path.exists() else None
+    try:
+        if store is not None and store.documents():
+            return
+    finally:
+        if store is not None:
+            store.close()
+    print(f"First start: ingesting the policies listed in {manifest}", flush=True)
+    from app.library import PolicyLibrary
+
+    embedding, store = _open(settings)
+    try:
+        results = PolicyLibrary(settings, store, embedding).seed(manifest)
+    finally:
+        store.close()
+    for result in results:
+        print(_describe(result))
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:

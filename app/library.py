@@ -72,6 +72,21 @@ class PolicyLibrary:
             shutil.rmtree(target.parent, ignore_errors=True)
         return result.model_copy(update={"path": Path(name)})
 
+    def seed(self, manifest: Path) -> list[FileResult]:
+        """First start: ingest the files a manifest lists when the library is empty.
+        Returns the results (none when the library already holds documents)."""
+        from ingest.manifest import load_manifest
+        from ingest.pipeline import ingest
+
+        if self._store.documents():
+            return []
+        return ingest(
+            load_manifest(manifest),
+            store=self._store,
+            embedding=self._embedding,
+            settings=self._settings,
+        )
+
     def retire(self, user: User, doc_id: str) -> DocumentRecord:
         require(user, "compliance", "retiring documents")
         return self._store.retire(doc_id)

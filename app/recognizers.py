@@ -149,7 +149,9 @@ class LabelledRecognizer(DeclaredRecognizer):
 
 class UsSsnRecognizer(LabelledRecognizer):
     """US Social Security numbers: ``529-41-8876``, ``529 41 8876``, ``529.41.8876``,
-    and bare ``529418876`` next to an SSN label. Never-issued numbers are rejected."""
+    and bare ``529418876`` next to an SSN label. A number the SSA never issues (or a
+    published sample) counts only next to an SSN label: a typo'd or made-up SSN that is
+    labelled as one is still removed."""
 
     ENTITY = "US_SSN"
     PATTERNS = (
@@ -164,11 +166,11 @@ class UsSsnRecognizer(LabelledRecognizer):
     SAMPLES = frozenset({"123456789", "078051120", "219099999", "987654320"})
 
     def needs_label(self, matched: str) -> bool:
-        return matched.isdigit()
+        return matched.isdigit() or self.never_issued(matched)
 
-    def invalidate_result(self, pattern_text: str) -> bool:
-        """Reject numbers the SSA never issues: area 000, 666 or 9xx, group 00, serial
-        0000, one repeated digit, and the published sample numbers."""
+    def never_issued(self, pattern_text: str) -> bool:
+        """Numbers the SSA never issues: area 000, 666 or 9xx, group 00, serial 0000, one
+        repeated digit, and the published sample numbers."""
         digits = "".join(c for c in pattern_text if c.isdigit())
         area, group, serial = digits[:3], digits[3:5], digits[5:]
         return (

@@ -17,6 +17,7 @@ from app.embedding import LocalEmbedding
 from app.models import Filters, RedactedQuestion, RetrievedChunk
 from app.settings import RetrievalSection
 from app.store import Hit, PolicyStore
+from app.text import focus
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Retriever:
 
     def retrieve(self, question: RedactedQuestion, filters: Filters) -> Retrieval:
         start = time.perf_counter()
-        vector = self._embedding.embed([question.text])[0]
+        vector = self._embedding.embed([focus(question.text)])[0]
         embedded = time.perf_counter()
         hits = _distinct(
             self._store.search(vector, filters, limit=self._settings.candidates, score_floor=-1.0),

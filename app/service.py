@@ -19,6 +19,7 @@ from app.errors import CopilotError
 from app.models import Answer, AuditRecord, Citation, Filters, Generation, RetrievedChunk, User
 from app.retrieve import Retriever
 from app.settings import Settings
+from app.text import focus
 from app.verify import Verified, Verifier
 
 if TYPE_CHECKING:
@@ -102,7 +103,8 @@ class CopilotService:
         fell_back = False
         generation, verified = None, Verified.abstention()
         if sources:
-            made = _timed(latency, "answer", lambda: self._generate(redacted.text, sources))
+            query = focus(redacted.text)
+            made = _timed(latency, "answer", lambda: self._generate(query, sources))
             fell_back = made.backend != self._backend.name
             verified = _timed(latency, "verify", lambda: self._verifier.verify(made, sources))
             generation = made
@@ -110,7 +112,7 @@ class CopilotService:
             if rejected and self._backend is not self._extractive:
                 # The model answered, but nothing it said survived the check.
                 log.warning("model answer failed verification; answering extractively")
-                generation = self._extractive.generate(redacted.text, sources)
+                generation = self._extractive.generate(query, sources)
                 verified = self._verifier.verify(generation, sources)
                 fell_back = True
 

@@ -25,6 +25,7 @@ from pydantic_settings import (
 
 CONFIG_ENV = "COPILOT_CONFIG"
 DEFAULT_CONFIG_FILE = "copilot.toml"
+SAMPLE_MANIFEST = Path(__file__).resolve().parent.parent / "policies_sample" / "manifest.json"
 
 
 class AppSection(BaseModel):
@@ -35,6 +36,13 @@ class AppSection(BaseModel):
     user: str = "local"
     """Who the command line and the single-user app act as."""
     role: Literal["underwriter", "compliance"] = "compliance"
+    seed_manifest: Path | None = SAMPLE_MANIFEST
+    """Ingested by the web app when it starts on an empty index; empty to start empty."""
+
+    @field_validator("seed_manifest", mode="before")
+    @classmethod
+    def _no_seed(cls, value: object) -> object:
+        return None if value in ("", "none", "off") else value
 
 
 class StoreSection(BaseModel):
@@ -105,7 +113,7 @@ class RetrievalSection(BaseModel):
 class AnswerSection(BaseModel):
     max_sentences: int = Field(default=3, ge=1, le=10)
     """Most sentences an extractive answer quotes."""
-    sentence_floor: float = Field(default=0.45, ge=0.0, le=1.0)
+    sentence_floor: float = Field(default=0.35, ge=0.0, le=1.0)
     """Similarity to the question below which a sentence does not answer it."""
     min_shared_words: int = Field(default=2, ge=1, le=5)
     """Content words of the question a quoted sentence must contain (fewer if the question
@@ -114,6 +122,9 @@ class AnswerSection(BaseModel):
     """A sentence this close in meaning may share a single word with the question."""
     relative: float = Field(default=0.85, ge=0.0, le=1.0)
     """Further sentences must score at least this share of the best one."""
+    section_coverage: float = Field(default=0.3, ge=0.0, le=2.0)
+    """Weight, next to its retrieval score, of the share of the question's words (weighted
+    by how specific they are) a section holds when choosing the section to quote."""
     support_lexical: float = Field(default=0.6, ge=0.0, le=1.0)
     """Share of a sentence's content words its cited passage must contain to support it."""
     support_semantic: float = Field(default=0.7, ge=0.0, le=1.0)
@@ -144,14 +155,17 @@ class AuditSection(BaseModel):
 class UserEntry(BaseModel):
     name: str = Field(min_length=1)
     role: Literal["underwriter", "compliance"]
-    password_hash: str
+    password_hash: str = ""
     """From ``copilot hash-password``; never the password itself."""
 
 
 class AuthSection(BaseModel):
-    mode: Literal["local", "password"] = "local"
-    """``local``: one user (app.user, app.role), no sign-in. ``password``: the users below."""
+    mode: Literal["local", "password", "oidc"] = "local"
+    """``local``: one user (app.user, app.role), no sign-in. ``password``: the users below.
+    ``oidc``: the web app's identity provider sign-in (configured in Streamlit's secrets);
+    a user listed below by e-mail takes that role, anyone else ``oidc_default_role``."""
     users: list[UserEntry] = []
+    oidc_default_role: Literal["underwriter", "compliance"] = "underwriter"
 
 
 class Settings(BaseSettings):

@@ -211,3 +211,46 @@ def _stem(word: str) -> str:
 def numbers(text: str) -> set[str]:
     """The figures a text states, commas dropped (``$150,000`` -> ``150000``)."""
     return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
+# Words that only introduce a piece of personal data ("my name is", "SSN", "loan number").
+_LABEL_WORDS = frozenset(
+    "a account acct address an and applicant applicant's at birth borrower borrower's born "  # noqa: SIM905
+    "card cell client client's co-borrower customer customer's date dob ein for from his "
+    "her id is itin lives living loan mobile my name named no number of on our phone "
+    "routing security social ssn tel telephone the their this to was with whose".split(" ")
+)
+_SEPARATORS = " \t,;:#()-–—/"
+
+
+def focus(question: str) -> str:
+    """The question as search and answering should see it: redaction placeholders and the
+    words that only introduced them ("my name is <PERSON_1>", "SSN <US_SSN_1>") removed, and
+    sentences that held nothing but personal data dropped. The audit trail keeps the full text."""
+    if not _PLACEHOLDER.search(question):
+        return question
+    kept: list[str] = []
+    for sentence in re.split(r"(?<=[.?!])\s+", question):
+        if not _PLACEHOLDER.search(sentence):
+            kept.append(sentence)
+            continue
+        pieces = _PLACEHOLDER.split(sentence)
+        cleaned = [pieces[0]]
+        for piece in pieces[1:]:
+            cleaned[-1] = _strip_labels(cleaned[-1])
+            cleaned.append(piece)
+        text = re.sub(r"\s+", " ", "".join(cleaned))
+        text = re.sub(r"\s+([,.;:?!])", r"\1", text)
+        text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text).strip(_SEPARATORS)
+        if content_words(text):
+            kept.append(text)
+    return " ".join(kept) if kept else question
+
+
+def _strip_labels(text: str) -> str:
+    """Drop the label words at the end of ``text`` (those introducing a placeholder)."""
+    words = text.rstrip(_SEPARATORS).split(" ")
+    while words and (words[-1].strip(_SEPARATORS + ".").lower() in _LABEL_WORDS or not words[-1]):
+        words.pop()
+    return " ".join(words) + " "

@@ -8,6 +8,8 @@ so a failure at any point leaves the index as it was.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,26 @@ def ingest(
     return results
 
 
+def source_path(settings: Settings, sha256: str, file_name: str) -> Path:
+    """Where the library keeps the file with this content, so a citation can open it."""
+    return settings.app.data_dir / "library" / sha256 / Path(file_name).name
+
+
+def keep_source(path: Path, sha256: str, settings: Settings) -> None:
+    """Keep a copy of an ingested file in the library folder (once; the name is the file's)."""
+    target = source_path(settings, sha256, path.name)
+    if target.exists() or path.resolve() == target.resolve():
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
+            pass
+        shutil.copyfile(path, handle.name)
+        Path(handle.name).replace(target)
+    except OSError as exc:  # the index is already committed; the link is a convenience
+        log.warning("could not keep a copy of %s for citations: %s", path.name, exc)
+
+
 def ingest_file(
     entry: ManifestEntry, *, store: PolicyStore, embedding: LocalEmbedding, settings: Settings
 ) -> FileResult:
@@ -89,8 +111,10 @@ def ingest_file(
             raise MetadataError("missing metadata: doc_id")
         if not path.is_file():
             raise DocumentError(f"{path}: no such file")
-        existing = store.unchanged(str(doc_id).strip().lower(), sha256_of(path))
+        sha = sha256_of(path)
+        existing = store.unchanged(str(doc_id).strip().lower(), sha)
         if existing is not None:
+            keep_source(path, sha, settings)
             return FileResult(
                 path=path,
                 outcome=FileOutcome.UNCHANGED,
@@ -121,6 +145,7 @@ def ingest_file(
             chunks=chunks,
             vectors=vectors,
         )
+        keep_source(path, parsed.sha256, settings)
         return FileResult(
             path=path,
             outcome=outcome,

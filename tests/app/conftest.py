@@ -60,3 +60,19 @@ def make_service(service_parts, embedding, tmp_path: Path):  # type: ignore[no-u
         return build_service(settings, embedding=embedding, store=store, redactor=redactor)
 
     return make
+
+
+@pytest.fixture
+def app_workspace(make_service, service_parts, embedding, sample_data: Path):  # type: ignore[no-untyped-def]
+    """A workspace over the shared sample index (read-only use), its service and a user."""
+    from app.library import PolicyLibrary
+    from app.models import User
+    from app.settings import load_settings
+    from app.workspace import Workspace
+
+    store, _ = service_parts
+    service = make_service()
+    settings = load_settings(app={"data_dir": sample_data})
+    ws = Workspace(settings, service=service, library=PolicyLibrary(settings, store, embedding))
+    yield ws, service, User(name="tester", role="compliance")
+    service.close()

@@ -150,3 +150,13 @@ def test_ask_batch_and_audit_commands(
         db.execute("UPDATE audit_records SET record = replace(record, '43%', '50%') WHERE id = 1")
     code, out, _ = copilot(capsys, "audit", "verify")
     assert code == 1 and "tampered: " in out and "FAILED verification" in out
+
+
+def test_serve_binds_loopback_with_usage_statistics_off(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COPILOT_APP__PORT", "8612")
+    code, out, _ = copilot(capsys, "serve", "--dry-run")
+    assert code == 0
+    assert "streamlit run " in out and out.split()[4].endswith("app/ui/main.py")
+    assert "--server.address 127.0.0.1" in out
+    assert "--server.port 8612" in out
+    assert "--browser.gatherUsageStats false" in out

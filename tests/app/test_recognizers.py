@@ -59,14 +59,18 @@ SSN = UsSsnRecognizer()
         ("ref 529418876", []),  # bare 9 digits need an SSN label
         ("529418876", []),
         ("SSN 529-41 8876", []),  # mixed separators
-        ("SSN 123-45-6789", []),  # published sample
-        ("SSN 078-05-1120", []),
-        ("SSN 000-12-3456", []),  # area 000
-        ("SSN 666-12-3456", []),  # area 666
-        ("SSN 912-34-5678", []),  # 9xx area: an ITIN, not an SSN
-        ("SSN 529-00-8876", []),  # group 00
-        ("SSN 529-41-0000", []),  # serial 0000
-        ("SSN 111-11-1111", []),
+        # Never-issued numbers and published samples: removed only when labelled as an SSN.
+        ("SSN 123-45-6789", ["123-45-6789"]),  # published sample, typed as a real one
+        ("SSN 078-05-1120", ["078-05-1120"]),
+        ("SSN 000-12-3456", ["000-12-3456"]),  # area 000
+        ("SSN 529-00-8876", ["529-00-8876"]),  # group 00
+        ("example 123-45-6789", []),
+        ("case 000-12-3456", []),  # area 000
+        ("case 666-12-3456", []),  # area 666
+        ("case 912-34-5678", []),  # 9xx area: an ITIN, not an SSN
+        ("case 529-00-8876", []),  # group 00
+        ("case 529-41-0000", []),  # serial 0000
+        ("case 111-11-1111", []),
         ("SSN 5294188761", []),  # ten digits
         ("$529418876 SSN", []),
     ],

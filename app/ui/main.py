@@ -1,0 +1,48 @@
+"""The web app: ``copilot serve`` (or ``streamlit run app/ui/main.py``).
+
+Pages only gather input and render results; the work happens in :mod:`app.workspace`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from app.ui import state
+from app.ui.views import sign_in
+
+st.set_page_config(
+    page_title="Underwriting Policy Copilot", page_icon=":material/menu_book:", layout="wide"
+)
+
+ws = state.workspace()
+signed_in = state.user(ws)
+if signed_in is None:
+    sign_in.render(ws)
+    st.stop()
+    raise SystemExit  # unreachable: st.stop() ends the run
+user = signed_in
+
+with st.sidebar:
+    st.caption(f"Signed in as **{user.name}** ({user.role})")
+    if ws.authenticator.mode != "local" and st.button("Sign out"):
+        state.sign_out(ws)
+        st.rerun()
+
+state.remember(user)
+screens = Path(__file__).parent / "screens"
+
+
+def page(script: str, title: str, icon: str, *, default: bool = False) -> st.Page:  # type: ignore[valid-type]
+    return st.Page(screens / script, title=title, icon=f":material/{icon}:", default=default)
+
+
+pages = [
+    page("ask.py", "Ask", "chat", default=True),
+    page("policies.py", "Policies", "library_books"),
+]
+if user.role == "compliance":
+    pages.append(page("audit.py", "Audit", "receipt_long"))
+pages.append(page("quality.py", "Quality", "monitoring"))
+st.navigation(pages).run()

@@ -1,0 +1,146 @@
+"""Ask: underwriters' policy questions, answered with citations they can open."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from app.errors import CopilotError
+from app.models import Answer, User
+from app.ui.render import answer_markdown, citation_body, citation_label, md
+from app.workspace import Workspace
+
+ANY = "Any"
+
+
+def render(ws: Workspace, user: User) -> None:
+    st.title("Ask the policy")
+    filters = _filters(ws)
+    conversation: list[dict[str, Any]] = st.session_state.setdefault("conversation", [])
+    if not conversation:
+        st.caption(
+            "Ask a question about underwriting policy. Answers quote the current policy "
+            "documents, with numbered citations you can open. Personal details (names, SSNs, "
+            "account and loan numbers, phone numbers, e-mail addresses) are removed before "
+            "the question is processed."
+        )
+    for turn, entry in enumerate(conversation):
+        with st.chat_message("user"):
+            st.markdown(md(entry["answer"].question))
+        with st.chat_message("assistant"):
+            _answer(ws, user, entry["answer"], turn)
+
+    question = st.chat_input("Ask a policy question")
+    if question is None:
+        return
+    try:
+        with st.spinner("Searching the policies…"):
+            answer = ws.service.ask(question, user=user, **filters)
+    except CopilotError as exc:
+        st.error(f"The question could not be asked: {exc}")
+        return
+    conversation.append({"answer": answer})
+    with st.chat_message("user"):
+        st.markdown(md(answer.question))
+    with st.chat_message("assistant"):
+        _answer(ws, user, answer, len(conversation) - 1)
+
+
+def _filters(ws: Workspace) -> dict[str, Any]:
+    settings = ws.settings
+    documents = ws.documents()
+    jurisdictions = sorted(
+        {v.meta.jurisdiction for r in documents for v in r.versions if not r.retired}
+    )
+    with st.sidebar:
+        st.subheader("Filters")
+        product = st.selectbox(
+            "Product", [ANY, *[p for p in settings.ingest.products if p != "all"]], key="product"
+        )
+        jurisdiction = st.selectbox("Jurisdiction", [ANY, *jurisdictions], key="jurisdiction")
+        doc_type = st.selectbox("Document type", [ANY, *settings.ingest.doc_types], key="doc_type")
+        past = st.checkbox("As of a past date", key="use_as_of")
+        as_of: date | None = None
+        if past:
+            as_of = st.date_input("Policy in force on", key="as_of", format="YYYY-MM-DD")
+        if st.button("Clear conversation"):
+            st.session_state["conversation"] = []
+            st.rerun()
+    return {
+        "product": None if product == ANY else product,
+        "jurisdiction": None if jurisdiction == ANY else jurisdiction,
+        "doc_type": None if doc_type == ANY else doc_type,
+        "as_of": as_of,
+    }
+
+
+def _answer(ws: Workspace, user: User, answer: Answer, turn: int) -> None:
+    if answer.redacted_entities:
+        st.info("Removed before processing: " + ", ".join(sorted(set(answer.redacted_entities))))
+    scope = _scope(answer)
+    if answer.abstained:
+        st.warning(md(answer.text))
+        if answer.closest_sections:
+            st.markdown("The closest sections, for you to check:")
+            for n, section in enumerate(answer.closest_sections, start=1):
+                with st.expander(citation_label(section, n).removeprefix(f"[{n}] ")):
+                    citation_body(ws, section, f"{turn}-closest-{n}")
+    else:
+        st.markdown(answer_markdown(answer))
+        if answer.fell_back:
+            st.warning(
+                "The language model's answer was not available or did not pass the citation "
+                "check, so this answer quotes the policy text directly."
+            )
+        if answer.dropped_sentences:
+            st.caption(
+                f"{answer.dropped_sentences} sentence(s) were left out because their citation "
+                "did not support them; review the sources."
+            )
+        for citation in answer.citations:
+            with st.expander(citation_label(citation)):
+                citation_body(ws, citation, f"{turn}-{citation.marker}")
+    if scope:
+        st.caption(scope)
+    _feedback(ws, user, answer, turn)
+
+
+def _scope(answer: Answer) -> str:
+    f = answer.filters
+    parts = [
+        f"product {f.product}" if f.product else "",
+        f"jurisdiction {f.jurisdiction}" if f.jurisdiction else "",
+        f"document type {f.doc_type}" if f.doc_type else "",
+        f"policy in force on {f.as_of:%Y-%m-%d}" if f.as_of else "",
+    ]
+    chosen = [p for p in parts if p]
+    return "Filters: " + ", ".join(chosen) if chosen else ""
+
+
+def _feedback(ws: Workspace, user: User, answer: Answer, turn: int) -> None:
+    if answer.audit_id is None:
+        return
+    sent = st.session_state.setdefault("feedback_sent", set())
+    if answer.audit_id in sent:
+        st.caption("Thank you: your feedback is recorded.")
+        return
+    rating = st.feedback("thumbs", key=f"rating-{answer.audit_id}")
+    if rating is None:
+        return
+    comment = st.text_input(
+        "Comment (optional)",
+        key=f"comment-{answer.audit_id}",
+        placeholder="What was wrong or missing?" if rating == 0 else "What helped?",
+    )
+    if st.button("Send feedback", key=f"send-{answer.audit_id}"):
+        try:
+            ws.service.feedback(
+                answer.audit_id, "up" if rating == 1 else "down", comment, user=user
+            )
+        except CopilotError as exc:
+            st.error(f"Feedback was not recorded: {exc}")
+            return
+        sent.add(answer.audit_id)
+        st.rerun()

@@ -1,0 +1,94 @@
+"""Audit: every question (redacted) and feedback, the chain check, and CSV export."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import streamlit as st
+
+from app.auth import PermissionDeniedError
+from app.models import User
+from app.workspace import Workspace
+
+FLAGS = {"All": None, "Flagged (abstained, fell back or needs review)": True, "Not flagged": False}
+
+
+def render(ws: Workspace, user: User) -> None:
+    st.title("Audit trail")
+    try:
+        trail = ws.service.audit_trail(user)
+    except PermissionDeniedError as exc:
+        st.error(str(exc))
+        return
+    check = trail.verify()  # type: ignore[attr-defined]
+    if check.ok:
+        st.success(f"Chain verified: {check.checked} records, none altered or missing.")
+    else:
+        st.error(f"Chain verification FAILED over {check.checked} records:")
+        for problem in check.problems:
+            st.markdown(f"- {problem}")
+
+    today = datetime.now(UTC).date()
+    c1, c2, c3, c4 = st.columns(4)
+    start = c1.date_input("From", value=today - timedelta(days=30), format="YYYY-MM-DD")
+    end = c2.date_input("To", value=today, format="YYYY-MM-DD")
+    who = c3.text_input("User")
+    flag = c4.selectbox("Flags", list(FLAGS))
+    kind = st.radio("Records", ["question", "feedback", "all"], horizontal=True)
+    records = trail.records(  # type: ignore[attr-defined]
+        start=datetime.combine(start, time.min, UTC) if isinstance(start, date) else None,
+        end=datetime.combine(end, time.max, UTC) if isinstance(end, date) else None,
+        user=who.strip() or None,
+        flagged=FLAGS[flag],
+        kind=None if kind == "all" else kind,
+        limit=500,
+    )
+    st.caption(f"{len(records)} records (newest first, at most 500 shown)")
+    if records:
+        st.dataframe(
+            [
+                {
+                    "id": r.id,
+                    "time (UTC)": r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    "user": r.user,
+                    "role": r.role,
+                    "kind": r.kind,
+                    "question": r.question,
+                    "answer": r.answer,
+                    "citations": ", ".join(
+                        f"{c.get('doc_id')} v{c.get('version')} p{c.get('page')}"
+                        for c in r.citations
+                    ),
+                    "abstained": r.abstained,
+                    "fell back": r.fell_back,
+                    "needs review": r.needs_review,
+                    "redacted": ", ".join(r.redacted_entities),
+                    "feedback": (
+                        f"{r.feedback.get('rating')} on #{r.feedback.get('answer_id')}: "
+                        f"{r.feedback.get('comment', '')}"
+                        if r.feedback
+                        else ""
+                    ),
+                }
+                for r in records
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "audit.csv"
+        count = trail.export(  # type: ignore[attr-defined]
+            path,
+            "csv",
+            start=start if isinstance(start, date) else None,
+            end=end if isinstance(end, date) else None,
+        )
+        data = path.read_bytes()
+    st.download_button(
+        f"Export {count} records from these dates as CSV",
+        data,
+        file_name=f"audit-{start}-{end}.csv",
+        mime="text/csv",
+    )

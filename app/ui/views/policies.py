@@ -1,0 +1,218 @@
+"""Policies: the library's inventory for everyone; upload, retire and purge for compliance."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from app.errors import CopilotError
+from app.models import FileOutcome, FileResult, User
+from app.ui.render import md
+from app.workspace import Workspace
+
+NEW = "A new document"
+REFUSED = "Uploading, retiring and purging documents is for compliance staff."
+
+
+def render(ws: Workspace, user: User) -> None:
+    st.title("Policy library")
+    if user.role == "compliance":
+        _upload(ws, user)
+    else:
+        st.info(REFUSED)
+    _inventory(ws)
+    if user.role == "compliance":
+        _lifecycle(ws, user)
+    _document_view(ws)
+
+
+def _upload(ws: Workspace, user: User) -> None:
+    st.header("Upload policy documents")
+    ids = [r.doc_id for r in ws.documents()]
+    chosen = st.selectbox(
+        "New version of",
+        [NEW, *ids],
+        key="upload_target",
+        help="Pick a document to prefill its details for a new version.",
+    )
+    known = ws.known_fields(chosen) if chosen != NEW else {}
+    settings = ws.settings.ingest
+    with st.form("upload", clear_on_submit=False):
+        files = st.file_uploader(
+            "Policy files (PDF, Markdown or text)",
+            type=["pdf", "md", "txt"],
+            accept_multiple_files=True,
+            key="files",
+        )
+        left, right = st.columns(2)
+        doc_id = left.text_input(
+            "Document id",
+            value=known.get("doc_id", ""),
+            help="Leave empty to use each file's name (for several files at once).",
+        )
+        title = right.text_input(
+            "Title", value=known.get("title", ""), help="Empty: the title the file declares."
+        )
+        product = left.selectbox(
+            "Product", settings.products, index=_index(settings.products, known.get("product"))
+        )
+        doc_type = right.selectbox(
+            "Document type",
+            settings.doc_types,
+            index=_index(settings.doc_types, known.get("doc_type")),
+        )
+        jurisdiction = left.text_input(
+            "Jurisdiction",
+            value=known.get("jurisdiction", "US-federal"),
+            help="US-federal, or a state code such as TX.",
+        )
+        version = right.text_input("Version", value="", placeholder=_next_hint(known))
+        effective = left.date_input("Effective date", value=date.today(), format="YYYY-MM-DD")
+        submitted = st.form_submit_button("Ingest", type="primary")
+    if not submitted:
+        _show_results()
+        return
+    if not files:
+        st.error("Choose at least one file to upload.")
+        return
+    if doc_id.strip() and len(files) > 1:
+        st.error("A document id names one document: upload one file, or leave the id empty.")
+        return
+    results: list[FileResult] = []
+    progress = st.progress(0.0, text="Ingesting…")
+    for n, upload in enumerate(files, start=1):
+        progress.progress((n - 1) / len(files), text=f"Ingesting {upload.name} ({n}/{len(files)})")
+        fields: dict[str, Any] = {
+            "doc_id": doc_id.strip() or Path(upload.name).stem,
+            "title": title.strip() or None,
+            "product": product,
+            "jurisdiction": jurisdiction.strip(),
+            "doc_type": doc_type,
+            "version": version.strip(),
+            "effective_date": effective.isoformat() if effective else "",
+        }
+        try:
+            result = ws.upload(user, upload.name, upload.getvalue(), fields)
+        except CopilotError as exc:
+            result = FileResult(path=Path(upload.name), outcome=FileOutcome.FAILED, reason=str(exc))
+        results.append(result)
+    progress.progress(1.0, text="Done")
+    st.session_state["upload_results"] = results
+    _show_results()
+
+
+def _show_results() -> None:
+    results: list[FileResult] = st.session_state.get("upload_results", [])
+    if not results:
+        return
+    for r in results:
+        name = md(r.path.name)
+        match r.outcome:
+            case "new":
+                st.success(
+                    f"{name}: new document {md(r.doc_id or '')} version "
+                    f"{md(r.version or '')} ({r.chunks} passages, {r.pages} pages)."
+                )
+            case "replaced":
+                st.success(
+                    f"{name}: {md(r.doc_id or '')} version {md(r.version or '')} replaces "
+                    f"version {md(r.previous_version or '')} ({r.chunks} passages)."
+                )
+            case "unchanged":
+                st.info(
+                    f"{name}: unchanged; {md(r.doc_id or '')} version "
+                    f"{md(r.version or '')} already holds this file."
+                )
+            case _:
+                st.error(f"{name}: failed. {md(r.reason or 'unknown reason')}")
+
+
+def _inventory(ws: Workspace) -> None:
+    st.header("Documents and versions")
+    rows = [
+        {
+            "doc id": r.doc_id,
+            "title": v.meta.title,
+            "version": v.meta.version,
+            "status": "retired" if r.retired else str(v.status),
+            "effective": v.meta.effective_date.isoformat(),
+            "product": v.meta.product,
+            "jurisdiction": v.meta.jurisdiction,
+            "type": v.meta.doc_type,
+            "pages": v.pages,
+            "passages": v.chunks,
+            "file": v.file_name,
+            "ingested": v.ingested_at.strftime("%Y-%m-%d %H:%M"),
+        }
+        for r in ws.documents()
+        for v in sorted(r.versions, key=lambda v: v.meta.effective_date, reverse=True)
+    ]
+    if not rows:
+        st.info("The library is empty.")
+        return
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _lifecycle(ws: Workspace, user: User) -> None:
+    st.header("Retire or purge")
+    ids = [r.doc_id for r in ws.documents()]
+    if not ids:
+        return
+    doc_id = st.selectbox("Document", ids, key="lifecycle_doc")
+    retire_col, purge_col = st.columns(2)
+    with retire_col:
+        st.caption("Retire: keep its history, stop citing it (a new version reinstates it).")
+        sure = st.checkbox(f"Retire {doc_id}: I confirm", key=f"retire-ok-{doc_id}")
+        if st.button("Retire", disabled=not sure, key="retire"):
+            _act(lambda: ws.library.retire(user, doc_id), f"{doc_id} is retired.")
+    with purge_col:
+        st.caption("Purge: delete every version and its passages from the index for good.")
+        typed = st.text_input("Type the document id to confirm", key=f"purge-ok-{doc_id}")
+        if st.button("Purge", disabled=typed.strip() != doc_id, key="purge"):
+            _act(lambda: ws.library.purge(user, doc_id), f"{doc_id} is purged.")
+    if message := st.session_state.pop("lifecycle_message", None):
+        st.success(message)
+
+
+def _act(action: Any, message: str) -> None:
+    try:
+        action()
+    except CopilotError as exc:
+        st.error(str(exc))
+        return
+    st.session_state["lifecycle_message"] = message
+    st.rerun()
+
+
+def _document_view(ws: Workspace) -> None:
+    st.header("Sections and passages")
+    documents = ws.documents()
+    if not documents:
+        return
+    doc_id = st.selectbox("Document to inspect", [r.doc_id for r in documents], key="view_doc")
+    record = next(r for r in documents if r.doc_id == doc_id)
+    versions = [v.meta.version for v in record.versions]
+    version = st.selectbox("Version", versions, index=len(versions) - 1, key=f"view-{doc_id}")
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for payload in ws.library.chunks(doc_id, version):
+        sections.setdefault(
+            f"{payload['section_id']} {payload['section_title']}".strip(), []
+        ).append(payload)
+    st.caption(f"{len(sections)} sections, {sum(map(len, sections.values()))} passages")
+    for heading, chunks in sections.items():
+        pages = sorted({c["page_label_start"] for c in chunks})
+        with st.expander(f"{heading} (page {', '.join(pages)})"):
+            for c in chunks:
+                st.markdown(md(c["text"]))
+                st.divider()
+
+
+def _index(options: list[str], value: str | None) -> int:
+    return options.index(value) if value in options else 0
+
+
+def _next_hint(known: dict[str, str]) -> str:
+    return f"current: {known['version']}" if known else "e.g. 1.0"

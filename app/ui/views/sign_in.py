@@ -1,0 +1,28 @@
+"""Sign-in: a password form, or the identity provider's sign-in where OIDC is configured."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.auth import SignInError
+from app.workspace import Workspace
+
+
+def render(ws: Workspace) -> None:
+    st.title("Underwriting Policy Copilot")
+    if ws.authenticator.mode == "oidc":
+        st.write("Sign in with your organisation's account to continue.")
+        if st.button("Sign in", type="primary"):
+            st.login()
+        return
+    with st.form("sign-in"):
+        name = st.text_input("User name")
+        password = st.text_input("Password", type="password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        try:
+            st.session_state["user"] = ws.authenticator.sign_in(name.strip(), password)
+        except SignInError as exc:
+            st.error(f"Sign-in failed: {exc}.")
+        else:
+            st.rerun()

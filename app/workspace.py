@@ -1,0 +1,232 @@
+"""Everything the web app needs, opened once per server process: the question service, the
+policy library, sign-in, the source files behind citations and the evaluation reports.
+
+The Streamlit pages talk to this object only; it owns the index and the models, so the UI
+layer never imports Qdrant, Presidio or LlamaIndex.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from app.auth import Authenticator
+from app.errors import CopilotError
+from app.library import PolicyLibrary
+from app.models import Citation, DocumentRecord, FileResult, User
+from app.service import CopilotService
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REPORTS_FOLDER = "reports"
+
+
+@dataclass(frozen=True)
+class PageView:
+    """One page of a cited source, with the cited passage located in it."""
+
+    title: str
+    version: str
+    file_name: str
+    page: int
+    page_label: str
+    html: str
+    """The page text, HTML-escaped, with the passage wrapped in ``<mark>``."""
+    found: bool
+    """Whether the passage was located on the page (it may run onto the next page)."""
+    pdf: bytes | None
+    """The source file's bytes when it is a PDF kept in the library, else None."""
+
+
+class Workspace:
+    """The app's back end: one per process, shared by every browser session."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        service: CopilotService,
+        library: PolicyLibrary,
+        close: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.service = service
+        self.library = library
+        self.authenticator = Authenticator(settings)
+        self._close = close
+
+    # -- citations -------------------------------------------------------------------------
+    def page_view(self, citation: Citation) -> PageView | None:
+        """The cited page with the passage highlighted, or None when the source file is gone."""
+        record = self.library.document(citation.doc_id)
+        version = record.version(citation.version) if record else None
+        if version is None:
+            return None
+        path = self.library.source(version.sha256)
+        if path is None:
+            return None
+        pages = _page_texts(str(path), version.sha256)
+        if not 1 <= citation.page <= len(pages):
+            return None
+        page_html, found = highlight(pages[citation.page - 1], citation.quote or citation.passage)
+        if not found and citation.quote != citation.passage:
+            page_html, found = highlight(pages[citation.page - 1], citation.passage)
+        return PageView(
+            title=citation.title,
+            version=citation.version,
+            file_name=path.name,
+            page=citation.page,
+            page_label=citation.page_label,
+            html=page_html,
+            found=found,
+            pdf=path.read_bytes() if path.suffix.lower() == ".pdf" else None,
+        )
+
+    # -- library ---------------------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        return self.library.documents()
+
+    def known_fields(self, doc_id: str) -> dict[str, str]:
+        """The metadata of a known document's current (else newest) version, to prefill a form."""
+        record = self.library.document(doc_id.strip().lower())
+        if record is None or not record.versions:
+            return {}
+        current = [v for v in record.versions if v.status == "current"]
+        meta = (current or sorted(record.versions, key=lambda v: v.ingested_at))[-1].meta
+        return {
+            "doc_id": meta.doc_id,
+            "title": meta.title,
+            "product": meta.product,
+            "jurisdiction": meta.jurisdiction,
+            "doc_type": meta.doc_type,
+            "version": meta.version,
+            "effective_date": meta.effective_date.isoformat(),
+        }
+
+    def upload(
+        self, user: User, file_name: str, content: bytes, fields: dict[str, Any]
+    ) -> FileResult:
+        return self.library.add(user, file_name, content, fields)
+
+    # -- evaluation reports ----------------------------------------------------------------
+    @property
+    def reports_folder(self) -> Path:
+        return self.settings.app.data_dir / REPORTS_FOLDER
+
+    def eval_runs(self) -> list[EvalRun]:
+        """Past evaluation runs (``copilot eval``), oldest first."""
+        runs = []
+        for summary in sorted(self.reports_folder.glob("*/summary.json")):
+            try:
+                data = json.loads(summary.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                log.warning("skipping unreadable evaluation summary %s", summary)
+                continue
+            report = summary.parent / "report.md"
+            runs.append(
+                EvalRun(
+                    folder=summary.parent,
+                    summary=data,
+                    report=report.read_text(encoding="utf-8") if report.is_file() else "",
+                    charts=tuple(sorted(summary.parent.glob("*.png"))),
+                )
+            )
+        return runs
+
+    def close(self) -> None:
+        self.service.close()
+        if self._close is not None:
+            self._close()
+
+
+@dataclass(frozen=True)
+class EvalRun:
+    folder: Path
+    summary: dict[str, Any]
+    report: str
+    charts: tuple[Path, ...]
+
+
+def open_workspace(settings: Settings, *, seed: Path | None = None) -> Workspace:
+    """Load the models, open the index (finishing any interrupted change) and, when the index
+    is empty and ``seed`` names a manifest, ingest the files it lists."""
+    from app.factory import build_embedding, build_service, open_store
+
+    embedding = build_embedding(settings)
+    store = open_store(settings, embedding.dimension)
+    try:
+        library = PolicyLibrary(settings, store, embedding)
+        if seed is not None:
+            results = library.seed(seed)
+            for result in results:
+                if result.outcome == "failed":
+                    log.error("sample policy not ingested: %s", result.reason)
+            if results and all(r.outcome == "failed" for r in results):
+                raise CopilotError(f"none of the files in {seed} could be ingested")
+        service = build_service(settings, embedding=embedding, store=store)
+    except BaseException:
+        store.close()
+        raise
+    return Workspace(settings, service=service, library=library, close=store.close)
+
+
+@lru_cache(maxsize=16)
+def _page_texts(path: str, sha256: str) -> tuple[str, ...]:
+    """The cleaned text of each page, as ingestion saw it (cached per file content)."""
+    from ingest.parse import parse
+
+    del sha256  # part of the cache key: a file replaced in place is parsed again
+    return tuple(page.text for page in parse(Path(path)).pages)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def highlight(page: str, passage: str) -> tuple[str, bool]:
+    """Escape ``page`` for HTML and wrap the span matching ``passage`` in ``<mark>``.
+
+    Matching goes word by word, ignoring spacing, punctuation and case, since the passage
+    was re-flowed when it was chunked. Without an exact run of words, the longest run of
+    at least eight of the passage's leading or trailing words is marked instead.
+    """
+    words = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(page)]
+    wanted = [w.lower() for w in _WORD.findall(passage)]
+    if not wanted or not words:
+        return _escape(page), False
+    span = _find(words, wanted)
+    if span is None:
+        for size in range(min(len(wanted), 40), 7, -1):
+            span = _find(words, wanted[:size]) or _find(words, wanted[-size:])
+            if span is not None:
+                break
+    if span is None:
+        return _escape(page), False
+    start, end = span
+    return (
+        _escape(page[:start])
+        + "<mark>"
+        + _escape(page[start:end])
+        + "</mark>"
+        + _escape(page[end:])
+    ), True
+
+
+def _find(words: list[tuple[str, int, int]], wanted: list[str]) -> tuple[int, int] | None:
+    tokens = [w for w, _, _ in words]
+    n = len(wanted)
+    first = wanted[0]
+    for i, token in enumerate(tokens):
+        if token == first and tokens[i : i + n] == wanted:
+            return words[i][1], words[i + n - 1][2]
+    return None
+
+
+def _escape(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")

@@ -1,0 +1,110 @@
+"""End to end in Chromium: ask and open a citation as an underwriter, find the library
+controls refused, then as compliance upload a new version and see the next answer cite it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.app.e2e.conftest import USERS, shot
+from tests.app.ui.helpers import revised_policy_pdf
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page: Any, url: str, name: str) -> None:
+    page.goto(url)
+    page.get_by_role("textbox", name="User name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(USERS[name][1])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {name}").wait_for()
+
+
+def go_to(page: Any, title: str) -> None:
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=title).click()
+    page.get_by_role("heading", level=1).first.wait_for()
+
+
+def ask(page: Any, question: str) -> Any:
+    """Ask and wait for the answer; returns the assistant's message."""
+    before = page.get_by_test_id("stChatMessage").count()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    box.press("Enter")
+    answer = page.get_by_test_id("stChatMessage").nth(before + 1)
+    answer.get_by_test_id("stExpander").first.wait_for()
+    return answer
+
+
+def test_underwriter_asks_opens_a_citation_and_is_refused_the_library_controls(
+    server: str, page: Any
+) -> None:
+    sign_in(page, server, "ben")
+    shot(page, "01-signed-in-underwriter")
+    answer = ask(page, "What documents are required for self-employed borrowers?")
+    assert re.search(r"\[1\]", answer.inner_text())
+    shot(page, "02-cited-answer")
+
+    first = answer.get_by_test_id("stExpander").first
+    assert "[1] " in first.locator("summary").inner_text()
+    first.click()
+    passage = first.locator("blockquote")
+    passage.wait_for()
+    assert "version" in first.inner_text() and "page" in first.inner_text()
+    marked = first.locator(".page-text mark")
+    marked.first.wait_for()
+    assert marked.count() == 1 and len(marked.inner_text()) > 20
+    assert marked.inner_text()[:30] in passage.inner_text().replace("\n", " ")
+    link = first.locator("a.source-link")
+    href = link.get_attribute("href")
+    assert href is not None and re.search(r"\.pdf#page=\d+$", href), href
+    response = page.request.get(server + href.split("#")[0] if href.startswith("/") else href)
+    assert response.ok and response.headers["content-type"].startswith("application/pdf")
+    assert response.body()[:5] == b"%PDF-"
+    marked.scroll_into_view_if_needed()
+    shot(page, "03-citation-opened")
+
+    go_to(page, "Policies")
+    page.get_by_text("for compliance staff").wait_for()
+    assert page.locator('input[type="file"]').count() == 0
+    assert page.get_by_role("button", name="Purge").count() == 0
+    assert page.get_by_test_id("stSidebarNavLink").filter(has_text="Audit").count() == 0
+    shot(page, "04-underwriter-refused-upload")
+
+
+def test_compliance_uploads_a_new_version_and_the_next_answer_cites_it(
+    server: str, page: Any, tmp_path: Path
+) -> None:
+    pdf = revised_policy_pdf(
+        tmp_path,
+        "personal-loan-policy",
+        "the maximum APR is 24.99%",
+        "the maximum APR is 21.99%",
+        "1.7",
+        "2026-01-01",
+    )
+    sign_in(page, server, "ana")
+    go_to(page, "Policies")
+    page.get_by_test_id("stSelectbox").filter(has_text="New version of").click()
+    page.keyboard.type("personal-loan-policy")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("textbox", name="Title")).to_have_value("Personal Loan Credit Policy")
+    page.locator('input[type="file"]').set_input_files(str(pdf))
+    page.get_by_test_id("stFileUploader").get_by_text(re.compile(r"[\d.]+KB")).wait_for()
+    page.get_by_role("textbox", name="Version").fill("1.7")
+    shot(page, "05-upload-form-filled")
+    page.get_by_role("button", name="Ingest").click()
+    page.get_by_text("replaces version 1.6").wait_for()
+    shot(page, "06-upload-result")
+
+    go_to(page, "Ask")
+    answer = ask(page, "What is the maximum APR on a personal loan?")
+    labels = [e.inner_text() for e in answer.get_by_test_id("stExpander").all()]
+    assert any("Personal Loan Credit Policy, version 1.7" in label for label in labels), labels
+    assert not any("Personal Loan Credit Policy, version 1.6" in label for label in labels)
+    assert "21.99%" in answer.inner_text()
+    shot(page, "07-answer-cites-new-version")

@@ -1,0 +1,114 @@
+"""The Ask page: answers with citations that open, filters, redaction notice, abstention,
+feedback; run through Streamlit's AppTest over the real service."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.app.ui.conftest import ask, joined, rerun
+
+
+def test_answer_has_markers_and_citations_that_open_the_page(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    ask(at, "What documents are required for self-employed borrowers?")
+    answer = joined(at)
+    assert "**[1]**" in answer
+    labels = [e.label for e in at.expander]
+    assert labels and labels[0].startswith("[1] ")
+    assert any("Self-Employed" in label for label in labels)
+    # The citation's body: provenance, the passage, the page with the passage marked and
+    # a link that opens the PDF at that page.
+    assert "version" in answer and "effective" in answer
+    assert "<mark>" in answer
+    assert "#page=" in answer and ".pdf" in answer
+    assert next(b.label for b in at.get("download_button")).startswith("Download ")
+
+
+def test_jurisdiction_filter_changes_the_answer(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    at.selectbox(key="product").set_value("mortgage")
+    at.selectbox(key="jurisdiction").set_value("US-federal")
+    ask(at, "What documents are required for self-employed applicants?")
+    assert at.expander and not any("Texas" in e.label for e in at.expander)
+
+    at.selectbox(key="jurisdiction").set_value("TX")
+    ask(at, "What documents are required for self-employed applicants?")
+    second = at.chat_message[3]
+    labels = [e.label for e in second.expander]
+    assert any("Texas" in label for label in labels), labels
+    assert "Filters: product mortgage, jurisdiction TX" in joined(second, "caption")
+
+
+def test_as_of_date_cites_the_version_then_in_force(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    at.selectbox(key="product").set_value("mortgage")
+    at.checkbox(key="use_as_of").check()
+    rerun(at)
+    at.date_input(key="as_of").set_value(date(2025, 6, 1))
+    ask(at, "What's the max DTI on a conventional mortgage?")
+    guide = [e.label for e in at.expander if e.label.startswith("[") and "Mortgage" in e.label]
+    assert guide and all("version 1.0" in label for label in guide), guide
+    assert "policy in force on 2025-06-01" in joined(at, "caption")
+
+    at.date_input(key="as_of").set_value(date(2026, 6, 1))
+    ask(at, "What's the max DTI on a conventional mortgage?")
+    latest = [e.label for e in at.expander if "Mortgage Underwriting Guide" in e.label][-1]
+    assert "version 2.0" in latest
+
+
+def test_redaction_notice_and_no_raw_pii_on_screen_or_in_the_trail(app) -> None:  # type: ignore[no-untyped-def]
+    at, ws = app()
+    ask(at, "Borrower SSN 529-41-8876, phone 512-555-0147: what is the maximum DTI ratio?")
+    notice = joined(at, "info")
+    assert "Removed before processing:" in notice
+    assert "US_SSN" in notice and "PHONE_NUMBER" in notice
+    assert "529-41-8876" not in joined(at) and "529\\-41\\-8876" not in joined(at)
+    records = ws.service.audit_trail(ws.authenticator.local_user()).records()
+    assert records and "529-41-8876" not in records[0].question
+    assert "<US_SSN_1>" in records[0].question
+
+
+def test_abstention_is_plain_and_lists_the_closest_sections(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    ask(at, "What is the capital of France?")
+    warning = joined(at, "warning")
+    assert "Not found in the current policy documents" in warning
+    assert "The closest sections, for you to check:" in joined(at)
+    assert at.expander, "the closest sections open like citations"
+
+
+def test_conversation_stays_and_each_question_is_answered_alone(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    ask(at, "What is the maximum DTI ratio for a personal loan?")
+    ask(at, "What is the capital of France?")
+    messages = at.chat_message
+    assert len(messages) == 4
+    assert [m.name for m in messages] == ["user", "assistant", "user", "assistant"]
+    # The second answer abstains even though the first found an answer.
+    assert "Not found" in joined(at, "warning")
+
+
+def test_feedback_is_recorded_in_the_audit_trail(app) -> None:  # type: ignore[no-untyped-def]
+    at, ws = app()
+    ask(at, "What is the maximum DTI ratio for a personal loan?")
+    at.feedback[0].set_value(0)
+    rerun(at)
+    at.text_input[0].input("Cited the wrong tier; call me at 512-555-0147")
+    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("send-"))).click()
+    rerun(at)
+    assert "your feedback is recorded" in joined(at, "caption")
+    user = ws.authenticator.local_user()
+    feedback = ws.service.audit_trail(user).records(kind="feedback")
+    assert len(feedback) == 1
+    assert feedback[0].feedback is not None
+    assert feedback[0].feedback["rating"] == "down"
+    assert "512-555-0147" not in str(feedback[0].feedback["comment"])
+    question = ws.service.audit_trail(user).records(kind="question")[0]
+    assert feedback[0].feedback["answer_id"] == question.id
+
+
+def test_a_question_that_cannot_be_asked_gets_a_clear_error(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    ask(at, "x" * 2500)
+    assert "The question could not be asked" in joined(at, "error")
+    assert "longer than 2000 characters" in joined(at, "error")

@@ -1,0 +1,167 @@
+"""Audit and Quality pages, navigation by role, and password sign-in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.auth import hash_password
+from tests.app.ui.conftest import ask, joined, rerun
+
+METRICS = {
+    "retrieval_recall_at_5": 0.96,
+    "citation_precision": 0.66,
+    "citation_recall": 0.77,
+    "abstention_recall": 0.47,
+    "pii_leaks": 0.0,
+    "wrong_version_citations": 0.0,
+}
+
+
+def test_audit_page_shows_redacted_questions_the_chain_and_exports_csv(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    ask(at, "Borrower John Smith asks: what is the maximum DTI ratio for a personal loan?")
+    at.switch_page("screens/audit.py")
+    rerun(at)
+    assert "Chain verified: 1 records" in joined(at, "success")
+    table = at.dataframe[0].value
+    assert len(table) == 1
+    assert "<PERSON_1>" in table["question"].iloc[0]
+    assert "John Smith" not in table.to_csv()
+    export = next(b for b in at.get("download_button") if "CSV" in b.label)
+    assert export.label.startswith("Export 1 records")
+
+
+def test_audit_filters_by_flag(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    ask(at, "What is the maximum DTI ratio for a personal loan?")
+    ask(at, "What is the capital of France?")
+    at.switch_page("screens/audit.py")
+    rerun(at)
+    assert len(at.dataframe[0].value) == 2
+    at.selectbox[0].set_value("Flagged (abstained, fell back or needs review)")
+    rerun(at)
+    flagged = at.dataframe[0].value
+    assert list(flagged["abstained"]) == [True]
+
+
+def test_tampered_audit_trail_is_reported(app) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    at, ws = app()
+    ask(at, "What is the maximum DTI ratio for a personal loan?")
+    with sqlite3.connect(ws.settings.audit_path) as conn:
+        conn.execute("UPDATE audit_records SET record = replace(record, 'DTI', 'LTV')")
+    at.switch_page("screens/audit.py")
+    rerun(at)
+    assert "Chain verification FAILED" in joined(at, "error")
+
+
+def test_quality_page_without_reports_says_how_to_run_one(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    at.switch_page("screens/quality.py")
+    rerun(at)
+    assert "No evaluation has run yet" in joined(at, "info")
+
+
+def write_run(reports: Path, stamp: str, passed: bool, metrics: dict[str, float]) -> None:
+    folder = reports / stamp
+    folder.mkdir(parents=True)
+    summary = {
+        "created_at": f"{stamp[:10]}T{stamp[11:13]}:{stamp[13:15]}:00+00:00",
+        "dataset": "golden.jsonl",
+        "corpus": "policies_sample",
+        "backend": "extractive",
+        "passed": passed,
+        "problems": [] if passed else ["citation_precision = 0.660, below the minimum 0.95"],
+        "metrics": metrics,
+        "latency_ms": {},
+        "failures": [],
+    }
+    (folder / "summary.json").write_text(json.dumps(summary))
+    (folder / "report.md").write_text("# Evaluation report\n\n| question | expected | got |\n")
+
+
+def test_quality_page_shows_the_latest_run_and_the_trend(app) -> None:  # type: ignore[no-untyped-def]
+    at, ws = app()
+    write_run(ws.reports_folder, "2026-11-26T020000Z", True, METRICS)
+    worse = METRICS | {"citation_precision": 0.61}
+    write_run(ws.reports_folder, "2026-11-27T020000Z", False, worse)
+    at.switch_page("screens/quality.py")
+    rerun(at)
+    assert "FAILED" in joined(at, "error")
+    assert "below the minimum 0.95" in joined(at)
+    metric = next(m for m in at.metric if m.label == "citation precision")
+    assert metric.value == "0.610"
+    assert metric.delta == "-0.050"
+    assert at.get("arrow_line_chart") or at.get("vega_lite_chart")
+    assert "Trend over 2 runs" in joined(at, "subheader")
+
+
+def test_underwriters_have_no_audit_page_and_the_service_refuses_them(app) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from app.auth import PermissionDeniedError
+
+    at, ws = app(app={"role": "underwriter"})
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("screens/audit.py")
+    user = ws.authenticator.local_user()
+    with pytest.raises(PermissionDeniedError):
+        ws.service.audit_trail(user)
+    with pytest.raises(PermissionDeniedError):
+        ws.library.retire(user, "personal-loan-policy")
+
+
+def password_settings() -> dict[str, object]:
+    return {
+        "auth": {
+            "mode": "password",
+            "users": [
+                {
+                    "name": "ana",
+                    "role": "compliance",
+                    "password_hash": hash_password("ana-pass-123"),
+                },
+                {
+                    "name": "ben",
+                    "role": "underwriter",
+                    "password_hash": hash_password("ben-pass-123"),
+                },
+            ],
+        }
+    }
+
+
+def sign_in(at, name: str, password: str):  # type: ignore[no-untyped-def]
+    at.text_input[0].input(name)
+    at.text_input[1].input(password)
+    at.button[0].click()
+    return rerun(at)
+
+
+def test_password_sign_in_refuses_a_wrong_password_and_admits_by_role(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app(**password_settings())
+    assert not at.chat_input, "nothing is shown before sign-in"
+    sign_in(at, "ben", "wrong")
+    assert "Sign-in failed" in joined(at, "error")
+    assert not at.chat_input
+
+    sign_in(at, "ben", "ben-pass-123")
+    assert at.chat_input
+    assert "Signed in as **ben** (underwriter)" in joined(at, "caption")
+    at.switch_page("screens/policies.py")
+    rerun(at)
+    assert "for compliance staff" in joined(at, "info")
+    assert not at.file_uploader
+
+
+def test_compliance_sign_in_reaches_upload_and_audit(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app(**password_settings())
+    sign_in(at, "ana", "ana-pass-123")
+    at.switch_page("screens/audit.py")
+    rerun(at)
+    assert "Chain verified" in joined(at, "success")
+    at.switch_page("screens/policies.py")
+    rerun(at)
+    assert at.file_uploader
