@@ -1,13 +1,16 @@
 """Answer backends: the sources and a question -> a ``Generation`` with ``[n]`` markers.
 
-``ExtractiveBackend`` is the offline default. It quotes the sentences of the retrieved
-passages that best answer the question, each followed by its marker, and writes nothing
-that is not in a source. When no sentence is close enough, it answers ``NOT FOUND``.
+``ExtractiveBackend`` is the offline default. It picks the one retrieved section that best
+answers the question (closest by vector, and holding most of the question's specific words)
+and quotes that section's best sentences or table rows, each followed by its marker; it
+writes nothing that is not in a source. When no sentence is close enough, it answers
+``NOT FOUND``.
 The OpenAI-compatible backend lives in :mod:`app.llm`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,21 +50,47 @@ class _Candidate:
 
 
 def passages(source: RetrievedChunk) -> list[str]:
-    """The quotable units of a passage: sentences of prose; for a table, each row with the
-    table's caption and header row in front of it (as they stand in the source)."""
+    """The quotable units of a passage: sentences of prose (a sentence wrapped over several
+    lines is joined up); for a table, each row with the table's caption and header row in
+    front of it (as they stand in the source). A table starts at its caption line
+    ("Table 2: ...") and ends at the first line of prose."""
     lines = [line for line in source.text.split("\n") if line.strip()]
-    if (
-        lines
-        and lines[0].lower().startswith(("table", "exhibit", "matrix", "schedule"))
-        and len(lines) > 2
-    ):
-        context = "\n".join(lines[:2])
-        return [f"{context}\n{row}" for row in lines[2:]]
-    return [sentence for line in lines for sentence in split_sentences(line)]
+    units: list[str] = []
+    n = 0
+    while n < len(lines):
+        line = lines[n]
+        if _CAPTION.match(line) and n + 2 < len(lines) and not _prose(lines[n + 1]):
+            context = "\n".join(lines[n : n + 2])
+            header = lines[n + 1].strip()
+            n += 2
+            while n < len(lines) and not _prose(lines[n]) and not _CAPTION.match(lines[n]):
+                if lines[n].strip() != header:  # the header row repeated after a page break
+                    units.append(f"{context}\n{lines[n]}")
+                n += 1
+            continue
+        # A sentence wrapped over several lines: the next line carries on in lower case.
+        while (
+            n + 1 < len(lines)
+            and not line.rstrip().endswith((".", ";", ":", "?", "!"))
+            and lines[n + 1].lstrip()[:1].islower()
+        ):
+            n += 1
+            line = f"{line.rstrip()} {lines[n].strip()}"
+        units.extend(split_sentences(line))
+        n += 1
+    return units
+
+
+_CAPTION = re.compile(r"^\s*(?:table|exhibit|matrix|schedule)\b", re.IGNORECASE)
+
+
+def _prose(line: str) -> bool:
+    """A line of running text rather than a table row: it ends a sentence or holds one."""
+    return line.rstrip().endswith((".", ";", ":", "?", "!")) or len(split_sentences(line)) > 1
 
 
 class ExtractiveBackend:
-    """Quotes the best-matching source sentences; deterministic, offline."""
+    """Quotes the best-matching sentences of the one section that best answers; offline."""
 
     name = "extractive"
 
@@ -75,22 +104,12 @@ class ExtractiveBackend:
             _Candidate(i, j, text)
             for i, source in enumerate(sources)
             for j, text in enumerate(passages(source))
-            if not _fragment(text)
+            if _quotable(text)
         ]
         chosen = self._choose(question, candidates, sources) if candidates else []
         if not chosen:
             return Generation(text=NOT_FOUND, backend=self.name, model=self.model)
-        # Reading order within a document; documents in order of their best passage.
-        rank: dict[tuple[str, str], int] = {}
-        for c in sorted(chosen, key=lambda c: c.source):
-            rank.setdefault((sources[c.source].doc_id, sources[c.source].version), c.source)
-        chosen.sort(
-            key=lambda c: (
-                rank[(sources[c.source].doc_id, sources[c.source].version)],
-                sources[c.source].ordinal,
-                c.position,
-            )
-        )
+        chosen.sort(key=lambda c: (sources[c.source].ordinal, c.position))
         # One quote per line: list items and table rows carry no full stop of their own.
         text = "\n".join(f"{c.text.replace(chr(10), ' / ')} [{c.source + 1}]" for c in chosen)
         return Generation(text=text, backend=self.name, model=self.model)
@@ -98,24 +117,33 @@ class ExtractiveBackend:
     def _choose(
         self, question: str, candidates: list[_Candidate], sources: Sequence[RetrievedChunk]
     ) -> list[_Candidate]:
-        # An answer must share words with the question, so only those are embedded.
         asked = content_words(question)
+        if not asked:
+            return []
+        home = self._section(asked, sources)
+        if home is None:
+            return []
+        candidates = [c for c in candidates if _section_of(sources[c.source]) == home]
+        weights = _specificity(asked, sources)
+        total = sum(weights.values())
+        # An answer must share words with the question, so only those are embedded.
         needed = min(self._settings.min_shared_words, len(asked))
-        shared = [len(asked & content_words(c.text)) for c in candidates]
-        pool = [i for i, n in enumerate(shared) if n]
+        words = [asked & content_words(c.text) for c in candidates]
+        pool = [i for i, w in enumerate(words) if w]
         if not pool:
             return []
         vectors = self._embedding.embed_cached([question, *(candidates[i].text for i in pool)])
         similarity = vectors[1:] @ vectors[0]
-        overlap = np.array([shared[i] / len(asked) for i in pool])
-        # Rank by meaning first, words second; an answer must share a word with the question.
+        overlap = np.array([sum(weights[w] for w in words[i]) / total for i in pool])
+        # Rank by meaning first, words second.
         score = 0.7 * similarity + 0.3 * overlap
         eligible = [
             int(i)
             for i in np.argsort(-score, kind="stable")
             if similarity[i] >= self._settings.sentence_floor
             and (
-                shared[pool[i]] >= needed or similarity[i] >= self._settings.single_word_similarity
+                len(words[pool[i]]) >= needed
+                or similarity[i] >= self._settings.single_word_similarity
             )
         ]
         if not eligible:
@@ -124,6 +152,68 @@ class ExtractiveBackend:
         kept = [pool[i] for i in eligible if score[i] >= self._settings.relative * best]
         chosen = [candidates[i] for i in kept[: self._settings.max_sentences]]
         return _with_list_items(chosen, candidates, sources)
+
+    def _section(
+        self, asked: set[str], sources: Sequence[RetrievedChunk]
+    ) -> tuple[str, str, str] | None:
+        """The section an answer is quoted from: the closest one to the question (its best
+        passage's retrieval score) plus the share of the question's words it holds, heading
+        included, each word weighted by how few of the retrieved sections hold it."""
+        weights = _specificity(asked, sources)
+        total = sum(weights.values())
+        held: dict[tuple[str, str, str], set[str]] = {}
+        closeness: dict[tuple[str, str, str], float] = {}
+        for source in sources:
+            key = _section_of(source)
+            held.setdefault(key, set()).update(asked & _words(source))
+            closeness[key] = max(closeness.get(key, -1.0), source.score)
+        if not held:
+            return None
+        scores = {
+            key: closeness[key]
+            + self._settings.section_coverage * sum(weights[w] for w in held[key]) / total
+            for key in held
+        }
+        return max(scores, key=lambda key: scores[key])
+
+
+def _text(source: RetrievedChunk) -> str:
+    return " ".join((*source.section_path, source.text))
+
+
+def _section_of(source: RetrievedChunk) -> tuple[str, str, str]:
+    return (source.doc_id, source.version, source.section_id)
+
+
+def _words(source: RetrievedChunk) -> set[str]:
+    """The content words of a passage and of its heading path."""
+    return content_words(_text(source))
+
+
+def _specificity(asked: set[str], sources: Sequence[RetrievedChunk]) -> dict[str, float]:
+    """Weight of each question word: high when few of the retrieved sections hold it (an
+    inverse document frequency over the sections at hand)."""
+    sections: dict[tuple[str, str, str], set[str]] = {}
+    for source in sources:
+        sections.setdefault(_section_of(source), set()).update(_words(source))
+    count = len(sections)
+    return {
+        w: math.log((count + 1) / (sum(w in words for words in sections.values()) + 0.5))
+        for w in asked
+    }
+
+
+def _quotable(text: str) -> bool:
+    """Whether a unit can be quoted as an answer: not a piece of a sentence, and not a
+    heading, a table caption or a table header standing alone."""
+    if "\n" in text or _LIST_ITEM.match(text):
+        return True
+    if _fragment(text) or _CAPTION.match(text):
+        return False
+    return text.rstrip().endswith((".", ";", ":", "?", "!", ")")) or bool(_DIGIT.search(text))
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _fragment(text: str) -> bool:

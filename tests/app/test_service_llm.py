@@ -50,7 +50,9 @@ def test_no_personal_data_reaches_the_model(service, server) -> None:  # type: i
     body = server.requests[-1].raw.decode()
     for value in ("Whitfield", "529-41-8876", "jane.whitfield", "555-0147"):
         assert value not in body
-    assert "<US_SSN_1>" in body and "<EMAIL_ADDRESS_1>" in body
+    # The model sees the policy question only: placeholders and their labels are dropped.
+    assert "asks about DTI limits" in body
+    assert "<US_SSN_1>" not in body and "SSN" not in body.split("asks about")[0][-80:]
 
 
 def test_invented_markers_and_unsupported_sentences_are_removed(service, server) -> None:  # type: ignore[no-untyped-def]

@@ -48,8 +48,16 @@ def test_known_fields_prefill_a_new_version(app_workspace) -> None:  # type: ign
     assert ws.known_fields("no-such-document") == {}
 
 
-def test_eval_runs_are_read_oldest_first_and_bad_ones_skipped(app_workspace) -> None:  # type: ignore[no-untyped-def]
-    ws, _, _ = app_workspace
+def test_eval_runs_are_read_oldest_first_and_bad_ones_skipped(
+    app_workspace, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from app.settings import load_settings
+    from app.workspace import Workspace
+
+    shared, service, _ = app_workspace
+    # Its own data folder: the sample library's is shared by the whole session.
+    settings = load_settings(app={"data_dir": tmp_path / "data"})
+    ws = Workspace(settings, service=service, library=shared.library)
     for stamp, value in (("2026-11-02T020000Z", 0.7), ("2026-11-01T020000Z", 0.6)):
         folder = ws.reports_folder / stamp
         folder.mkdir(parents=True)
