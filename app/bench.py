@@ -144,7 +144,8 @@ def _catalogue(store: PolicyStore) -> None:
             )
         )
     for doc_id, versions in records.items():
-        store._write_record(DocumentRecord(doc_id=doc_id, versions=tuple(versions)))
+        written = store._commit(DocumentRecord(doc_id=doc_id, versions=tuple(versions)), over=None)
+        assert written is not None, f"{doc_id} was written by someone else"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

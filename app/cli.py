@@ -103,6 +103,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     hashing.set_defaults(handler=_hash_password)
 
+    migrate = commands.add_parser(
+        "migrate", help="copy the whole index to another store (local folder or server)"
+    )
+    where = migrate.add_mutually_exclusive_group(required=True)
+    where.add_argument("--to-path", type=Path, help="a new local index folder")
+    where.add_argument("--to-url", help="a Qdrant server (API key from QDRANT_API_KEY)")
+    migrate.add_argument("--to-collection", help="collection name there (default: the same)")
+    migrate.set_defaults(handler=_migrate)
+
     serve = commands.add_parser("serve", help="run the web app (host and port from settings)")
     serve.add_argument("--dry-run", action="store_true", help="print the command, do not run it")
     serve.set_defaults(handler=_serve)
@@ -435,6 +444,37 @@ def _hash_password(args: argparse.Namespace, settings: Settings) -> int:
     else:
         password = sys.stdin.readline().rstrip("\n")
     print(hash_password(password))
+    return EXIT_OK
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from app.factory import open_store
+    from app.store import copy_index
+
+    store = settings.store
+    target_section = store.model_copy(
+        update={
+            "mode": "local" if args.to_path else "server",
+            "path": args.to_path.resolve() if args.to_path else None,
+            "url": args.to_url,
+            "collection": args.to_collection or store.collection,
+        }
+    )
+    if args.to_path and args.to_path.resolve() == settings.store_path and store.mode == "local":
+        raise CopilotError("the destination is the index being copied")
+    target_settings = settings.model_copy(update={"store": target_section})
+    target_settings.__dict__.pop("store_path", None)  # recomputed for the new store section
+    source = _open_store_only(settings)
+    try:
+        target = open_store(target_settings, source.dimension)
+        try:
+            documents, points = copy_index(source, target)
+        finally:
+            target.close()
+    finally:
+        source.close()
+    where = args.to_path or args.to_url
+    print(f"copied {documents} documents ({points} chunk points) to {where}")
     return EXIT_OK
 
 

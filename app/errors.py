@@ -26,6 +26,10 @@ class VersionConflictError(CopilotError):
     """The same doc_id and version already hold different content."""
 
 
+class ConcurrentChangeError(CopilotError):
+    """Another process kept changing the same document; nothing of this change was kept."""
+
+
 class IndexLockedError(CopilotError):
     """Another process holds the local index folder."""
 

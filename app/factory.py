@@ -3,6 +3,7 @@ the answer backend and the question service."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from app.answer import AnswerBackend, ExtractiveBackend
@@ -60,7 +61,8 @@ def open_store(settings: Settings, dimension: int | None, *, recover: bool = Tru
         case other:
             raise ConfigError(f"unknown store.mode {other!r}")
     if recover:
-        store.recover()
+        grace = timedelta(seconds=section.staged_grace_s) if store.server else None
+        store.recover(stale_after=grace)
     return store
 
 

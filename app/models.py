@@ -177,6 +177,11 @@ class DocumentRecord(_Frozen):
     versions: tuple[DocumentVersion, ...]
     retired: bool = False
     pending: Literal["apply", "purge"] | None = None
+    revision: int = 0
+    """Raised by one on every write; a write succeeds only over the revision it read, so two
+    processes changing one document at once cannot both commit (see ``app.store``)."""
+    writer: str = ""
+    """A token unique to the write that stored this revision (to tell who won a race)."""
 
     @property
     def current(self) -> DocumentVersion | None:

@@ -54,6 +54,9 @@ class StoreSection(BaseModel):
     api_key: SecretStr | None = None
     collection: str = "policy_chunks"
     timeout_s: float = 30.0
+    staged_grace_s: float = Field(default=3600.0, ge=0)
+    """Server mode: staged points of an ingest that never committed are removed on open only
+    once this old (another process may still be ingesting)."""
 
     @model_validator(mode="after")
     def _server_when_url(self) -> StoreSection:

@@ -14,6 +14,14 @@ one protocol, safe against a crash at any step:
 :meth:`PolicyStore.recover` (run whenever the store is opened) finishes step 3 for any record
 still pending and deletes staged points that no record claims, so a killed process leaves
 either the old state or the new one, never both current and never neither.
+
+Several processes may write at once (server mode: apps uploading, an ingest job). Each
+record carries a ``revision``; a record is written only over the revision its writer read
+(Qdrant's conditional upsert, atomic for one point), so of two concurrent changes to one
+document exactly one commits and the other re-reads the record and tries again. Chunk point
+ids include the file's hash, so two files filed as the same version never share points, and
+steps 3 and 4 are idempotent, so any process may finish a change another left pending.
+Staged points are only treated as abandoned once they are older than ``stale_after``.
 """
 
 from __future__ import annotations
@@ -22,13 +30,18 @@ import logging
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 from qdrant_client import QdrantClient, models
 
-from app.errors import ConfigError, UnknownDocumentError, VersionConflictError
+from app.errors import (
+    ConcurrentChangeError,
+    ConfigError,
+    UnknownDocumentError,
+    VersionConflictError,
+)
 from app.models import (
     FEDERAL,
     Chunk,
@@ -44,6 +57,7 @@ log = logging.getLogger(__name__)
 
 _NAMESPACE = uuid.UUID("5b0e3a52-8f3c-4d7e-9a53-0c6f1d2b7e41")
 _BATCH = 128
+_COMMIT_ATTEMPTS = 8
 INDEXED_FIELDS: dict[str, models.PayloadSchemaType] = {
     "doc_id": models.PayloadSchemaType.KEYWORD,
     "version": models.PayloadSchemaType.KEYWORD,
@@ -51,16 +65,37 @@ INDEXED_FIELDS: dict[str, models.PayloadSchemaType] = {
     "product": models.PayloadSchemaType.KEYWORD,
     "jurisdiction": models.PayloadSchemaType.KEYWORD,
     "doc_type": models.PayloadSchemaType.KEYWORD,
+    "sha256": models.PayloadSchemaType.KEYWORD,
 }
 
 
-def point_id(doc_id: str, version: str, ordinal: int) -> str:
-    """Deterministic: the same chunk of the same version always lands on the same point."""
-    return str(uuid.uuid5(_NAMESPACE, f"{doc_id}\x1f{version}\x1f{ordinal}"))
+def point_id(doc_id: str, version: str, ordinal: int, sha256: str) -> str:
+    """Deterministic: the same chunk of the same file always lands on the same point, and
+    two different files filed as the same version never share one."""
+    return str(uuid.uuid5(_NAMESPACE, f"{doc_id}\x1f{version}\x1f{ordinal}\x1f{sha256}"))
 
 
 def _record_id(doc_id: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"doc\x1f{doc_id}"))
+
+
+def _revision_of(record: DocumentRecord) -> models.Filter:
+    """The catalog point of ``record`` as it was read: same id, same revision. Records
+    written before revisions existed have none."""
+    same: models.Condition
+    if record.revision:
+        same = models.FieldCondition(key="revision", match=models.MatchValue(value=record.revision))
+    else:
+        same = models.IsEmptyCondition(is_empty=models.PayloadField(key="revision"))
+    return models.Filter(must=[models.HasIdCondition(has_id=[_record_id(record.doc_id)]), same])
+
+
+def _parse_time(value: object) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _match(**fields: str) -> models.Filter:
@@ -248,6 +283,8 @@ class PolicyStore:
             versions = frozenset(in_force(self.documents(), filters.as_of))
             if not versions:
                 return None
+            # Never the staged points of an unfinished (or losing) ingest of that version.
+            fields["status"] = frozenset({Status.CURRENT.value, Status.SUPERSEDED.value})
         if filters.product:
             fields["product"] = frozenset({filters.product, "all"})
         if filters.jurisdiction:
@@ -282,74 +319,93 @@ class PolicyStore:
         if not self._has_chunks:
             self.dimension = int(vectors.shape[1])
             self._ensure_collections()
-        record = self.document(meta.doc_id) or DocumentRecord(doc_id=meta.doc_id, versions=())
-        if record.pending:
-            record = self._finish(record)
-        same = next((v for v in record.versions if v.sha256 == sha256), None)
-        if same is not None:
-            return (
-                FileOutcome.UNCHANGED,
-                same,
-                record.current.meta.version if record.current else None,
+        staged = False
+        for _ in range(_COMMIT_ATTEMPTS):
+            record = self._settled(meta.doc_id)
+            base = record or DocumentRecord(doc_id=meta.doc_id, versions=())
+            same = next((v for v in base.versions if v.sha256 == sha256), None)
+            if same is not None:
+                current = base.current
+                return FileOutcome.UNCHANGED, same, current.meta.version if current else None
+            clash = base.version(meta.version)
+            if clash is not None:
+                if staged:
+                    self._drop_staged(meta.doc_id, meta.version, sha256)
+                raise VersionConflictError(
+                    f"{meta.doc_id} version {meta.version} is already in the index with "
+                    f"different content ({clash.file_name}); give the new file a new version "
+                    "number, or purge the document first"
+                )
+            previous = base.current.meta.version if base.current else None
+            ingested_at = datetime.now(UTC)
+            if not staged:
+                self._upsert_chunks(meta, file_name, sha256, chunks, vectors, ingested_at)
+                staged = True
+            version = DocumentVersion(
+                meta=meta,
+                status=Status.STAGED,
+                file_name=file_name,
+                sha256=sha256,
+                pages=pages,
+                chunks=len(chunks),
+                ingested_at=ingested_at,
             )
-        clash = record.version(meta.version)
-        if clash is not None:
-            raise VersionConflictError(
-                f"{meta.doc_id} version {meta.version} is already in the index with different "
-                f"content ({clash.file_name}); give the new file a new version number, "
-                "or purge the document first"
+            updated = _with_statuses(
+                base.model_copy(
+                    update={
+                        "versions": (*base.versions, version),
+                        "retired": False,
+                        "pending": "apply",
+                    }
+                )
             )
-        previous = record.current.meta.version if record.current else None
-        ingested_at = datetime.now(UTC)
-        self._upsert_chunks(meta, file_name, sha256, chunks, vectors, ingested_at)
-
-        version = DocumentVersion(
-            meta=meta,
-            status=Status.STAGED,
-            file_name=file_name,
-            sha256=sha256,
-            pages=pages,
-            chunks=len(chunks),
-            ingested_at=ingested_at,
+            committed = self._commit(updated, over=record)  # the commit point
+            if committed is None:
+                continue  # another process changed the document meanwhile: read it again
+            self._finish(committed)
+            stored = committed.version(meta.version)
+            assert stored is not None
+            if previous is None:
+                outcome = FileOutcome.NEW
+            elif stored.status is Status.CURRENT:
+                outcome = FileOutcome.REPLACED
+            else:
+                outcome = FileOutcome.NEW  # an older version filed for the record
+            return outcome, stored, previous
+        self._repair_after_race(meta.doc_id, meta.version, sha256)
+        raise ConcurrentChangeError(
+            f"{meta.doc_id} kept being changed by other processes; nothing of this ingest "
+            "was kept: run it again"
         )
-        updated = _with_statuses(
-            record.model_copy(
-                update={
-                    "versions": (*record.versions, version),
-                    "retired": False,
-                    "pending": "apply",
-                }
-            )
-        )
-        self._write_record(updated)  # commit point
-        self._finish(updated)
-        stored = updated.version(meta.version)
-        assert stored is not None
-        if previous is None:
-            outcome = FileOutcome.NEW
-        elif stored.status is Status.CURRENT:
-            outcome = FileOutcome.REPLACED
-        else:
-            outcome = FileOutcome.NEW  # an older version filed for the record
-        return outcome, stored, previous
 
     def retire(self, doc_id: str) -> DocumentRecord:
         """Withdraw every version of a document from answers; its points stay for the record."""
-        record = self._require(doc_id)
-        updated = _with_statuses(record.model_copy(update={"retired": True, "pending": "apply"}))
-        self._write_record(updated)
-        return self._finish(updated)
+        for _ in range(_COMMIT_ATTEMPTS):
+            record = self._require(doc_id)
+            updated = _with_statuses(
+                record.model_copy(update={"retired": True, "pending": "apply"})
+            )
+            committed = self._commit(updated, over=record)
+            if committed is not None:
+                return self._finish(committed)
+        raise ConcurrentChangeError(f"{doc_id} kept being changed by other processes; try again")
 
     def purge(self, doc_id: str) -> int:
         """Delete a document and all its points; returns how many points were removed."""
-        record = self._require(doc_id)
-        count = self.count(doc_id=doc_id)
-        self._write_record(record.model_copy(update={"pending": "purge"}))
-        self._finish(record.model_copy(update={"pending": "purge"}))
-        return count
+        for _ in range(_COMMIT_ATTEMPTS):
+            record = self._require(doc_id)
+            count = self.count(doc_id=doc_id)
+            committed = self._commit(record.model_copy(update={"pending": "purge"}), over=record)
+            if committed is not None:
+                self._finish(committed)
+                return count
+        raise ConcurrentChangeError(f"{doc_id} kept being changed by other processes; try again")
 
-    def recover(self) -> list[str]:
-        """Finish changes a killed process left half-done; returns what was repaired."""
+    def recover(self, *, stale_after: timedelta | None = None) -> list[str]:
+        """Finish changes a killed process left half-done; returns what was repaired.
+
+        Staged points no record claims are deleted when older than ``stale_after`` (None:
+        all of them, right for local mode, where no other process can be mid-ingest)."""
         repaired: list[str] = []
         records = {r.doc_id: r for r in self.documents()}
         for record in records.values():
@@ -357,21 +413,31 @@ class PolicyStore:
                 self._finish(record)
                 repaired.append(f"finished the interrupted {record.pending} of {record.doc_id}")
         committed = {
-            (r.doc_id, v.meta.version)
+            (r.doc_id, v.meta.version, v.sha256)
             for r in records.values()
             if r.pending != "purge"
             for v in r.versions
         }
-        orphans: set[tuple[str, str]] = set()
+        cutoff = None if stale_after is None else datetime.now(UTC) - stale_after
+        orphans: set[tuple[str, ...]] = set()
         for point in self._scroll(
-            self.collection, _match(status=Status.STAGED.value), payload=["doc_id", "version"]
+            self.collection,
+            _match(status=Status.STAGED.value),
+            payload=["doc_id", "version", "sha256", "ingested_at"],
         ):
             payload = point.payload or {}
-            key = (str(payload.get("doc_id")), str(payload.get("version")))
-            if key not in committed:
-                orphans.add(key)
-        for doc_id, version in sorted(orphans):
-            self._delete(_match(doc_id=doc_id, version=version, status=Status.STAGED.value))
+            key = (
+                str(payload.get("doc_id")),
+                str(payload.get("version")),
+                str(payload.get("sha256")),
+            )
+            if key in committed:
+                continue
+            if cutoff is not None and _parse_time(payload.get("ingested_at")) > cutoff:
+                continue  # possibly another process's ingest in progress
+            orphans.add(key)
+        for doc_id, version, sha256 in sorted(orphans):
+            self._drop_staged(doc_id, version, sha256)
             repaired.append(f"removed the unfinished ingest of {doc_id} version {version}")
         for message in repaired:
             log.warning(message)
@@ -379,49 +445,91 @@ class PolicyStore:
 
     # --- internals -------------------------------------------------------------------
 
-    def _require(self, doc_id: str) -> DocumentRecord:
+    def _settled(self, doc_id: str) -> DocumentRecord | None:
+        """The document's record with any committed change finished (None: no record)."""
         record = self.document(doc_id)
+        while record is not None and record.pending:
+            if record.pending == "purge":
+                self._finish(record)
+                return None
+            record = self._finish(record)
+        return record
+
+    def _require(self, doc_id: str) -> DocumentRecord:
+        record = self._settled(doc_id)
         if record is None:
             raise UnknownDocumentError(
                 f"no document {doc_id!r} in the index; `copilot docs` lists them"
             )
-        if record.pending:
-            record = self._finish(record)
-            if record.pending == "purge":
-                raise UnknownDocumentError(f"document {doc_id!r} was purged")
         return record
 
     def _finish(self, record: DocumentRecord) -> DocumentRecord:
-        """Step 3 and 4 of the protocol for a record whose change is committed."""
+        """Steps 3 and 4 of the protocol for a record whose change is committed. Idempotent:
+        any process may finish a change; if another already moved the record on, the
+        record as it now stands is returned."""
         if record.pending == "purge":
             self._delete(_match(doc_id=record.doc_id))
             self.client.delete(
                 self.catalog,
-                points_selector=models.PointIdsList(points=[_record_id(record.doc_id)]),
+                points_selector=models.FilterSelector(filter=_revision_of(record)),
                 wait=True,
             )
             return record
+        self._sync_statuses(record)
+        done = self._commit(record.model_copy(update={"pending": None}), over=record)
+        if done is None:
+            now = self.document(record.doc_id)
+            return now if now is not None else record.model_copy(update={"pending": None})
+        return done
+
+    def _sync_statuses(self, record: DocumentRecord) -> None:
         for version in record.versions if self._has_chunks else ():
             self.client.set_payload(
                 self.collection,
                 payload={"status": version.status.value},
-                points=_match(doc_id=record.doc_id, version=version.meta.version),
+                points=_match(
+                    doc_id=record.doc_id, version=version.meta.version, sha256=version.sha256
+                ),
                 wait=True,
             )
-        done = record.model_copy(update={"pending": None})
-        self._write_record(done)
-        return done
 
-    def _write_record(self, record: DocumentRecord) -> None:
-        self.client.upsert(
-            self.catalog,
-            points=[
-                models.PointStruct(
-                    id=_record_id(record.doc_id), vector={}, payload=record.model_dump(mode="json")
-                )
-            ],
-            wait=True,
+    def _commit(
+        self, record: DocumentRecord, *, over: DocumentRecord | None
+    ) -> DocumentRecord | None:
+        """Write ``record`` only if the stored record is still ``over`` (None: there is
+        none); returns what was written, or None when another process got there first."""
+        token = uuid.uuid4().hex
+        new = record.model_copy(
+            update={"revision": (over.revision if over else 0) + 1, "writer": token}
         )
+        point = models.PointStruct(
+            id=_record_id(new.doc_id), vector={}, payload=new.model_dump(mode="json")
+        )
+        if over is None:
+            self.client.upsert(
+                self.catalog, points=[point], update_mode=models.UpdateMode.INSERT_ONLY, wait=True
+            )
+        else:
+            self.client.upsert(
+                self.catalog, points=[point], update_filter=_revision_of(over), wait=True
+            )
+        stored = self.document(new.doc_id)
+        return new if stored is not None and stored.writer == token else None
+
+    def _drop_staged(self, doc_id: str, version: str, sha256: str) -> None:
+        self._delete(
+            _match(doc_id=doc_id, version=version, sha256=sha256, status=Status.STAGED.value)
+        )
+
+    def _repair_after_race(self, doc_id: str, version: str, sha256: str) -> None:
+        """After giving up: make the points match the record again (a concurrent ingest of
+        the same file may have re-staged points it had finished) and drop our own."""
+        record = self._settled(doc_id)
+        if record is not None:
+            self._sync_statuses(record)
+            if any(v.sha256 == sha256 for v in record.versions):
+                return
+        self._drop_staged(doc_id, version, sha256)
 
     def _upsert_chunks(
         self,
@@ -449,7 +557,7 @@ class PolicyStore:
             batch = chunks[start : start + _BATCH]
             points = [
                 models.PointStruct(
-                    id=point_id(meta.doc_id, meta.version, c.ordinal),
+                    id=point_id(meta.doc_id, meta.version, c.ordinal, sha256),
                     vector=vectors[start + i].tolist(),
                     payload=common
                     | {
@@ -523,3 +631,53 @@ class PolicyStore:
                 )
         if not self.client.collection_exists(self.catalog):
             self.client.create_collection(self.catalog, vectors_config={})
+
+
+def copy_index(source: PolicyStore, target: PolicyStore) -> tuple[int, int]:
+    """Copy every document and chunk point of ``source`` into the empty ``target`` (another
+    mode or place); returns ``(documents, points)``. Points land ``staged`` and each
+    document's record then commits them, so an interrupted copy leaves nothing visible
+    that is not whole: run it again on an emptied target."""
+    if target.documents():
+        raise ConfigError(
+            "the destination index already holds documents; migrate into an empty one "
+            "(or purge them there first)"
+        )
+    source.recover()
+    records = source.documents()
+    points = 0
+    if records:
+        if source.dimension is None:
+            raise ConfigError("the source index has documents but no chunk collection")
+        target.dimension = source.dimension
+        target._ensure_collections()
+        offset = None
+        while True:
+            batch, offset = source.client.scroll(
+                source.collection, limit=256, offset=offset, with_payload=True, with_vectors=True
+            )
+            target.client.upsert(
+                target.collection,
+                points=[
+                    models.PointStruct(
+                        id=p.id,
+                        vector=p.vector if p.vector is not None else [],  # type: ignore[arg-type]
+                        payload={**(p.payload or {}), "status": Status.STAGED.value},
+                    )
+                    for p in batch
+                ],
+                wait=True,
+            )
+            points += len(batch)
+            if offset is None:
+                break
+    for record in records:
+        fresh = record.model_copy(update={"pending": "apply", "revision": 0, "writer": ""})
+        committed = target._commit(fresh, over=None)
+        if committed is None:
+            raise ConcurrentChangeError(f"{record.doc_id} was written by another process")
+        target._finish(committed)
+    copied = target.count()
+    if copied != points:
+        raise ConfigError(f"copied {points} points but the destination holds {copied}")
+    return len(records), points

@@ -20,6 +20,14 @@ def pytest_configure(config: pytest.Config) -> None:
     netguard.install()
 
 
+# A Qdrant server for the suites marked `server` (read before each test hides QDRANT_*).
+SERVER_URL = os.environ.get("QDRANT_URL")
+SERVER_API_KEY = os.environ.get("QDRANT_API_KEY")
+STORE_MODES = [
+    pytest.param("local", id="local"),
+    pytest.param("server", id="server", marks=pytest.mark.server),
+]
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "policies_sample"
 SAMPLE_MANIFEST = SAMPLES / "manifest.json"
@@ -49,12 +57,40 @@ def settings(tmp_path: Path):  # type: ignore[no-untyped-def]
     return load_settings(app={"data_dir": tmp_path / "data"})
 
 
-@pytest.fixture
-def store(settings, embedding) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def server_store_settings(settings):  # type: ignore[no-untyped-def]
+    """``settings`` pointed at the test Qdrant server, in collections of its own."""
+    import uuid
+
+    if not SERVER_URL:
+        pytest.fail("the server suite needs QDRANT_URL (and QDRANT_API_KEY) of a Qdrant server")
+    section = settings.store.model_copy(
+        update={
+            "mode": "server",
+            "url": SERVER_URL,
+            "api_key": SERVER_API_KEY,
+            "collection": f"test_{uuid.uuid4().hex[:12]}",
+        }
+    )
+    return settings.model_copy(update={"store": section})
+
+
+def drop_collections(store) -> None:  # type: ignore[no-untyped-def]
+    for name in (store.collection, store.catalog):
+        if store.client.collection_exists(name):
+            store.client.delete_collection(name)
+
+
+@pytest.fixture(params=STORE_MODES)
+def store(request: pytest.FixtureRequest, settings, embedding) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """An empty index, in each store mode: the same contract tests run against both."""
     from app.factory import open_store
 
+    if request.param == "server":
+        settings = server_store_settings(settings)
     opened = open_store(settings, embedding.dimension)
     yield opened
+    if request.param == "server":
+        drop_collections(opened)
     opened.close()
 
 

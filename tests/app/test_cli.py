@@ -160,3 +160,44 @@ def test_serve_binds_loopback_with_usage_statistics_off(capsys, monkeypatch) -> 
     assert "--server.address 127.0.0.1" in out
     assert "--server.port 8612" in out
     assert "--browser.gatherUsageStats false" in out
+
+
+def test_migrate_copies_the_whole_index_to_another_store(
+    capsys, monkeypatch, tmp_path: Path, sample_data: Path, embedding
+) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from app.factory import open_store
+    from app.settings import load_settings
+
+    data = tmp_path / "data"
+    shutil.copytree(sample_data, data)
+    monkeypatch.setenv("COPILOT_APP__DATA_DIR", str(data))
+    target = tmp_path / "moved"
+    code, out, err = copilot(capsys, "migrate", "--to-path", str(target))
+    assert code == 0, err
+    assert "copied 9 documents (194 chunk points)" in out
+
+    before = open_store(load_settings(app={"data_dir": data}), None)
+    after = open_store(load_settings(app={"data_dir": data}, store={"path": target}), None)
+    try:
+
+        def same(records):  # type: ignore[no-untyped-def]
+            return [r.model_copy(update={"revision": 0, "writer": ""}) for r in records]
+
+        assert same(after.documents()) == same(before.documents())  # versions and statuses
+        assert after.count() == before.count()
+        assert after.count(status="current") == before.count(status="current")
+        assert after.count(status="staged") == 0
+        vector = embedding.embed(["What is the maximum DTI ratio?"])[0]
+        from app.models import Filters
+
+        found = [h.point_id for h in before.search(vector, Filters(), limit=5, score_floor=0)]
+        moved = [h.point_id for h in after.search(vector, Filters(), limit=5, score_floor=0)]
+        assert moved == found
+    finally:
+        before.close()
+        after.close()
+
+    code, _, err = copilot(capsys, "migrate", "--to-path", str(target))
+    assert code != 0 and "already holds documents" in err
