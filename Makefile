@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANIFEST := policies_sample/manifest.json
 
-.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-ask samples clean
+.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-ask bench-ui samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-ingest: install
 
 bench-ask: install
 	$(BIN)/python -m app.bench
+
+## The web app in Chromium: first page, question to cited answer, opening a citation.
+bench-ui: install
+	$(BIN)/python -m app.bench_ui
 
 ## Rebuild the sample policy PDFs from policies_sample/src.
 samples: install
