@@ -26,6 +26,7 @@ from app.settings import Settings
 log = logging.getLogger(__name__)
 
 REPORTS_FOLDER = "reports"
+_VIEWS_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,27 @@ class Workspace:
         self.library = library
         self.authenticator = Authenticator(settings)
         self._close = close
+        self._views: dict[tuple[str, str, int, str, str], PageView] = {}
 
     # -- citations -------------------------------------------------------------------------
     def page_view(self, citation: Citation) -> PageView | None:
-        """The cited page with the passage highlighted, or None when the source file is gone."""
+        """The cited page with the passage highlighted, or None when the source file is gone.
+        Remembered per citation: every redraw of a conversation shows its citations again."""
+        key = (citation.doc_id, citation.version, citation.page, citation.quote, citation.passage)
+        if key in self._views:
+            record = self.library.document(citation.doc_id)
+            if record is not None and record.version(citation.version) is not None:
+                return self._views[key]
+            del self._views[key]  # purged since: the page is no longer shown
+            return None
+        view = self._page_view(citation)
+        if view is not None:
+            if len(self._views) >= _VIEWS_KEPT:
+                self._views.pop(next(iter(self._views)))
+            self._views[key] = view
+        return view
+
+    def _page_view(self, citation: Citation) -> PageView | None:
         record = self.library.document(citation.doc_id)
         version = record.version(citation.version) if record else None
         if version is None:

@@ -88,3 +88,31 @@ def test_seed_fills_an_empty_library_once(settings, embedding) -> None:  # type:
     finally:
         store.close()
     assert isinstance(settings.app.data_dir, Path)
+
+
+def test_page_view_is_remembered_until_the_document_is_purged(
+    settings, embedding, service_parts
+) -> None:  # type: ignore[no-untyped-def]
+    from app.factory import build_service, open_store
+    from app.library import PolicyLibrary
+    from app.models import User
+    from app.workspace import Workspace
+    from tests.conftest import SAMPLE_MANIFEST
+
+    _, redactor = service_parts
+    store = open_store(settings, embedding.dimension)
+    try:
+        library = PolicyLibrary(settings, store, embedding)
+        library.seed(SAMPLE_MANIFEST)
+        service = build_service(settings, embedding=embedding, store=store, redactor=redactor)
+        ws = Workspace(settings, service=service, library=library)
+        user = User(name="ana", role="compliance")
+        answer = service.ask("What is the maximum APR on a personal loan?", user=user)
+        citation = next(c for c in answer.citations if c.doc_id == "personal-loan-policy")
+        first = ws.page_view(citation)
+        assert first is not None and ws.page_view(citation) is first  # remembered
+        library.purge(user, "personal-loan-policy")
+        assert ws.page_view(citation) is None  # gone with the document
+        service.close()
+    finally:
+        store.close()
