@@ -93,9 +93,7 @@ class Workspace:
         pages = _page_texts(str(path), version.sha256)
         if not 1 <= citation.page <= len(pages):
             return None
-        page_html, found = highlight(pages[citation.page - 1], citation.quote or citation.passage)
-        if not found and citation.quote != citation.passage:
-            page_html, found = highlight(pages[citation.page - 1], citation.passage)
+        page_html, found = highlight(pages[citation.page - 1], citation.passage, citation.quote)
         return PageView(
             title=citation.title,
             version=citation.version,
@@ -207,33 +205,70 @@ def _page_texts(path: str, sha256: str) -> tuple[str, ...]:
 _WORD = re.compile(r"\w+")
 
 
-def highlight(page: str, passage: str) -> tuple[str, bool]:
-    """Escape ``page`` for HTML and wrap the span matching ``passage`` in ``<mark>``.
+PASSAGE_MARK = '<mark class="passage" style="background-color:#fff3bf">'
+QUOTE_MARK = '<mark class="quote" style="background-color:#ffd43b">'
+
+
+def highlight(page: str, passage: str, quote: str = "") -> tuple[str, bool]:
+    """Escape ``page`` for HTML, mark the span matching ``passage`` and, inside it, the
+    sentence the answer quoted (``quote``) more strongly.
 
     Matching goes word by word, ignoring spacing, punctuation and case, since the passage
-    was re-flowed when it was chunked. Without an exact run of words, the longest run of
-    at least eight of the passage's leading or trailing words is marked instead.
+    was re-flowed when it was chunked. A passage that runs onto the next page (or began on
+    the previous one) is matched by its first (or last) eight or more words and marked to
+    the end (or from the start) of this page.
     """
     words = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(page)]
-    wanted = [w.lower() for w in _WORD.findall(passage)]
+    span = _locate(words, passage)
+    if span is None:
+        return _escape(page), False
+    start, end = span[0], _past_closers(page, span[1])
+    inner = _locate([w for w in words if start <= w[1] and w[2] <= end], quote, exact=True)
+    if inner is not None:
+        inner = inner[0], _past_closers(page, inner[1])
+    if inner is None:
+        marked = PASSAGE_MARK + _escape(page[start:end]) + "</mark>"
+    else:
+        q_start, q_end = inner
+        marked = (
+            PASSAGE_MARK
+            + _escape(page[start:q_start])
+            + QUOTE_MARK
+            + _escape(page[q_start:q_end])
+            + "</mark>"
+            + _escape(page[q_end:end])
+            + "</mark>"
+        )
+    return _escape(page[:start]) + marked + _escape(page[end:]), True
+
+
+def _past_closers(page: str, end: int) -> int:
+    """Extend a span over the signs that close its last word ("45%", "(a)", a quote)."""
+    while end < len(page) and page[end] in "%)]}\"'’”":
+        end += 1
+    return end
+
+
+def _locate(
+    words: list[tuple[str, int, int]], text: str, *, exact: bool = False
+) -> tuple[int, int] | None:
+    """The character span of ``text``'s words in ``words``: all of them in a row, or (unless
+    ``exact``) a long enough run of its first words, to the end, or of its last, from the
+    start."""
+    wanted = [w.lower() for w in _WORD.findall(text)]
     if not wanted or not words:
-        return _escape(page), False
+        return None
     span = _find(words, wanted)
-    if span is None:
-        for size in range(min(len(wanted), 40), 7, -1):
-            span = _find(words, wanted[:size]) or _find(words, wanted[-size:])
-            if span is not None:
-                break
-    if span is None:
-        return _escape(page), False
-    start, end = span
-    return (
-        _escape(page[:start])
-        + "<mark>"
-        + _escape(page[start:end])
-        + "</mark>"
-        + _escape(page[end:])
-    ), True
+    if span is not None or exact:
+        return span
+    for size in range(min(len(wanted) - 1, 40), 7, -1):
+        head = _find(words, wanted[:size])
+        if head is not None:
+            return head[0], words[-1][2]
+        tail = _find(words, wanted[-size:])
+        if tail is not None:
+            return words[0][1], tail[1]
+    return None
 
 
 def _find(words: list[tuple[str, int, int]], wanted: list[str]) -> tuple[int, int] | None:

@@ -6,27 +6,40 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.workspace import highlight
+from app.workspace import PASSAGE_MARK, QUOTE_MARK, highlight
 
 
-def test_highlight_marks_the_passage_across_reflowed_lines() -> None:
-    page = "3.1 Scope\nThe maximum DTI is 45% for\nsalaried applicants. Other text <b>here</b>."
-    html, found = highlight(page, "The maximum DTI is 45% for salaried applicants.")
+def test_highlight_marks_the_passage_and_the_quote_across_reflowed_lines() -> None:
+    page = (
+        "3.1 Scope\nThe maximum DTI is 45% for\nsalaried applicants. Others need 40%.\n"
+        "Other text <b>here</b>."
+    )
+    passage = "The maximum DTI is 45% for salaried applicants. Others need 40%."
+    html, found = highlight(page, passage, "The maximum DTI is 45% for salaried applicants.")
     assert found
-    assert "<mark>The maximum DTI is 45% for<br>salaried applicants</mark>" in html
-    assert "&lt;b&gt;here&lt;/b&gt;" in html  # page text is escaped, never markup
+    assert html == (
+        "3.1 Scope<br>"
+        f"{PASSAGE_MARK}{QUOTE_MARK}The maximum DTI is 45% for<br>salaried applicants</mark>. "
+        "Others need 40%</mark>.<br>Other text &lt;b&gt;here&lt;/b&gt;."
+    )
 
 
-def test_highlight_falls_back_to_the_longest_matching_run() -> None:
-    page = "Intro. " + " ".join(f"w{i}" for i in range(30)) + " tail."
-    passage = " ".join(f"w{i}" for i in range(12)) + " continues onto the next page"
+def test_a_passage_running_onto_the_next_page_is_marked_to_the_page_end() -> None:
+    page = "Intro. " + " ".join(f"w{i}" for i in range(30)) + " tail"
+    passage = " ".join(f"w{i}" for i in range(12, 30)) + " tail continues onto the next page"
     html, found = highlight(page, passage)
-    assert found and "<mark>w0 w1" in html and "w11</mark>" in html
+    assert found
+    assert (
+        html
+        == f"Intro. {' '.join(f'w{i}' for i in range(12))} {PASSAGE_MARK}"
+        + " ".join(f"w{i}" for i in range(12, 30))
+        + " tail</mark>"
+    )
 
 
 def test_highlight_reports_a_passage_that_is_not_there() -> None:
     html, found = highlight("Nothing relevant on this page.", "The maximum LTV is 80%.")
-    assert not found and "<mark>" not in html
+    assert not found and "<mark" not in html
 
 
 def test_page_view_of_a_citation(app_workspace) -> None:  # type: ignore[no-untyped-def]
@@ -37,7 +50,8 @@ def test_page_view_of_a_citation(app_workspace) -> None:  # type: ignore[no-unty
     assert view is not None and view.found
     assert view.pdf is not None and view.pdf[:5] == b"%PDF-"
     assert view.page == citation.page
-    assert view.html.count("<mark>") == 1
+    assert view.html.count(PASSAGE_MARK) == 1
+    assert view.html.count(QUOTE_MARK) == 1
 
 
 def test_known_fields_prefill_a_new_version(app_workspace) -> None:  # type: ignore[no-untyped-def]

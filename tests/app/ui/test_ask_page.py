@@ -19,7 +19,7 @@ def test_answer_has_markers_and_citations_that_open_the_page(app) -> None:  # ty
     # The citation's body: provenance, the passage, the page with the passage marked and
     # a link that opens the PDF at that page.
     assert "version" in answer and "effective" in answer
-    assert "<mark>" in answer
+    assert '<mark class="passage"' in answer and '<mark class="quote"' in answer
     assert "#page=" in answer and ".pdf" in answer
     assert next(b.label for b in at.get("download_button")).startswith("Download ")
 
