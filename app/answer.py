@@ -1,9 +1,10 @@
 """Answer backends: the sources and a question -> a ``Generation`` with ``[n]`` markers.
 
 ``ExtractiveBackend`` is the offline default. It picks the one retrieved section that best
-answers the question (closest by vector, and holding most of the question's specific words)
-and quotes that section's best sentences or table rows, each followed by its marker; it
-writes nothing that is not in a source. When no sentence is close enough, it answers
+answers the question (closest by vector, holding most of the question's specific words, and
+of two comparable sections the one of the state the question is filtered to) and quotes
+that section's best sentences or table rows, each followed by its marker; it writes nothing
+that is not in a source. When no sentence is close enough, it answers
 ``NOT FOUND``.
 The OpenAI-compatible backend lives in :mod:`app.llm`.
 """
@@ -19,10 +20,10 @@ from typing import Protocol
 import numpy as np
 
 from app.embedding import LocalEmbedding
-from app.models import Generation, RetrievedChunk
+from app.models import FEDERAL, Filters, Generation, RetrievedChunk
 from app.sentences import split_sentences
 from app.settings import AnswerSection
-from app.text import content_words
+from app.text import content_words, named_state
 
 NOT_FOUND = "NOT FOUND"
 _MAX_LIST_ITEMS = 8
@@ -39,7 +40,13 @@ class AnswerBackend(Protocol):
     name: str
     model: str
 
-    def generate(self, question: str, sources: Sequence[RetrievedChunk]) -> Generation: ...
+    def generate(
+        self,
+        question: str,
+        sources: Sequence[RetrievedChunk],
+        *,
+        filters: Filters | None = None,
+    ) -> Generation: ...
 
 
 @dataclass(frozen=True)
@@ -99,14 +106,20 @@ class ExtractiveBackend:
         self._settings = settings
         self.model = embedding.model_name
 
-    def generate(self, question: str, sources: Sequence[RetrievedChunk]) -> Generation:
+    def generate(
+        self,
+        question: str,
+        sources: Sequence[RetrievedChunk],
+        *,
+        filters: Filters | None = None,
+    ) -> Generation:
         candidates = [
             _Candidate(i, j, text)
             for i, source in enumerate(sources)
             for j, text in enumerate(passages(source))
             if _quotable(text)
         ]
-        chosen = self._choose(question, candidates, sources) if candidates else []
+        chosen = self._choose(question, candidates, sources, filters) if candidates else []
         if not chosen:
             return Generation(text=NOT_FOUND, backend=self.name, model=self.model)
         chosen.sort(key=lambda c: (sources[c.source].ordinal, c.position))
@@ -115,12 +128,16 @@ class ExtractiveBackend:
         return Generation(text=text, backend=self.name, model=self.model)
 
     def _choose(
-        self, question: str, candidates: list[_Candidate], sources: Sequence[RetrievedChunk]
+        self,
+        question: str,
+        candidates: list[_Candidate],
+        sources: Sequence[RetrievedChunk],
+        filters: Filters | None,
     ) -> list[_Candidate]:
         asked = content_words(question)
         if not asked:
             return []
-        home = self._section(asked, sources)
+        home = self._section(asked, sources, self._preferred(question, filters))
         if home is None:
             return []
         candidates = [c for c in candidates if _section_of(sources[c.source]) == home]
@@ -153,12 +170,34 @@ class ExtractiveBackend:
         chosen = [candidates[i] for i in kept[: self._settings.max_sentences]]
         return _with_list_items(chosen, candidates, sources)
 
+    def _preferred(self, question: str, filters: Filters | None) -> str:
+        """The jurisdiction the reader asked about: the filter's, else (when
+        ``state_in_question`` is on) a state the question names, else federal."""
+        jurisdiction = filters.jurisdiction if filters else None
+        if jurisdiction is None and self._settings.state_in_question:
+            jurisdiction = named_state(question)
+        return jurisdiction or FEDERAL
+
+    def _bonus(self, source: RetrievedChunk, preferred: str) -> float:
+        """What a section gains for being of the jurisdiction asked about: a state's own rules
+        supplement or override the federal ones; a question about no state in particular is
+        answered from the general (federal) rules."""
+        if source.jurisdiction != preferred:
+            return 0.0
+        if preferred == FEDERAL:
+            return self._settings.federal_preference
+        return self._settings.state_preference
+
     def _section(
-        self, asked: set[str], sources: Sequence[RetrievedChunk]
+        self,
+        asked: set[str],
+        sources: Sequence[RetrievedChunk],
+        preferred: str = FEDERAL,
     ) -> tuple[str, str, str] | None:
         """The section an answer is quoted from: the closest one to the question (its best
         passage's retrieval score) plus the share of the question's words it holds, heading
-        included, each word weighted by how few of the retrieved sections hold it."""
+        included, each word weighted by how few of the retrieved sections hold it; plus a
+        bonus for a section of the jurisdiction asked about (``preferred``)."""
         weights = _specificity(asked, sources)
         total = sum(weights.values())
         held: dict[tuple[str, str, str], set[str]] = {}
@@ -169,9 +208,11 @@ class ExtractiveBackend:
             closeness[key] = max(closeness.get(key, -1.0), source.score)
         if not held:
             return None
+        bonus = {_section_of(s): self._bonus(s, preferred) for s in sources}
         scores = {
             key: closeness[key]
             + self._settings.section_coverage * sum(weights[w] for w in held[key]) / total
+            + bonus[key]
             for key in held
         }
         return max(scores, key=lambda key: scores[key])

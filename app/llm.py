@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from app.answer import NOT_FOUND
 from app.errors import ConfigError
-from app.models import Generation, RetrievedChunk
+from app.models import Filters, Generation, RetrievedChunk
 from app.settings import LlmSection
 
 if TYPE_CHECKING:
@@ -159,9 +159,17 @@ class OpenAICompatibleBackend:
             reuse_client=True,
         )
 
-    def generate(self, question: str, sources: Sequence[RetrievedChunk]) -> Generation:
+    def generate(
+        self,
+        question: str,
+        sources: Sequence[RetrievedChunk],
+        *,
+        filters: Filters | None = None,
+    ) -> Generation:
         """Answer the (already redacted) ``question`` from ``sources``, cited ``[1]``..
         ``[n]`` in the order given. No sources: ``NOT FOUND`` without calling the model.
+        ``filters`` are accepted for the backend interface and not used: the sources were
+        already retrieved under them, and the prompt does not mention them.
 
         Raises :class:`LlmError` when the model server fails."""
         if not sources:

@@ -104,7 +104,7 @@ class CopilotService:
         generation, verified = None, Verified.abstention()
         if sources:
             query = focus(redacted.text)
-            made = _timed(latency, "answer", lambda: self._generate(query, sources))
+            made = _timed(latency, "answer", lambda: self._generate(query, sources, filters))
             fell_back = made.backend != self._backend.name
             verified = _timed(latency, "verify", lambda: self._verifier.verify(made, sources))
             generation = made
@@ -112,7 +112,7 @@ class CopilotService:
             if rejected and self._backend is not self._extractive:
                 # The model answered, but nothing it said survived the check.
                 log.warning("model answer failed verification; answering extractively")
-                generation = self._extractive.generate(query, sources)
+                generation = self._extractive.generate(query, sources, filters=filters)
                 verified = self._verifier.verify(generation, sources)
                 fell_back = True
 
@@ -170,18 +170,20 @@ class CopilotService:
         if close is not None:
             close()
 
-    def _generate(self, question: str, sources: tuple[RetrievedChunk, ...]) -> Generation:
+    def _generate(
+        self, question: str, sources: tuple[RetrievedChunk, ...], filters: Filters
+    ) -> Generation:
         if self._backend is self._extractive:
-            return self._extractive.generate(question, sources)
+            return self._extractive.generate(question, sources, filters=filters)
         try:
-            return self._backend.generate(question, sources)
+            return self._backend.generate(question, sources, filters=filters)
         except Exception as exc:  # any model failure falls back; the reason is logged only
             log.warning(
                 "answer backend %s failed (%s); answering extractively",
                 self._backend.name,
                 type(exc).__name__,
             )
-            return self._extractive.generate(question, sources)
+            return self._extractive.generate(question, sources, filters=filters)
 
 
 def _timed(latency: dict[str, float], stage: str, work: Callable[[], T]) -> T:

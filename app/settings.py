@@ -128,6 +128,21 @@ class AnswerSection(BaseModel):
     section_coverage: float = Field(default=0.3, ge=0.0, le=2.0)
     """Weight, next to its retrieval score, of the share of the question's words (weighted
     by how specific they are) a section holds when choosing the section to quote."""
+    state_preference: float = Field(default=0.25, ge=0.0, le=1.0)
+    """Added to a section's score, when choosing the section to quote, when its document is
+    of the state the question is filtered to: a state's rules supplement or override the
+    federal ones, so the state's section wins over a federal one of comparable relevance."""
+    federal_preference: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Added to a federal section's score when the question is about no state (no
+    jurisdiction filter, and no state named when ``state_in_question`` is on): a general
+    question is answered from the general rules rather than a state supplement. Off by
+    default: on the sample golden set it picks the right section, which then too often has
+    no sentence close enough to quote."""
+    state_in_question: bool = False
+    """Treat a US state named in full in the question ("in Texas") like a jurisdiction
+    filter when choosing the section to quote (never when retrieving). Turn it on together
+    with ``federal_preference``, so that a question naming a state is not steered to
+    federal sections."""
     support_lexical: float = Field(default=0.6, ge=0.0, le=1.0)
     """Share of a sentence's content words its cited passage must contain to support it."""
     support_semantic: float = Field(default=0.7, ge=0.0, le=1.0)

@@ -213,6 +213,41 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
 
 
+# The 50 states and the District of Columbia, by name, with their postal codes.
+_STATES = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
+    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
+    "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
+    "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
+    "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI",
+    "minnesota": "MN", "mississippi": "MS", "missouri": "MO", "montana": "MT",
+    "nebraska": "NE", "nevada": "NV", "new hampshire": "NH", "new jersey": "NJ",
+    "new mexico": "NM", "new york": "NY", "north carolina": "NC", "north dakota": "ND",
+    "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
+    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN",
+    "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
+    "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
+}  # fmt: skip
+# Longest names first, so "West Virginia" is not read as "Virginia".
+_STATE_NAME = re.compile(
+    r"\b("
+    + "|".join(n.replace(" ", r"\s+") for n in sorted(_STATES, key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
+# "Washington, D.C." and "Washington DC" are the District, not the state.
+_DC = re.compile(r"\bwashington,?\s+d\.?\s?c\b\.?", re.IGNORECASE)
+
+
+def named_state(text: str) -> str | None:
+    """The two-letter code of the one US state (or DC) a text names in full, else None
+    (none named, or several different ones)."""
+    codes = {"DC" for _ in _DC.finditer(text)}
+    rest = _DC.sub(" ", text)
+    codes.update(_STATES[" ".join(m.group(1).lower().split())] for m in _STATE_NAME.finditer(rest))
+    return codes.pop() if len(codes) == 1 else None
+
+
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 # Words that only introduce a piece of personal data ("my name is", "SSN", "loan number").
 _LABEL_WORDS = frozenset(

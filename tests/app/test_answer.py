@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 
 from app.answer import NOT_FOUND, ExtractiveBackend, passages
-from app.models import RetrievedChunk, Status
+from app.models import Filters, RetrievedChunk, Status
 from app.settings import AnswerSection
+from app.text import named_state
 from app.verify import Verifier
 
 
@@ -20,11 +21,13 @@ def source(
     *,
     doc: str = "guide",
     score: float = 0.6,
+    jurisdiction: str = "US-federal",
+    product: str = "mortgage",
 ) -> RetrievedChunk:
     return RetrievedChunk(
         point_id=f"p{n}", score=score, doc_id=doc, title="Guide", version="2.0",
-        effective_date=date(2026, 3, 1), status=Status.CURRENT, product="mortgage",
-        jurisdiction="US-federal", doc_type="underwriting-guide", file_name="guide.pdf",
+        effective_date=date(2026, 3, 1), status=Status.CURRENT, product=product,
+        jurisdiction=jurisdiction, doc_type="underwriting-guide", file_name="guide.pdf",
         section_id=section, section_title=title, section_path=(f"{section} {title}",),
         page_start=n, page_end=n, page_label_start=str(n), page_label_end=str(n), ordinal=n,
         text=text,
@@ -153,3 +156,123 @@ def test_the_section_holding_the_questions_specific_words_wins(backend) -> None:
 def test_nothing_close_enough_is_not_found(backend) -> None:  # type: ignore[no-untyped-def]
     sources = [source(1, "Flood premiums must be escrowed for every loan.", "D", "Flood Insurance")]
     assert backend.generate("How many vacation days do staff get?", sources).text == NOT_FOUND
+
+
+VVOE = "How many business days before the note date must the verbal verification of employment be done?"
+
+
+def vvoe_sources(*, federal_score: float, state_score: float) -> list[RetrievedChunk]:
+    """The same rule in the federal guide and, stricter, in a state supplement."""
+    return [
+        source(
+            1,
+            "The verbal verification of employment must be done no more than 10 business "
+            "days before the note date.",
+            "B3-3.1-07",
+            "Verbal Verification of Employment",
+            score=federal_score,
+        ),
+        source(
+            2,
+            "For California property, the verbal verification of employment must be done no "
+            "more than 5 business days before the note date.",
+            "CA-4.1",
+            "Verbal Verification of Employment",
+            doc="california",
+            score=state_score,
+            jurisdiction="CA",
+            product="all",
+        ),
+    ]
+
+
+def test_a_state_filter_prefers_the_states_section_over_a_comparable_federal_one(
+    backend,
+) -> None:  # type: ignore[no-untyped-def]
+    sources = vvoe_sources(federal_score=0.68, state_score=0.62)
+    unfiltered = backend.generate(VVOE, sources).text
+    assert cited_sections(unfiltered, sources) == {"B3-3.1-07"}, unfiltered
+    assert "10 business days" in unfiltered
+    # Other states' filters leave the choice alone; the state's own filter wins it.
+    texas = backend.generate(VVOE, sources, filters=Filters(jurisdiction="TX")).text
+    assert cited_sections(texas, sources) == {"B3-3.1-07"}, texas
+    california = backend.generate(VVOE, sources, filters=Filters(jurisdiction="ca")).text
+    assert cited_sections(california, sources) == {"CA-4.1"}, california
+    assert "5 business days" in california
+    # The preference is the setting: without it the closer federal section still wins.
+    plain = ExtractiveBackend(backend._embedding, AnswerSection(state_preference=0.0))
+    same = plain.generate(VVOE, sources, filters=Filters(jurisdiction="CA")).text
+    assert cited_sections(same, sources) == {"B3-3.1-07"}, same
+
+
+def test_a_state_section_far_less_relevant_does_not_win_on_the_filter(backend) -> None:  # type: ignore[no-untyped-def]
+    sources = [
+        source(
+            1,
+            "The verbal verification of employment must be done no more than 10 business "
+            "days before the note date.",
+            "B3-3.1-07",
+            "Verbal Verification of Employment",
+            score=0.7,
+        ),
+        source(
+            2,
+            "California requires a licensed appraiser for every property in a flood zone.",
+            "CA-7.1",
+            "Appraiser Licensing",
+            doc="california",
+            score=0.3,
+            jurisdiction="CA",
+            product="all",
+        ),
+    ]
+    text = backend.generate(VVOE, sources, filters=Filters(jurisdiction="CA")).text
+    assert cited_sections(text, sources) == {"B3-3.1-07"}, text
+
+
+def test_federal_preference_answers_a_general_question_from_the_federal_rules(
+    embedding,
+) -> None:  # type: ignore[no-untyped-def]
+    # The state section is a little closer; with no jurisdiction asked, federal wins.
+    sources = vvoe_sources(federal_score=0.6, state_score=0.64)
+    assert cited_sections(
+        ExtractiveBackend(embedding, AnswerSection()).generate(VVOE, sources).text, sources
+    ) == {"CA-4.1"}
+    general = ExtractiveBackend(embedding, AnswerSection(federal_preference=0.25))
+    text = general.generate(VVOE, sources, filters=Filters()).text
+    assert cited_sections(text, sources) == {"B3-3.1-07"}, text
+    # Filtered to the state, the state's section is the answer again.
+    text = general.generate(VVOE, sources, filters=Filters(jurisdiction="CA")).text
+    assert cited_sections(text, sources) == {"CA-4.1"}, text
+
+
+def test_a_state_named_in_the_question_counts_as_its_jurisdiction(embedding) -> None:  # type: ignore[no-untyped-def]
+    sources = vvoe_sources(federal_score=0.68, state_score=0.62)
+    named = VVOE.replace("done?", "done for a borrower in California?")
+    settings = AnswerSection(federal_preference=0.25, state_in_question=True)
+    text = ExtractiveBackend(embedding, settings).generate(named, sources).text
+    assert cited_sections(text, sources) == {"CA-4.1"}, text
+    # Naming another state takes nothing from either document.
+    other = VVOE.replace("done?", "done for a borrower in Nevada?")
+    text = ExtractiveBackend(embedding, settings).generate(other, sources).text
+    assert cited_sections(text, sources) == {"B3-3.1-07"}, text
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Texas home equity fee cap?", "TX"),
+        ("California borrower with a co-signer", "CA"),
+        ("a condo in new  york city", "NY"),
+        ("West Virginia surface rights", "WV"),
+        ("Virginia recording tax", "VA"),
+        ("a branch in Washington, D.C.", "DC"),
+        ("District of Columbia transfer tax", "DC"),
+        ("Washington State property", "WA"),
+        ("Texas or California?", None),  # two states: neither
+        ("What is the maximum DTI?", None),
+        ("the Texan borrower", None),  # whole names only
+    ],
+)
+def test_named_state(text: str, code: str | None) -> None:
+    assert named_state(text) == code

@@ -153,6 +153,34 @@ def test_as_of_uses_the_version_in_force_that_day(service) -> None:  # type: ign
     )
 
 
+SELF_EMPLOYED = "What documents does a self-employed borrower have to provide?"
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "doc_id", "section"),
+    [
+        (None, GUIDE, "B3-3.1-09"),
+        ("TX", "texas-home-equity-supplement", "TX-6"),
+    ],
+)
+def test_the_answer_follows_the_jurisdiction_filter(service, jurisdiction, doc_id, section) -> None:  # type: ignore[no-untyped-def]
+    # The same question: the federal guide in general, the state's supplement (whose rules
+    # add to or override the federal ones) when the question is filtered to that state.
+    answer = service.ask(
+        SELF_EMPLOYED, user=UNDERWRITER, product="mortgage", jurisdiction=jurisdiction
+    )
+    assert not answer.abstained, answer.text
+    assert {(c.doc_id, c.section_id) for c in answer.citations} == {(doc_id, section)}
+
+
+def test_without_the_state_preference_the_federal_guide_answers_a_state_question(
+    make_service,
+) -> None:  # type: ignore[no-untyped-def]
+    service = make_service(answer={"state_preference": 0.0})
+    answer = service.ask(SELF_EMPLOYED, user=UNDERWRITER, product="mortgage", jurisdiction="TX")
+    assert {c.doc_id for c in answer.citations} == {GUIDE}
+
+
 @pytest.mark.parametrize(
     "question",
     [

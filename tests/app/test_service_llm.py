@@ -73,6 +73,30 @@ def test_an_answer_with_nothing_supported_falls_back_to_extractive(service, serv
     assert "43%" in answer.text and answer.citations
 
 
+def test_the_extractive_fallback_sees_the_filters(service, server) -> None:  # type: ignore[no-untyped-def]
+    server.script("Self-employed borrowers may pay with cryptocurrency [1].")
+    answer = service.ask(
+        "What documents does a self-employed borrower have to provide?",
+        user=UNDERWRITER,
+        product="mortgage",
+        jurisdiction="TX",
+    )
+    assert answer.fell_back and answer.backend == "extractive" and not answer.abstained
+    assert {c.section_id for c in answer.citations} == {"TX-6"}
+
+
+def test_a_failed_model_falls_back_with_the_filters(service, server) -> None:  # type: ignore[no-untyped-def]
+    server.script(HttpError(500), HttpError(500))
+    answer = service.ask(
+        "What documents does a self-employed borrower have to provide?",
+        user=UNDERWRITER,
+        product="mortgage",
+        jurisdiction="TX",
+    )
+    assert answer.fell_back and answer.backend == "extractive"
+    assert {c.section_id for c in answer.citations} == {"TX-6"}
+
+
 @pytest.mark.parametrize(
     ("replies", "attempts"),
     [
