@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from app.errors import DocumentError
 from app.models import DocumentRecord, FileOutcome, FileResult, User
 from app.settings import Settings
 from app.store import PolicyStore
+from ingest.pipeline import source_folder
 
 
 class PolicyLibrary:
@@ -26,7 +26,7 @@ class PolicyLibrary:
         self._settings = settings
         self._store = store
         self._embedding = embedding
-        self.folder = settings.app.data_dir / "library"
+        self.folder = source_folder(settings)
 
     def documents(self) -> list[DocumentRecord]:
         return self._store.documents()
@@ -48,20 +48,17 @@ class PolicyLibrary:
     ) -> FileResult:
         """Ingest one uploaded file with its metadata; the file is kept only if it went in."""
         from ingest.manifest import ManifestEntry
-        from ingest.pipeline import ingest_file
+        from ingest.pipeline import ingest_file, source_path, write_source
 
         require(user, "compliance", "uploading policy documents")
         name = Path(file_name).name
         if not name or name.startswith("."):
             raise DocumentError(f"{file_name!r} is not a usable file name")
         sha = hashlib.sha256(content).hexdigest()
-        target = self.folder / sha / name
+        target = source_path(self._settings, sha, name)
         kept = target.exists()
         if not kept:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-                handle.write(content)
-            Path(handle.name).replace(target)
+            write_source(target, content)
         result = ingest_file(
             ManifestEntry(path=target, fields=dict(fields)),
             store=self._store,

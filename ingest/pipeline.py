@@ -81,9 +81,33 @@ def ingest(
     return results
 
 
+def source_folder(settings: Settings) -> Path:
+    """Where the library keeps ingested files, one folder per content hash."""
+    return settings.app.data_dir / "library"
+
+
 def source_path(settings: Settings, sha256: str, file_name: str) -> Path:
     """Where the library keeps the file with this content, so a citation can open it."""
-    return settings.app.data_dir / "library" / sha256 / Path(file_name).name
+    return source_folder(settings) / sha256 / Path(file_name).name
+
+
+def write_source(target: Path, content: bytes | Path) -> None:
+    """Write ``content`` (bytes, or a file to copy) to ``target`` atomically: into a
+    temporary file beside it, then renamed, so a reader never sees half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
+        temporary = Path(handle.name)
+        try:
+            if isinstance(content, Path):
+                with content.open("rb") as source:
+                    shutil.copyfileobj(source, handle)
+            else:
+                handle.write(content)
+        except BaseException:
+            handle.close()
+            temporary.unlink(missing_ok=True)
+            raise
+    temporary.replace(target)
 
 
 def keep_source(path: Path, sha256: str, settings: Settings) -> None:
@@ -92,11 +116,7 @@ def keep_source(path: Path, sha256: str, settings: Settings) -> None:
     if target.exists() or path.resolve() == target.resolve():
         return
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-            pass
-        shutil.copyfile(path, handle.name)
-        Path(handle.name).replace(target)
+        write_source(target, path)
     except OSError as exc:  # the index is already committed; the link is a convenience
         log.warning("could not keep a copy of %s for citations: %s", path.name, exc)
 
