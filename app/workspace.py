@@ -8,7 +8,6 @@ layer never imports Qdrant, Presidio or LlamaIndex.
 from __future__ import annotations
 
 import html
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 from app.auth import Authenticator
 from app.errors import CopilotError
 from app.library import PolicyLibrary
-from app.models import Citation, DocumentRecord, FileResult, User
+from app.models import Citation, DocumentRecord
 from app.service import CopilotService
 from app.settings import Settings
 
@@ -114,22 +113,8 @@ class Workspace:
         record = self.library.document(doc_id.strip().lower())
         if record is None or not record.versions:
             return {}
-        current = [v for v in record.versions if v.status == "current"]
-        meta = (current or sorted(record.versions, key=lambda v: v.ingested_at))[-1].meta
-        return {
-            "doc_id": meta.doc_id,
-            "title": meta.title,
-            "product": meta.product,
-            "jurisdiction": meta.jurisdiction,
-            "doc_type": meta.doc_type,
-            "version": meta.version,
-            "effective_date": meta.effective_date.isoformat(),
-        }
-
-    def upload(
-        self, user: User, file_name: str, content: bytes, fields: dict[str, Any]
-    ) -> FileResult:
-        return self.library.add(user, file_name, content, fields)
+        chosen = record.current or max(record.versions, key=lambda v: v.ingested_at)
+        return {key: str(value) for key, value in chosen.meta.model_dump(mode="json").items()}
 
     # -- evaluation reports ----------------------------------------------------------------
     @property
@@ -138,23 +123,17 @@ class Workspace:
 
     def eval_runs(self) -> list[EvalRun]:
         """Past evaluation runs (``copilot eval``), oldest first."""
-        runs = []
-        for summary in sorted(self.reports_folder.glob("*/summary.json")):
-            try:
-                data = json.loads(summary.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                log.warning("skipping unreadable evaluation summary %s", summary)
-                continue
-            report = summary.parent / "report.md"
-            runs.append(
-                EvalRun(
-                    folder=summary.parent,
-                    summary=data,
-                    report=report.read_text(encoding="utf-8") if report.is_file() else "",
-                    charts=tuple(sorted(summary.parent.glob("*.png"))),
-                )
+        from evals.run import past_runs
+
+        return [
+            EvalRun(
+                folder=folder,
+                summary=summary,
+                report=_read(folder / "report.md"),
+                charts=tuple(sorted(folder.glob("*.png"))),
             )
-        return runs
+            for folder, summary in past_runs(self.reports_folder)
+        ]
 
     def close(self) -> None:
         self.service.close()
@@ -191,6 +170,10 @@ def open_workspace(settings: Settings, *, seed: Path | None = None) -> Workspace
         store.close()
         raise
     return Workspace(settings, service=service, library=library, close=store.close)
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 @lru_cache(maxsize=16)

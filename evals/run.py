@@ -4,6 +4,7 @@ same service the app uses, metrics, a dated report folder and the regression gat
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from app.settings import Settings, load_settings
 from evals.gate import check, load_baseline, load_thresholds
 from evals.metrics import CaseResult, GoldenCase, Metrics, compute
 
+log = logging.getLogger(__name__)
 EVALS = Path(__file__).resolve().parent
 DEFAULT_DATASET = EVALS / "golden.jsonl"
 DEFAULT_CORPUS = EVALS.parent / "policies_sample"
@@ -132,12 +134,17 @@ def _write(
 
 def history(reports: Path) -> list[dict[str, Any]]:
     """Past summaries, oldest first."""
+    return [summary for _, summary in past_runs(reports)]
+
+
+def past_runs(reports: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """``(folder, summary)`` of each past run, oldest first; unreadable summaries skipped."""
     runs = []
     for path in sorted(reports.glob("*/summary.json")):
         try:
-            runs.append(json.loads(path.read_text()))
+            runs.append((path.parent, json.loads(path.read_text(encoding="utf-8"))))
         except (OSError, ValueError):
-            continue
+            log.warning("skipping unreadable evaluation summary %s", path)
     return runs
 
 

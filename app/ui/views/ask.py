@@ -18,7 +18,7 @@ ANY = "Any"
 def render(ws: Workspace, user: User) -> None:
     st.title("Ask the policy")
     filters = _filters(ws)
-    conversation: list[dict[str, Any]] = st.session_state.setdefault("conversation", [])
+    conversation: list[Answer] = st.session_state.setdefault("conversation", [])
     if not conversation:
         st.caption(
             "Ask a question about underwriting policy. Answers quote the current policy "
@@ -26,11 +26,8 @@ def render(ws: Workspace, user: User) -> None:
             "account and loan numbers, phone numbers, e-mail addresses) are removed before "
             "the question is processed."
         )
-    for turn, entry in enumerate(conversation):
-        with st.chat_message("user"):
-            st.markdown(md(entry["answer"].question))
-        with st.chat_message("assistant"):
-            _answer(ws, user, entry["answer"], turn)
+    for turn, answer in enumerate(conversation):
+        _turn(ws, user, answer, turn)
 
     question = st.chat_input("Ask a policy question")
     if question is None:
@@ -41,11 +38,16 @@ def render(ws: Workspace, user: User) -> None:
     except CopilotError as exc:
         st.error(f"The question could not be asked: {exc}")
         return
-    conversation.append({"answer": answer})
+    conversation.append(answer)
+    _turn(ws, user, answer, len(conversation) - 1)
+
+
+def _turn(ws: Workspace, user: User, answer: Answer, turn: int) -> None:
+    """One exchange: the question as redacted, then the answer."""
     with st.chat_message("user"):
         st.markdown(md(answer.question))
     with st.chat_message("assistant"):
-        _answer(ws, user, answer, len(conversation) - 1)
+        _answer(ws, user, answer, turn)
 
 
 def _filters(ws: Workspace) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def _upload(ws: Workspace, user: User) -> None:
             "effective_date": effective.isoformat() if effective else "",
         }
         try:
-            result = ws.upload(user, upload.name, upload.getvalue(), fields)
+            result = ws.library.add(user, upload.name, upload.getvalue(), fields)
         except CopilotError as exc:
             result = FileResult(path=Path(upload.name), outcome=FileOutcome.FAILED, reason=str(exc))
         results.append(result)
