@@ -104,11 +104,17 @@ def _parser() -> argparse.ArgumentParser:
     hashing.set_defaults(handler=_hash_password)
 
     migrate = commands.add_parser(
-        "migrate", help="copy the whole index to another store (local folder or server)"
+        "migrate", help="copy the whole index to another store (embedded folder or server)"
     )
     where = migrate.add_mutually_exclusive_group(required=True)
-    where.add_argument("--to-path", type=Path, help="a new local index folder")
+    where.add_argument("--to-path", type=Path, help="a new embedded index folder")
     where.add_argument("--to-url", help="a Qdrant server (API key from QDRANT_API_KEY)")
+    migrate.add_argument(
+        "--to-mode",
+        choices=["edge", "local"],
+        default="edge",
+        help="embedded store mode of --to-path (default: edge)",
+    )
     migrate.add_argument("--to-collection", help="collection name there (default: the same)")
     migrate.set_defaults(handler=_migrate)
 
@@ -454,13 +460,13 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     store = settings.store
     target_section = store.model_copy(
         update={
-            "mode": "local" if args.to_path else "server",
+            "mode": args.to_mode if args.to_path else "server",
             "path": args.to_path.resolve() if args.to_path else None,
             "url": args.to_url,
             "collection": args.to_collection or store.collection,
         }
     )
-    if args.to_path and args.to_path.resolve() == settings.store_path and store.mode == "local":
+    if args.to_path and args.to_path.resolve() == settings.store_path and store.mode != "server":
         raise CopilotError("the destination is the index being copied")
     target_settings = settings.model_copy(update={"store": target_section})
     target_settings.__dict__.pop("store_path", None)  # recomputed for the new store section
@@ -527,8 +533,8 @@ def _seed_if_empty(settings: Settings) -> None:
     manifest = settings.app.seed_manifest
     if manifest is None:
         return
-    local = settings.store.mode == "local"
-    store = _open_store_only(settings) if not local or settings.store_path.exists() else None
+    embedded = settings.store.mode != "server"
+    store = _open_store_only(settings) if not embedded or settings.store_path.exists() else None
     try:
         if store is not None and store.documents():
             return

@@ -36,8 +36,15 @@ def open_store(settings: Settings, dimension: int | None, *, recover: bool = Tru
     """
     from qdrant_client import QdrantClient
 
+    from app.engine import ClientEngine, Engine
+
     section = settings.store
+    engine: Engine
     match section.mode:
+        case "edge":
+            from app.edge import EdgeEngine
+
+            engine = EdgeEngine(settings.store_path)
         case "local":
             path = settings.store_path
             path.mkdir(parents=True, exist_ok=True)
@@ -51,17 +58,22 @@ def open_store(settings: Settings, dimension: int | None, *, recover: bool = Tru
                     "stop it (or wait for it to finish) and try again, or use a Qdrant server "
                     "(QDRANT_URL) for shared access"
                 ) from exc
-            store = PolicyStore(client, section.collection, dimension, server=False)
+            engine = ClientEngine(client, server=False)
         case "server":
             if not section.url:
                 raise ConfigError("store.mode is server but no QDRANT_URL is set")
             api_key = section.api_key.get_secret_value() if section.api_key else None
             client = QdrantClient(url=section.url, api_key=api_key, timeout=int(section.timeout_s))
-            store = PolicyStore(client, section.collection, dimension, server=True)
+            engine = ClientEngine(client, server=True)
         case other:
             raise ConfigError(f"unknown store.mode {other!r}")
+    try:
+        store = PolicyStore(engine, section.collection, dimension)
+    except BaseException:
+        engine.close()
+        raise
     if recover:
-        grace = timedelta(seconds=section.staged_grace_s) if store.server else None
+        grace = timedelta(seconds=section.staged_grace_s) if store.shared else None
         store.recover(stale_after=grace)
     return store
 

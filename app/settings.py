@@ -46,10 +46,13 @@ class AppSection(BaseModel):
 
 
 class StoreSection(BaseModel):
-    mode: Literal["local", "server"] = "local"
-    """``local`` keeps Qdrant on disk in the data directory; ``server`` talks to ``url``."""
+    mode: Literal["edge", "local", "server"] = "edge"
+    """Where the index lives: ``edge`` (Qdrant Edge, in-process, on disk in the data
+    directory), ``local`` (qdrant-client's pure-Python local mode, on disk) or ``server``
+    (a Qdrant server at ``url``, shared by several processes)."""
     path: Path | None = None
-    """Local index folder; defaults to ``<data_dir>/qdrant``."""
+    """The embedded index folder; defaults to ``<data_dir>/edge`` (edge) or
+    ``<data_dir>/qdrant`` (local)."""
     url: str | None = None
     api_key: SecretStr | None = None
     collection: str = "policy_chunks"
@@ -61,7 +64,7 @@ class StoreSection(BaseModel):
     @model_validator(mode="after")
     def _server_when_url(self) -> StoreSection:
         # Setting QDRANT_URL alone is enough to select the server.
-        if self.url and self.mode == "local" and "mode" not in self.model_fields_set:
+        if self.url and "mode" not in self.model_fields_set:
             self.mode = "server"
         return self
 
@@ -71,6 +74,13 @@ class EmbeddingSection(BaseModel):
     """A sentence-transformers model folder; defaults to the packaged all-MiniLM-L6-v2."""
     batch_size: int = Field(default=32, ge=1, le=1024)
     device: str = "cpu"
+    backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    """How the model runs: ``torch`` (sentence-transformers on PyTorch), ``onnx`` (ONNX
+    Runtime over an export of the same weights: the same vectors) or ``onnx-int8`` (that
+    export with int8 weights: vectors differ slightly, so re-ingest after switching to or
+    from it). The ONNX files are made locally on first use and kept in ``onnx_dir``."""
+    onnx_dir: Path | None = None
+    """Where ONNX exports are kept; defaults to ``<data_dir>/models``."""
 
 
 class ChunkingSection(BaseModel):
@@ -215,7 +225,8 @@ class Settings(BaseSettings):
 
     @cached_property
     def store_path(self) -> Path:
-        return (self.store.path or self.app.data_dir / "qdrant").expanduser().resolve()
+        default = self.app.data_dir / ("qdrant" if self.store.mode == "local" else "edge")
+        return (self.store.path or default).expanduser().resolve()
 
     @cached_property
     def audit_path(self) -> Path:

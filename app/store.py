@@ -28,14 +28,23 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from qdrant_client import QdrantClient, models
+from llama_index.core.schema import BaseNode, TextNode
+from llama_index.core.vector_stores.types import (
+    FilterCondition,
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+)
+from qdrant_client import models
 
+from app.engine import Collection, Engine, StoredPoint
 from app.errors import (
     ConcurrentChangeError,
     ConfigError,
@@ -52,21 +61,15 @@ from app.models import (
     Filters,
     Status,
 )
+from app.vector_store import TEXT, ChunkVectorStore
 
 log = logging.getLogger(__name__)
 
 _NAMESPACE = uuid.UUID("5b0e3a52-8f3c-4d7e-9a53-0c6f1d2b7e41")
 _BATCH = 128
 _COMMIT_ATTEMPTS = 8
-INDEXED_FIELDS: dict[str, models.PayloadSchemaType] = {
-    "doc_id": models.PayloadSchemaType.KEYWORD,
-    "version": models.PayloadSchemaType.KEYWORD,
-    "status": models.PayloadSchemaType.KEYWORD,
-    "product": models.PayloadSchemaType.KEYWORD,
-    "jurisdiction": models.PayloadSchemaType.KEYWORD,
-    "doc_type": models.PayloadSchemaType.KEYWORD,
-    "sha256": models.PayloadSchemaType.KEYWORD,
-}
+INDEXED_FIELDS = ("doc_id", "version", "status", "product", "jurisdiction", "doc_type", "sha256")
+"""Keyword payload indexes on the chunk points (every field a filter or a write selects by)."""
 
 
 def point_id(doc_id: str, version: str, ordinal: int, sha256: str) -> str:
@@ -170,17 +173,24 @@ class _Allowed:
     versions: frozenset[tuple[str, str]] | None
     """(doc_id, version) pairs allowed, for as-of questions; None: any."""
 
-    def to_filter(self) -> models.Filter:
-        must: list[models.Condition] = [
-            _condition(key, *sorted(values)) for key, values in self.fields.items()
+    def to_metadata(self) -> MetadataFilters:
+        """As LlamaIndex metadata filters (what the chunk vector store is searched with)."""
+        parts: list[MetadataFilter | MetadataFilters] = [
+            MetadataFilter(key=key, value=sorted(values), operator=FilterOperator.IN)
+            for key, values in self.fields.items()
         ]
         if self.versions is not None:
-            must.append(
-                models.Filter(
-                    should=[_match(doc_id=d, version=v) for d, v in sorted(self.versions)]
+            either = [
+                MetadataFilters(
+                    filters=[
+                        MetadataFilter(key="doc_id", value=d),
+                        MetadataFilter(key="version", value=v),
+                    ]
                 )
-            )
-        return models.Filter(must=must)
+                for d, v in sorted(self.versions)
+            ]
+            parts.append(MetadataFilters(filters=either, condition=FilterCondition.OR))  # type: ignore[arg-type]
+        return MetadataFilters(filters=parts)  # type: ignore[arg-type]
 
     def accepts(self, payload: dict[str, Any]) -> bool:
         if any(payload.get(key) not in values for key, values in self.fields.items()):
@@ -191,52 +201,57 @@ class _Allowed:
         )
 
 
-def _hit(point: models.ScoredPoint) -> Hit:
+def _hit(node: BaseNode, score: float) -> Hit:
     return Hit(
-        point_id=str(point.id),
-        score=float(point.score),
-        payload=dict(point.payload or {}),
-        vector=np.asarray(point.vector, dtype=np.float32),
+        point_id=node.node_id,
+        score=score,
+        payload=node.metadata | {TEXT: node.get_content()},
+        vector=np.asarray(node.get_embedding(), dtype=np.float32),
     )
 
 
 class PolicyStore:
-    """Versioned document storage over a Qdrant client (local folder or server)."""
+    """Versioned document storage over a Qdrant engine (:mod:`app.engine`): Qdrant Edge,
+    qdrant-client's local mode or a Qdrant server."""
 
-    def __init__(
-        self, client: QdrantClient, collection: str, dimension: int | None, *, server: bool
-    ) -> None:
-        self.client = client
+    def __init__(self, engine: Engine, collection: str, dimension: int | None) -> None:
+        self.engine = engine
         self.collection = collection
         self.catalog = f"{collection}_catalog"
+        self.chunk_points: Collection = engine.collection(collection)
+        self.records: Collection = engine.collection(self.catalog)
+        self.vectors = ChunkVectorStore(self.chunk_points)
+        """The chunk points as a LlamaIndex vector store: how chunks are added and searched."""
         self.dimension = dimension
-        self.server = server
+        self.shared = engine.shared
+        """Other processes may write to the same index (a Qdrant server)."""
         self._ensure_collections()
 
     def close(self) -> None:
-        self.client.close()
+        self.engine.close()
 
     # --- reading ---------------------------------------------------------------------
 
     def document(self, doc_id: str) -> DocumentRecord | None:
-        found = self.client.retrieve(self.catalog, [_record_id(doc_id)], with_payload=True)
+        found = self.records.retrieve([_record_id(doc_id)])
         return DocumentRecord.model_validate(found[0].payload) if found else None
 
     def documents(self) -> list[DocumentRecord]:
-        records = [DocumentRecord.model_validate(p.payload) for p in self._scroll(self.catalog)]
+        records = [DocumentRecord.model_validate(p.payload) for p in self.records.points()]
         return sorted(records, key=lambda r: r.doc_id)
 
     def chunks(self, doc_id: str, version: str | None = None) -> list[dict[str, Any]]:
         """Payloads of a document's chunk points, in document order."""
         fields = {"doc_id": doc_id} | ({"version": version} if version else {})
-        payloads = [dict(p.payload or {}) for p in self._scroll(self.collection, _match(**fields))]
+        if not self._has_chunks:
+            return []
+        payloads = [p.payload for p in self.chunk_points.points(_match(**fields))]
         return sorted(payloads, key=lambda p: (p["version"], p["ordinal"]))
 
     def count(self, **fields: str) -> int:
         if not self._has_chunks:
             return 0
-        flt = _match(**fields) if fields else None
-        return self.client.count(self.collection, count_filter=flt, exact=True).count
+        return self.chunk_points.count(_match(**fields) if fields else None)
 
     def search(
         self, vector: np.ndarray, filters: Filters, *, limit: int, score_floor: float
@@ -247,30 +262,31 @@ class PolicyStore:
         allowed = self._allowed(filters)
         if allowed is None:
             return []
-        if not self.server:
-            # Local mode checks a filter point by point in Python, but searches without one
-            # as a single matrix product. So: search unfiltered, over-fetching, and filter
-            # the hits here. If enough of the best points pass, they are exactly the best
-            # points that pass; otherwise fall back to the filtered search.
+        if not self.engine.native_filters:
+            # qdrant-client's local mode checks a filter point by point in Python, but
+            # searches without one as a single matrix product. So: search unfiltered,
+            # over-fetching, and filter the hits here. If enough of the best points pass,
+            # they are exactly the best points that pass; otherwise fall back to the
+            # filtered search.
             overfetch = max(limit * _OVERFETCH, _MIN_OVERFETCH)
             points = self._query(vector, None, overfetch, score_floor)
-            passed = [p for p in points if allowed.accepts(p.payload or {})]
+            passed = [h for h in points if allowed.accepts(h.payload)]
             if len(passed) >= limit or len(points) < overfetch:
-                return [_hit(p) for p in passed[:limit]]
-        return [_hit(p) for p in self._query(vector, allowed.to_filter(), limit, score_floor)]
+                return passed[:limit]
+        return self._query(vector, allowed.to_metadata(), limit, score_floor)
 
     def _query(
-        self, vector: np.ndarray, flt: models.Filter | None, limit: int, score_floor: float
-    ) -> list[models.ScoredPoint]:
-        return self.client.query_points(
-            self.collection,
-            query=vector.tolist(),
-            query_filter=flt,
-            limit=limit,
-            score_threshold=score_floor,
-            with_payload=True,
-            with_vectors=True,
-        ).points
+        self, vector: np.ndarray, filters: MetadataFilters | None, limit: int, score_floor: float
+    ) -> list[Hit]:
+        found = self.vectors.query(
+            VectorStoreQuery(
+                query_embedding=vector.tolist(), similarity_top_k=limit, filters=filters
+            ),
+            score_floor=score_floor,
+        )
+        return [
+            _hit(n, s) for n, s in zip(found.nodes or [], found.similarities or [], strict=True)
+        ]
 
     def _allowed(self, filters: Filters) -> _Allowed | None:
         """What the filters let through; None when nothing can (no version in force on the
@@ -420,12 +436,16 @@ class PolicyStore:
         }
         cutoff = None if stale_after is None else datetime.now(UTC) - stale_after
         orphans: set[tuple[str, ...]] = set()
-        for point in self._scroll(
-            self.collection,
-            _match(status=Status.STAGED.value),
-            payload=["doc_id", "version", "sha256", "ingested_at"],
-        ):
-            payload = point.payload or {}
+        staged = (
+            self.chunk_points.points(
+                _match(status=Status.STAGED.value),
+                payload=["doc_id", "version", "sha256", "ingested_at"],
+            )
+            if self._has_chunks
+            else iter(())
+        )
+        for point in staged:
+            payload = point.payload
             key = (
                 str(payload.get("doc_id")),
                 str(payload.get("version")),
@@ -469,11 +489,7 @@ class PolicyStore:
         record as it now stands is returned."""
         if record.pending == "purge":
             self._delete(_match(doc_id=record.doc_id))
-            self.client.delete(
-                self.catalog,
-                points_selector=models.FilterSelector(filter=_revision_of(record)),
-                wait=True,
-            )
+            self.records.delete(_revision_of(record))
             return record
         self._sync_statuses(record)
         done = self._commit(record.model_copy(update={"pending": None}), over=record)
@@ -484,13 +500,9 @@ class PolicyStore:
 
     def _sync_statuses(self, record: DocumentRecord) -> None:
         for version in record.versions if self._has_chunks else ():
-            self.client.set_payload(
-                self.collection,
-                payload={"status": version.status.value},
-                points=_match(
-                    doc_id=record.doc_id, version=version.meta.version, sha256=version.sha256
-                ),
-                wait=True,
+            self.chunk_points.set_payload(
+                {"status": version.status.value},
+                _match(doc_id=record.doc_id, version=version.meta.version, sha256=version.sha256),
             )
 
     def _commit(
@@ -502,17 +514,11 @@ class PolicyStore:
         new = record.model_copy(
             update={"revision": (over.revision if over else 0) + 1, "writer": token}
         )
-        point = models.PointStruct(
-            id=_record_id(new.doc_id), vector={}, payload=new.model_dump(mode="json")
-        )
+        point = StoredPoint(id=_record_id(new.doc_id), payload=new.model_dump(mode="json"))
         if over is None:
-            self.client.upsert(
-                self.catalog, points=[point], update_mode=models.UpdateMode.INSERT_ONLY, wait=True
-            )
+            self.records.upsert([point], insert_only=True)
         else:
-            self.client.upsert(
-                self.catalog, points=[point], update_filter=_revision_of(over), wait=True
-            )
+            self.records.upsert([point], only_over=_revision_of(over))
         stored = self.document(new.doc_id)
         return new if stored is not None and stored.writer == token else None
 
@@ -555,11 +561,12 @@ class PolicyStore:
         }
         for start in range(0, len(chunks), _BATCH):
             batch = chunks[start : start + _BATCH]
-            points = [
-                models.PointStruct(
-                    id=point_id(meta.doc_id, meta.version, c.ordinal, sha256),
-                    vector=vectors[start + i].tolist(),
-                    payload=common
+            nodes = [
+                TextNode(
+                    id_=point_id(meta.doc_id, meta.version, c.ordinal, sha256),
+                    embedding=vectors[start + i].tolist(),
+                    text=c.text,
+                    metadata=common
                     | {
                         "ordinal": c.ordinal,
                         "section_id": c.section_id,
@@ -572,55 +579,27 @@ class PolicyStore:
                         "pages": list(range(c.page_start, c.page_end + 1)),
                         "kind": c.kind,
                         "token_count": c.token_count,
-                        "text": c.text,
                     },
                 )
                 for i, c in enumerate(batch)
             ]
-            self.client.upsert(self.collection, points=points, wait=True)
+            self.vectors.add(nodes)
 
     def _delete(self, flt: models.Filter) -> None:
-        if not self._has_chunks:
-            return
-        self.client.delete(
-            self.collection, points_selector=models.FilterSelector(filter=flt), wait=True
-        )
-
-    def _scroll(
-        self, collection: str, flt: models.Filter | None = None, payload: bool | list[str] = True
-    ) -> Iterator[models.Record]:
-        if collection == self.collection and not self._has_chunks:
-            return
-        offset = None
-        while True:
-            points, offset = self.client.scroll(
-                collection,
-                scroll_filter=flt,
-                limit=512,
-                offset=offset,
-                with_payload=payload,
-                with_vectors=False,
-            )
-            yield from points
-            if offset is None:
-                return
+        if self._has_chunks:
+            self.chunk_points.delete(flt)
 
     def _ensure_collections(self) -> None:
-        self._has_chunks = self.client.collection_exists(self.collection)
+        if not self.records.exists():
+            self.records.create(None)
+        self._has_chunks = self.chunk_points.exists()
         if not self._has_chunks and self.dimension is not None:
             self._has_chunks = True
-            self.client.create_collection(
-                self.collection,
-                vectors_config=models.VectorParams(
-                    size=self.dimension, distance=models.Distance.COSINE
-                ),
-            )
-            if self.server:
-                for field, schema in INDEXED_FIELDS.items():
-                    self.client.create_payload_index(self.collection, field, schema, wait=True)
+            # qdrant-client's local mode has no payload indexes (it scans).
+            indexed = INDEXED_FIELDS if self.engine.native_filters else ()
+            self.chunk_points.create(self.dimension, indexed)
         elif self._has_chunks:
-            params = self.client.get_collection(self.collection).config.params.vectors
-            size = params.size if isinstance(params, models.VectorParams) else None
+            size = self.chunk_points.dimension()
             if self.dimension is None:
                 self.dimension = size
             elif size is not None and size != self.dimension:
@@ -629,8 +608,6 @@ class PolicyStore:
                     "model "
                     f"gives {self.dimension}; re-ingest into a new collection (store.collection)"
                 )
-        if not self.client.collection_exists(self.catalog):
-            self.client.create_collection(self.catalog, vectors_config={})
 
 
 def copy_index(source: PolicyStore, target: PolicyStore) -> tuple[int, int]:
@@ -651,22 +628,12 @@ def copy_index(source: PolicyStore, target: PolicyStore) -> tuple[int, int]:
             raise ConfigError("the source index has documents but no chunk collection")
         target.dimension = source.dimension
         target._ensure_collections()
+        staged = {"status": Status.STAGED.value}
         offset = None
         while True:
-            batch, offset = source.client.scroll(
-                source.collection, limit=256, offset=offset, with_payload=True, with_vectors=True
-            )
-            target.client.upsert(
-                target.collection,
-                points=[
-                    models.PointStruct(
-                        id=p.id,
-                        vector=p.vector if p.vector is not None else [],  # type: ignore[arg-type]
-                        payload={**(p.payload or {}), "status": Status.STAGED.value},
-                    )
-                    for p in batch
-                ],
-                wait=True,
+            batch, offset = source.chunk_points.scroll(None, limit=256, offset=offset, vectors=True)
+            target.chunk_points.upsert(
+                [StoredPoint(id=p.id, vector=p.vector, payload=p.payload | staged) for p in batch]
             )
             points += len(batch)
             if offset is None:

@@ -58,11 +58,12 @@ def run(
         raise CopilotError(f"{corpus} has no manifest.json describing its documents")
     base = settings or load_settings()
     with tempfile.TemporaryDirectory() as data_dir:
-        # A fresh, local index and audit trail: the evaluation never touches the real ones.
+        # A fresh, embedded index and audit trail: the evaluation never touches the real ones.
         data = base.model_dump()
         data["app"]["data_dir"] = Path(data_dir)
         data["audit"]["path"] = Path(data_dir) / "audit.sqlite3"
-        data["store"].update(mode="local", path=None, url=None)
+        embedded = data["store"]["mode"] if data["store"]["mode"] != "server" else "edge"
+        data["store"].update(mode=embedded, path=None, url=None)
         if backend:
             data["llm"]["backend"] = backend
         settings = Settings(**data)

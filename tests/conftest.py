@@ -24,6 +24,7 @@ def pytest_configure(config: pytest.Config) -> None:
 SERVER_URL = os.environ.get("QDRANT_URL")
 SERVER_API_KEY = os.environ.get("QDRANT_API_KEY")
 STORE_MODES = [
+    pytest.param("edge", id="edge"),
     pytest.param("local", id="local"),
     pytest.param("server", id="server", marks=pytest.mark.server),
 ]
@@ -74,19 +75,30 @@ def server_store_settings(settings):  # type: ignore[no-untyped-def]
     return settings.model_copy(update={"store": section})
 
 
+def store_mode(settings, mode: str):  # type: ignore[no-untyped-def]
+    """``settings`` with the embedded store ``mode`` (edge or local)."""
+    section = settings.store.model_copy(update={"mode": mode})
+    changed = settings.model_copy(update={"store": section})
+    changed.__dict__.pop("store_path", None)  # recomputed for the new mode
+    return changed
+
+
 def drop_collections(store) -> None:  # type: ignore[no-untyped-def]
+    client = store.engine.client
     for name in (store.collection, store.catalog):
-        if store.client.collection_exists(name):
-            store.client.delete_collection(name)
+        if client.collection_exists(name):
+            client.delete_collection(name)
 
 
 @pytest.fixture(params=STORE_MODES)
 def store(request: pytest.FixtureRequest, settings, embedding) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    """An empty index, in each store mode: the same contract tests run against both."""
+    """An empty index, in each store mode: the same contract tests run against all."""
     from app.factory import open_store
 
     if request.param == "server":
         settings = server_store_settings(settings)
+    else:
+        settings = store_mode(settings, request.param)
     opened = open_store(settings, embedding.dimension)
     yield opened
     if request.param == "server":

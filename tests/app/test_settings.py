@@ -8,11 +8,12 @@ from app.errors import ConfigError
 from app.settings import load_settings
 
 
-def test_defaults_are_local_and_offline(tmp_path: Path) -> None:
+def test_defaults_are_embedded_and_offline(tmp_path: Path) -> None:
     settings = load_settings()
     assert settings.app.data_dir == tmp_path / "data"
-    assert settings.store.mode == "local"
-    assert settings.store_path == tmp_path / "data" / "qdrant"
+    assert settings.store.mode == "edge"
+    assert settings.store_path == tmp_path / "data" / "edge"
+    assert load_settings(store={"mode": "local"}).store_path == tmp_path / "data" / "qdrant"
     assert settings.app.host == "127.0.0.1"
 
 

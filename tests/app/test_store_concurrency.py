@@ -9,11 +9,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
-from qdrant_client import QdrantClient, models
+from qdrant_client import QdrantClient
 
+from app.edge import EdgeEngine
+from app.engine import ClientEngine, Engine, StoredPoint
 from app.errors import VersionConflictError
 from app.models import Chunk, DocumentMeta, FileOutcome, Status
 from app.store import PolicyStore
@@ -24,34 +27,35 @@ DIM = 8
 
 @dataclass
 class Index:
-    client: QdrantClient
+    engine: Engine
     name: str
-    server: bool
 
 
 @pytest.fixture(params=STORE_MODES)
-def shared(request: pytest.FixtureRequest) -> Iterator[Index]:
-    """One index two stores write to: in memory in local mode (the race is what is tested,
-    not the disk), or collections of its own on the test Qdrant server."""
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Index]:
+    """One index two stores write to: in memory for qdrant-client's local mode (the race is
+    what is tested, not the disk), one Edge engine shared by both, or collections of their
+    own on the test Qdrant server."""
+    engine: Engine
     if request.param == "server":
         if not SERVER_URL:
             pytest.fail("the server suite needs QDRANT_URL of a Qdrant server")
-        index = Index(
-            QdrantClient(url=SERVER_URL, api_key=SERVER_API_KEY),
-            f"race_{uuid.uuid4().hex[:12]}",
-            server=True,
-        )
+        engine = ClientEngine(QdrantClient(url=SERVER_URL, api_key=SERVER_API_KEY), server=True)
+        name = f"race_{uuid.uuid4().hex[:12]}"
+    elif request.param == "edge":
+        engine, name = EdgeEngine(tmp_path / "edge"), "policies"
     else:
-        index = Index(QdrantClient(":memory:"), "policies", server=False)
+        engine, name = ClientEngine(QdrantClient(":memory:"), server=False), "policies"
+    index = Index(engine, name)
     yield index
-    if index.server:
-        for name in (index.name, f"{index.name}_catalog"):
-            index.client.delete_collection(name)
-    index.client.close()
+    if isinstance(engine, ClientEngine) and engine.shared:
+        for collection in (index.name, f"{index.name}_catalog"):
+            engine.client.delete_collection(collection)
+    engine.close()
 
 
 def writer(index: Index) -> PolicyStore:
-    return PolicyStore(index.client, index.name, DIM, server=index.server)
+    return PolicyStore(index.engine, index.name, DIM)
 
 
 def meta(version: str, effective: str) -> DocumentMeta:
@@ -113,9 +117,8 @@ def interleave(store: PolicyStore, action) -> None:  # type: ignore[no-untyped-d
 
 def statuses(index: Index) -> dict[tuple[str, str], list[str]]:
     found: dict[tuple[str, str], list[str]] = {}
-    points, _ = index.client.scroll(index.name, limit=1000, with_payload=True)
-    for p in points:
-        payload = p.payload or {}
+    for p in index.engine.collection(index.name).points():
+        payload = p.payload
         found.setdefault((payload["version"], payload["sha256"]), []).append(payload["status"])
     return {k: sorted(v) for k, v in found.items()}
 
@@ -204,7 +207,8 @@ def test_a_record_written_before_revisions_can_still_be_changed(shared: Index) -
     assert record is not None
     legacy = record.model_dump(mode="json")
     del legacy["revision"], legacy["writer"]
-    shared.client.overwrite_payload(a.catalog, payload=legacy, points=models.Filter())
+    (stored,) = a.records.points()
+    a.records.upsert([StoredPoint(id=stored.id, payload=legacy)])  # the whole payload
     outcome, _, previous = add(a, "2.0", "2026-01-01", "sha-2", "second")
     assert outcome is FileOutcome.REPLACED and previous == "1.0"
     updated = a.document("guide")

@@ -1,16 +1,19 @@
-"""Local mode's unfiltered-then-checked search must return exactly what Qdrant's own
-filtered search returns, on the fast path and on the fallback."""
+"""qdrant-client local mode's unfiltered-then-checked search must return exactly what
+Qdrant's own filtered search returns, on the fast path and on the fallback; and Qdrant Edge's
+exact filtered search must find the same points."""
 
 from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
 import pytest
 from qdrant_client import models
 
+from app.engine import ClientEngine
 from app.models import Filters
 from app.store import PolicyStore
 
@@ -24,7 +27,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
     from qdrant_client import QdrantClient
 
     client = QdrantClient(path=str(tmp_path_factory.mktemp("search")))
-    store = PolicyStore(client, "chunks", 16, server=False)
+    store = PolicyStore(ClientEngine(client, server=False), "chunks", 16)
     rng = np.random.default_rng(11)
     points = []
     for i in range(600):
@@ -64,11 +67,38 @@ def test_fast_path_equals_filtered_search(store: PolicyStore, filters: Filters, 
         vector = rng.normal(size=16).astype(np.float32)
         vector /= np.linalg.norm(vector)
         fast = store.search(vector, filters, limit=limit, score_floor=-1.0)
-        exact = store._query(vector, allowed.to_filter(), limit, -1.0)
-        assert [h.point_id for h in fast] == [str(p.id) for p in exact]
+        exact = store._query(vector, allowed.to_metadata(), limit, -1.0)
+        assert [h.point_id for h in fast] == [h.point_id for h in exact]
         assert all(allowed.accepts(h.payload) for h in fast)
 
 
 def test_as_of_without_any_version_in_force_finds_nothing(store: PolicyStore) -> None:
     vector = np.ones(16, dtype=np.float32) / 4
     assert store.search(vector, Filters(as_of=date(2001, 1, 1)), limit=5, score_floor=-1.0) == []
+
+
+@pytest.fixture(scope="module")
+def edge_copy(
+    store: PolicyStore, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PolicyStore]:
+    from app.edge import EdgeEngine
+
+    edge = PolicyStore(EdgeEngine(tmp_path_factory.mktemp("edge")), "chunks", 16)
+    edge.chunk_points.upsert(list(store.chunk_points.points(vectors=True)))
+    yield edge
+    edge.close()
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_edge_finds_what_local_mode_finds(
+    store: PolicyStore, edge_copy: PolicyStore, filters: Filters
+) -> None:
+    assert edge_copy.count() == store.count() == 600
+    rng = np.random.default_rng(3)
+    for _ in range(10):
+        vector = rng.normal(size=16).astype(np.float32)
+        vector /= np.linalg.norm(vector)
+        local = store.search(vector, filters, limit=10, score_floor=-1.0)
+        edge = edge_copy.search(vector, filters, limit=10, score_floor=-1.0)
+        assert [h.point_id for h in edge] == [h.point_id for h in local]
+        assert np.allclose([h.score for h in edge], [h.score for h in local], atol=1e-5)

@@ -24,26 +24,30 @@ WORKER = textwrap.dedent(
     from ingest.manifest import load_manifest
     from ingest.pipeline import ingest
 
-    data_dir, manifest, step = sys.argv[1:4]
-    settings = load_settings(app={"data_dir": data_dir})
+    data_dir, manifest, step, mode = sys.argv[1:5]
+    settings = load_settings(app={"data_dir": data_dir}, store={"mode": mode})
     embedding = build_embedding(settings)
     store = open_store(settings, embedding.dimension)
     entries = {e.fields["version"]: e for e in load_manifest(manifest)
                if e.fields["doc_id"] == "mortgage-underwriting-guide"}
     ingest([entries["1.0"]], store=store, embedding=embedding, settings=settings)
-    client = store.client
-    upsert, set_payload = client.upsert, client.set_payload
+    chunks, records = store.chunk_points, store.records
+    upsert_chunks, upsert_record = chunks.upsert, records.upsert
+    set_payload = chunks.set_payload
 
     def stop_here():
         print("ready", flush=True)
         time.sleep(600)  # killed here
 
-    def upsert_hook(collection, points, **kwargs):
-        if step == "staging" and collection == store.collection:
-            upsert(collection, points=points[:7], **kwargs)
+    def chunks_hook(points, **kwargs):
+        if step == "staging":
+            upsert_chunks(points[:7], **kwargs)
             stop_here()
-        result = upsert(collection, points=points, **kwargs)
-        if step == "committed" and collection == store.catalog:
+        return upsert_chunks(points, **kwargs)
+
+    def record_hook(points, **kwargs):
+        result = upsert_record(points, **kwargs)
+        if step == "committed":
             stop_here()
         return result
 
@@ -53,7 +57,8 @@ WORKER = textwrap.dedent(
             stop_here()
         return result
 
-    client.upsert, client.set_payload = upsert_hook, set_payload_hook
+    chunks.upsert, records.upsert = chunks_hook, record_hook
+    chunks.set_payload = set_payload_hook
     ingest([entries["2.0"]], store=store, embedding=embedding, settings=settings)
     print("finished", flush=True)
     """
@@ -61,15 +66,16 @@ WORKER = textwrap.dedent(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mode", ["edge", "local"])
 @pytest.mark.parametrize(
     ("step", "current"), [("staging", "1.0"), ("committed", "2.0"), ("applying", "2.0")]
 )
 def test_a_killed_ingest_leaves_exactly_one_current_version(
-    tmp_path: Path, embedding, step: str, current: str
+    tmp_path: Path, embedding, step: str, current: str, mode: str
 ) -> None:  # type: ignore[no-untyped-def]
     data_dir = tmp_path / "data"
     worker = subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(data_dir), str(SAMPLE_MANIFEST), step],
+        [sys.executable, "-c", WORKER, str(data_dir), str(SAMPLE_MANIFEST), step, mode],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -83,7 +89,8 @@ def test_a_killed_ingest_leaves_exactly_one_current_version(
         worker.wait(timeout=60)
     assert worker.returncode == -signal.SIGKILL
 
-    store = open_store(load_settings(app={"data_dir": data_dir}), embedding.dimension)
+    settings = load_settings(app={"data_dir": data_dir}, store={"mode": mode})
+    store = open_store(settings, embedding.dimension)
     try:
         assert_consistent(store)
         record = store.document(GUIDE)

@@ -15,7 +15,7 @@ from app.models import FileOutcome, Status
 from app.store import PolicyStore
 from ingest.manifest import ManifestEntry
 from ingest.pipeline import ingest
-from tests.conftest import ROOT
+from tests.conftest import ROOT, store_mode
 
 GUIDE = "mortgage-underwriting-guide"
 
@@ -60,12 +60,12 @@ def test_the_sample_library_ingests_and_a_rerun_changes_nothing(
     first = run(store, embedding, settings, *sample_entries)
     assert [r.reason for r in first if r.outcome is FileOutcome.FAILED] == []
     assert {r.outcome for r in first} <= {FileOutcome.NEW, FileOutcome.REPLACED}
-    ids_before = {p.id for p in store.client.scroll(store.collection, limit=10_000)[0]}
+    ids_before = {p.id for p in store.chunk_points.points()}
     assert len(ids_before) == sum(r.chunks for r in first)
 
     second = run(store, embedding, settings, *sample_entries)
     assert {r.outcome for r in second} == {FileOutcome.UNCHANGED}
-    assert {p.id for p in store.client.scroll(store.collection, limit=10_000)[0]} == ids_before
+    assert {p.id for p in store.chunk_points.points()} == ids_before
     assert_consistent(store)
 
     guide = store.document(GUIDE)
@@ -229,15 +229,21 @@ def test_a_title_defaults_to_the_one_the_file_declares(
     assert record.versions[0].meta.title.startswith("Personal Loan")
 
 
-def test_a_locked_index_is_reported_with_what_to_do(settings, embedding) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("mode", ["edge", "local"])
+def test_a_locked_index_is_reported_with_what_to_do(settings, embedding, mode) -> None:  # type: ignore[no-untyped-def]
+    settings = store_mode(settings, mode)
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
             textwrap.dedent(f"""
-            import sys, time
-            from qdrant_client import QdrantClient
-            client = QdrantClient(path={str(settings.store_path)!r})
+            import sys
+            from app.factory import open_store
+            from app.settings import load_settings
+            settings = load_settings(
+                app={{"data_dir": {str(settings.app.data_dir)!r}}}, store={{"mode": {mode!r}}}
+            )
+            store = open_store(settings, {embedding.dimension})
             print("locked", flush=True)
             sys.stdin.read()
         """),
@@ -260,26 +266,31 @@ class Crash(Exception):
     pass
 
 
+@pytest.mark.parametrize("mode", ["edge", "local"])
 @pytest.mark.parametrize("step", ["staging", "commit", "apply", "clear"])
 def test_an_interrupted_replacement_recovers_to_one_current_version(
-    settings, embedding, sample_entries, monkeypatch, step
+    settings, embedding, sample_entries, monkeypatch, step, mode
 ) -> None:  # type: ignore[no-untyped-def]
     """A failure at each step of the write protocol, then a fresh open: old or new, never both."""
+    settings = store_mode(settings, mode)
     store = open_store(settings, embedding.dimension)
     run(store, embedding, settings, entry(sample_entries, GUIDE, "1.0"))
     calls = {"upsert": 0, "set_payload": 0}
-    client = store.client
-    real_upsert, real_set_payload = client.upsert, client.set_payload
+    chunk_upsert = store.chunk_points.upsert
+    record_upsert = store.records.upsert
+    real_set_payload = store.chunk_points.set_payload
 
-    def upsert(collection, points, **kwargs):  # type: ignore[no-untyped-def]
+    def upsert_chunks(points, **kwargs):  # type: ignore[no-untyped-def]
         calls["upsert"] += 1
-        if collection == store.catalog:
-            if step == "commit" or (step == "clear" and calls["set_payload"] >= 2):
-                raise Crash
-        elif step == "staging" and calls["upsert"] >= 1:
-            real_upsert(collection, points=points[:5], **kwargs)  # part of a batch lands
+        if step == "staging":
+            chunk_upsert(points[:5], **kwargs)  # part of a batch lands
             raise Crash
-        return real_upsert(collection, points=points, **kwargs)
+        return chunk_upsert(points, **kwargs)
+
+    def upsert_record(points, **kwargs):  # type: ignore[no-untyped-def]
+        if step == "commit" or (step == "clear" and calls["set_payload"] >= 2):
+            raise Crash
+        return record_upsert(points, **kwargs)
 
     def set_payload(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls["set_payload"] += 1
@@ -287,8 +298,9 @@ def test_an_interrupted_replacement_recovers_to_one_current_version(
             raise Crash
         return real_set_payload(*args, **kwargs)
 
-    monkeypatch.setattr(client, "upsert", upsert)
-    monkeypatch.setattr(client, "set_payload", set_payload)
+    monkeypatch.setattr(store.chunk_points, "upsert", upsert_chunks)
+    monkeypatch.setattr(store.records, "upsert", upsert_record)
+    monkeypatch.setattr(store.chunk_points, "set_payload", set_payload)
     with pytest.raises(Crash):
         meta, prepared = _prepared(entry(sample_entries, GUIDE, "2.0"), embedding, settings)
         store.add_version(meta, **prepared)

@@ -1,0 +1,270 @@
+"""Qdrant Edge: Qdrant's own engine run in-process, one shard folder per collection.
+
+The embedded default store mode. Compared with qdrant-client's local mode (pure Python) it
+filters through payload indexes instead of scanning, writes through a write-ahead log (a
+killed process keeps exactly the acknowledged writes) and reopens in a fraction of the time.
+
+- Shards are made with ``EdgeShard.create`` and opened with ``EdgeShard.load``.
+- The write-ahead log stays on: it is also what refuses a second process
+  (:class:`~app.errors.IndexLockedError`).
+- Search is exact (no HNSW graph is ever built): below some 100k chunks an exact filtered
+  search takes milliseconds, and an approximate one would only cost recall.
+
+``qdrant-edge-py`` is beta and its API has changed between releases: it is pinned, and only
+this module imports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+from qdrant_client import models
+
+from app.engine import Collection, Engine, Offset, StoredPoint
+from app.errors import ConfigError, IndexLockedError
+
+_LAYOUT = "collections.json"
+"""Beside the shard folders: each collection's vector size (None: vector-less)."""
+_NO_VECTORS = "none"
+"""Edge needs some vector in a shard's config; vector-less collections get an unused
+sparse one."""
+
+
+def _id(value: object) -> str:
+    return str(value)
+
+
+def _condition(condition: Any) -> Any:
+    """A qdrant-client condition in Edge's dialect (the subset the store uses)."""
+    if isinstance(condition, models.Filter):
+        return to_edge_filter(condition)
+    if isinstance(condition, models.FieldCondition):
+        match = condition.match
+        if isinstance(match, models.MatchValue):
+            return qe.FieldCondition(condition.key, match=qe.MatchValue(match.value))
+        if isinstance(match, models.MatchAny):
+            values: Any = list(match.any)
+            return qe.FieldCondition(condition.key, match=qe.MatchAny(values))
+        raise ValueError(f"unsupported match on {condition.key!r}: {match!r}")
+    if isinstance(condition, models.HasIdCondition):
+        return qe.HasIdCondition({_id(i) for i in condition.has_id})
+    if isinstance(condition, models.IsEmptyCondition):
+        return qe.IsEmptyCondition(condition.is_empty.key)
+    raise ValueError(f"unsupported filter condition {condition!r}")
+
+
+def _conditions(part: Any) -> list[Any] | None:
+    if part is None:
+        return None
+    items = part if isinstance(part, list) else [part]
+    return [_condition(c) for c in items]
+
+
+def to_edge_filter(flt: models.Filter) -> qe.Filter:
+    return qe.Filter(
+        must=_conditions(flt.must),
+        should=_conditions(flt.should),
+        must_not=_conditions(flt.must_not),
+    )
+
+
+def _point(record: Any, *, vectors: bool, score: float = 0.0) -> StoredPoint:
+    vector = record.vector if vectors else None
+    return StoredPoint(
+        id=_id(record.id),
+        payload=dict(record.payload or {}),
+        vector=list(vector) if isinstance(vector, list) else None,
+        score=score,
+    )
+
+
+def _locked(exc: Exception) -> bool:
+    text = str(exc)
+    return "WouldBlock" in text or "lock" in text.lower()
+
+
+class EdgeCollection(Collection):
+    def __init__(self, engine: EdgeEngine, name: str) -> None:
+        self.engine = engine
+        self.name = name
+
+    @property
+    def shard(self) -> qe.EdgeShard:
+        return self.engine.shard(self.name)
+
+    def exists(self) -> bool:
+        return self.name in self.engine.layout()
+
+    def create(self, dimension: int | None, indexed: Sequence[str] = ()) -> None:
+        self.engine.create(self.name, dimension, indexed)
+
+    def dimension(self) -> int | None:
+        size = self.engine.layout().get(self.name)
+        return int(size) if size is not None else None
+
+    def retrieve(self, ids: Sequence[str]) -> list[StoredPoint]:
+        found = self.shard.retrieve(list(ids), True, False)
+        return [_point(p, vectors=False) for p in found]
+
+    def scroll(
+        self,
+        flt: models.Filter | None,
+        *,
+        limit: int,
+        offset: Offset = None,
+        payload: bool | list[str] = True,
+        vectors: bool = False,
+    ) -> tuple[list[StoredPoint], Offset]:
+        page, next_offset = self.shard.scroll(
+            qe.ScrollRequest(
+                offset=str(offset) if offset is not None else None,
+                limit=limit,
+                filter=to_edge_filter(flt) if flt is not None else None,
+                with_payload=payload,
+                with_vector=vectors,
+            )
+        )
+        points = [_point(p, vectors=vectors) for p in page]
+        return points, _id(next_offset) if next_offset is not None else None
+
+    def count(self, flt: models.Filter | None = None) -> int:
+        return int(
+            self.shard.count(
+                qe.CountRequest(exact=True, filter=to_edge_filter(flt) if flt else None)
+            )
+        )
+
+    def query(
+        self, vector: Sequence[float], flt: models.Filter | None, *, limit: int, floor: float
+    ) -> list[StoredPoint]:
+        found = self.shard.query(
+            qe.QueryRequest(
+                limit=limit,
+                query=qe.Query.Nearest(list(map(float, vector))),
+                filter=to_edge_filter(flt) if flt is not None else None,
+                score_threshold=floor,
+                with_payload=True,
+                with_vector=True,
+                params=qe.SearchParams(exact=True),
+            )
+        )
+        return [_point(p, vectors=True, score=float(p.score)) for p in found]
+
+    def upsert(
+        self,
+        points: Sequence[StoredPoint],
+        *,
+        only_over: models.Filter | None = None,
+        insert_only: bool = False,
+    ) -> None:
+        edge_points = [
+            qe.Point(p.id, p.vector if p.vector is not None else {}, p.payload) for p in points
+        ]
+        self.shard.update(
+            qe.UpdateOperation.upsert_points(
+                edge_points,
+                condition=to_edge_filter(only_over) if only_over is not None else None,
+                update_mode=qe.UpdateMode.InsertOnly if insert_only else None,
+            )
+        )
+
+    def set_payload(self, payload: dict[str, Any], flt: models.Filter) -> None:
+        self.shard.update(qe.UpdateOperation.set_payload_by_filter(to_edge_filter(flt), payload))
+
+    def delete(self, flt: models.Filter) -> None:
+        self.shard.update(qe.UpdateOperation.delete_points_by_filter(to_edge_filter(flt)))
+
+
+class EdgeEngine(Engine):
+    """Collections as Edge shards under ``root``; a second process opening the same
+    collection is refused by the shard's write-ahead log lock."""
+
+    shared = False
+    native_filters = True
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._shards: dict[str, qe.EdgeShard] = {}
+        try:
+            for name in self.layout():  # now, so a second process is refused at open
+                self.shard(name)
+        except BaseException:
+            self.close()
+            raise
+
+    def layout(self) -> dict[str, int | None]:
+        path = self.root / _LAYOUT
+        if not path.is_file():
+            return {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ConfigError(f"{path} is damaged: {exc}") from None
+        return {str(k): (int(v) if v is not None else None) for k, v in data.items()}
+
+    def _write_layout(self, layout: dict[str, int | None]) -> None:
+        path = self.root / _LAYOUT
+        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+        temporary.write_text(json.dumps(layout, indent=1, sort_keys=True), encoding="utf-8")
+        temporary.replace(path)
+
+    def collection(self, name: str) -> EdgeCollection:
+        return EdgeCollection(self, name)
+
+    def shard(self, name: str) -> qe.EdgeShard:
+        opened = self._shards.get(name)
+        if opened is None:
+            if name not in self.layout():
+                raise ConfigError(f"no collection {name!r} in the index at {self.root}")
+            opened = self._shards[name] = self._load(self.root / name)
+        return opened
+
+    def _load(self, folder: Path) -> qe.EdgeShard:
+        try:
+            return qe.EdgeShard.load(str(folder))
+        except Exception as exc:
+            if _locked(exc):
+                raise IndexLockedError(
+                    f"the index at {self.root} is in use by another copilot process; "
+                    "stop it (or wait for it to finish) and try again, or use a Qdrant "
+                    "server (QDRANT_URL) for shared access"
+                ) from exc
+            raise ConfigError(f"cannot open the index at {folder}: {exc}") from exc
+
+    def create(self, name: str, dimension: int | None, indexed: Sequence[str]) -> None:
+        folder = self.root / name
+        if folder.exists():
+            # A create that died before the layout was written (nothing in it was ever
+            # committed), unless another process is creating it right now.
+            with contextlib.suppress(ConfigError):  # too little of it was written to open
+                self._load(folder).close()
+            shutil.rmtree(folder)
+        optimizers = qe.EdgeOptimizersConfig(indexing_threshold=0)
+        if dimension is None:
+            config = qe.EdgeConfig(
+                sparse_vectors={_NO_VECTORS: qe.EdgeSparseVectorParams()}, optimizers=optimizers
+            )
+        else:
+            config = qe.EdgeConfig(
+                vectors=qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine),
+                optimizers=optimizers,
+            )
+        shard = qe.EdgeShard.create(str(folder), config)
+        for field in indexed:
+            shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
+        shard.flush()
+        self._shards[name] = shard
+        self._write_layout(self.layout() | {name: dimension})
+
+    def close(self) -> None:
+        for shard in self._shards.values():
+            shard.close()
+        self._shards.clear()
