@@ -162,9 +162,11 @@ def test_serve_binds_loopback_with_usage_statistics_off(capsys, monkeypatch) -> 
     assert "--browser.gatherUsageStats false" in out
 
 
+@pytest.mark.parametrize("to_mode", ["edge", "local"])
 def test_migrate_copies_the_whole_index_to_another_store(
-    capsys, monkeypatch, tmp_path: Path, sample_data: Path, embedding
+    capsys, monkeypatch, tmp_path: Path, sample_data: Path, embedding, to_mode: str
 ) -> None:  # type: ignore[no-untyped-def]
+    """From the default Edge index to a new Edge or qdrant-client local one."""
     import shutil
 
     from app.factory import open_store
@@ -174,12 +176,13 @@ def test_migrate_copies_the_whole_index_to_another_store(
     shutil.copytree(sample_data, data)
     monkeypatch.setenv("COPILOT_APP__DATA_DIR", str(data))
     target = tmp_path / "moved"
-    code, out, err = copilot(capsys, "migrate", "--to-path", str(target))
+    code, out, err = copilot(capsys, "migrate", "--to-path", str(target), "--to-mode", to_mode)
     assert code == 0, err
     assert "copied 9 documents (194 chunk points)" in out
 
     before = open_store(load_settings(app={"data_dir": data}), None)
-    after = open_store(load_settings(app={"data_dir": data}, store={"path": target}), None)
+    moved_to = load_settings(app={"data_dir": data}, store={"path": target, "mode": to_mode})
+    after = open_store(moved_to, None)
     try:
 
         def same(records):  # type: ignore[no-untyped-def]
@@ -199,5 +202,5 @@ def test_migrate_copies_the_whole_index_to_another_store(
         before.close()
         after.close()
 
-    code, _, err = copilot(capsys, "migrate", "--to-path", str(target))
+    code, _, err = copilot(capsys, "migrate", "--to-path", str(target), "--to-mode", to_mode)
     assert code != 0 and "already holds documents" in err
