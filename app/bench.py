@@ -40,6 +40,7 @@ from app.redact import PresidioRedactor
 from app.service import CopilotService
 from app.settings import Settings, load_settings
 from app.store import PolicyStore
+from app.vector_store import to_node
 from ingest.manifest import ManifestEntry, load_manifest
 from ingest.pipeline import ingest
 
@@ -117,9 +118,10 @@ def pad(mode: Mode, target: int, rng: np.random.Generator) -> tuple[int, float]:
                 payload=payload,
             )
         )
+    nodes = [to_node(p) for p in points]
     start = time.perf_counter()
-    for begin in range(0, len(points), 512):
-        mode.store.chunk_points.upsert(points[begin : begin + 512])
+    for begin in range(0, len(nodes), 512):
+        mode.store.vectors.add(nodes[begin : begin + 512])  # with BM25 vectors, as ingest
     seconds = time.perf_counter() - start
     _catalogue(mode.store, points)
     return len(points), seconds

@@ -27,11 +27,13 @@ from typing import Any
 import qdrant_edge as qe
 from qdrant_client import models
 
-from app.engine import Collection, Engine, Offset, StoredPoint
+from app.engine import RRF_K, Collection, Engine, Hybrid, Offset, StoredPoint, fused_order
 from app.errors import ConfigError, IndexLockedError
+from app.sparse import SPARSE
 
 _LAYOUT = "collections.json"
-"""Beside the shard folders: each collection's vector size (None: vector-less)."""
+"""Beside the shard folders: each collection's vector size (None: vector-less) and whether
+it holds BM25 vectors."""
 _NO_VECTORS = "none"
 """Edge needs some vector in a shard's config; vector-less collections get an unused
 sparse one."""
@@ -77,6 +79,8 @@ def to_edge_filter(flt: models.Filter) -> qe.Filter:
 
 def _point(record: Any, *, vectors: bool, score: float = 0.0) -> StoredPoint:
     vector = record.vector if vectors else None
+    if isinstance(vector, dict):
+        vector = vector.get("")
     return StoredPoint(
         id=_id(record.id),
         payload=dict(record.payload or {}),
@@ -102,12 +106,16 @@ class EdgeCollection(Collection):
     def exists(self) -> bool:
         return self.name in self.engine.layout()
 
-    def create(self, dimension: int | None, indexed: Sequence[str] = ()) -> None:
-        self.engine.create(self.name, dimension, indexed)
+    def create(
+        self, dimension: int | None, indexed: Sequence[str] = (), *, sparse: bool = False
+    ) -> None:
+        self.engine.create(self.name, dimension, indexed, sparse=sparse)
 
     def dimension(self) -> int | None:
-        size = self.engine.layout().get(self.name)
-        return int(size) if size is not None else None
+        return self.engine.layout()[self.name].get("dimension")
+
+    def has_sparse(self) -> bool:
+        return bool(self.engine.layout()[self.name].get("sparse"))
 
     def retrieve(self, ids: Sequence[str]) -> list[StoredPoint]:
         found = self.shard.retrieve(list(ids), True, False)
@@ -142,20 +150,57 @@ class EdgeCollection(Collection):
         )
 
     def query(
-        self, vector: Sequence[float], flt: models.Filter | None, *, limit: int, floor: float
+        self,
+        vector: Sequence[float],
+        flt: models.Filter | None,
+        *,
+        limit: int,
+        floor: float,
+        hybrid: Hybrid | None = None,
     ) -> list[StoredPoint]:
-        found = self.shard.query(
+        dense = [float(x) for x in vector]
+        edge_filter = to_edge_filter(flt) if flt is not None else None
+        exact = qe.SearchParams(exact=True)
+        if hybrid is None:
+            found = self.shard.query(
+                qe.QueryRequest(
+                    limit=limit,
+                    query=qe.Query.Nearest(dense),
+                    filter=edge_filter,
+                    score_threshold=floor,
+                    with_payload=True,
+                    with_vector=True,
+                    params=exact,
+                )
+            )
+            return [_point(p, vectors=True, score=float(p.score)) for p in found]
+        # The stubs type Fusion.Rrf as a class nested in Fusion rather than a Fusion.
+        fusion: Any = qe.Fusion.Rrf(k=RRF_K)
+        fused = self.shard.query(
             qe.QueryRequest(
-                limit=limit,
-                query=qe.Query.Nearest(list(map(float, vector))),
-                filter=to_edge_filter(flt) if flt is not None else None,
-                score_threshold=floor,
+                limit=2 * hybrid.prefetch,  # all of them: ties are ordered in fused_order
+                prefetches=[
+                    qe.Prefetch(
+                        limit=hybrid.prefetch,
+                        query=qe.Query.Nearest(dense),
+                        params=exact,
+                        filter=edge_filter,
+                    ),
+                    qe.Prefetch(
+                        limit=hybrid.prefetch,
+                        query=qe.Query.Nearest(qe.SparseVector(*hybrid.sparse), using=SPARSE),
+                        filter=edge_filter,
+                    ),
+                ],
+                query=fusion,
+                filter=edge_filter,
                 with_payload=True,
-                with_vector=True,
-                params=qe.SearchParams(exact=True),
+                with_vector=[""],
             )
         )
-        return [_point(p, vectors=True, score=float(p.score)) for p in found]
+        points = [_point(p, vectors=True) for p in fused]
+        ranked = fused_order(points, [float(p.score) for p in fused], dense)
+        return [p for p in ranked if p.score >= floor][:limit]
 
     def upsert(
         self,
@@ -164,9 +209,7 @@ class EdgeCollection(Collection):
         only_over: models.Filter | None = None,
         insert_only: bool = False,
     ) -> None:
-        edge_points = [
-            qe.Point(p.id, p.vector if p.vector is not None else {}, p.payload) for p in points
-        ]
+        edge_points = [qe.Point(p.id, _vectors(p), p.payload) for p in points]
         self.shard.update(
             qe.UpdateOperation.upsert_points(
                 edge_points,
@@ -200,7 +243,7 @@ class EdgeEngine(Engine):
             self.close()
             raise
 
-    def layout(self) -> dict[str, int | None]:
+    def layout(self) -> dict[str, dict[str, Any]]:
         path = self.root / _LAYOUT
         if not path.is_file():
             return {}
@@ -208,9 +251,9 @@ class EdgeEngine(Engine):
             data = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as exc:
             raise ConfigError(f"{path} is damaged: {exc}") from None
-        return {str(k): (int(v) if v is not None else None) for k, v in data.items()}
+        return {str(k): dict(v) for k, v in data.items()}
 
-    def _write_layout(self, layout: dict[str, int | None]) -> None:
+    def _write_layout(self, layout: dict[str, dict[str, Any]]) -> None:
         path = self.root / _LAYOUT
         temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
         temporary.write_text(json.dumps(layout, indent=1, sort_keys=True), encoding="utf-8")
@@ -239,7 +282,9 @@ class EdgeEngine(Engine):
                 ) from exc
             raise ConfigError(f"cannot open the index at {folder}: {exc}") from exc
 
-    def create(self, name: str, dimension: int | None, indexed: Sequence[str]) -> None:
+    def create(
+        self, name: str, dimension: int | None, indexed: Sequence[str], *, sparse: bool
+    ) -> None:
         folder = self.root / name
         if folder.exists():
             # A create that died before the layout was written (nothing in it was ever
@@ -255,6 +300,11 @@ class EdgeEngine(Engine):
         else:
             config = qe.EdgeConfig(
                 vectors=qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine),
+                sparse_vectors=(
+                    {SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)}
+                    if sparse
+                    else None
+                ),
                 optimizers=optimizers,
             )
         shard = qe.EdgeShard.create(str(folder), config)
@@ -262,9 +312,17 @@ class EdgeEngine(Engine):
             shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
         shard.flush()
         self._shards[name] = shard
-        self._write_layout(self.layout() | {name: dimension})
+        self._write_layout(self.layout() | {name: {"dimension": dimension, "sparse": sparse}})
 
     def close(self) -> None:
         for shard in self._shards.values():
             shard.close()
         self._shards.clear()
+
+
+def _vectors(point: StoredPoint) -> Any:
+    if point.vector is None:
+        return {}
+    if point.sparse is None:
+        return point.vector
+    return {"": point.vector, SPARSE: qe.SparseVector(*point.sparse)}

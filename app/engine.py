@@ -6,6 +6,13 @@ protocol (:mod:`app.store`) is written once for every store mode.
 
 Filters are described with qdrant-client's ``models.Filter`` everywhere (a plain pydantic
 model); an engine that speaks another dialect translates it.
+
+A chunk collection may hold, beside each point's dense vector, a BM25 sparse vector
+(:mod:`app.sparse`); a hybrid query then fuses the dense and the sparse nearest points with
+Reciprocal Rank Fusion. RRF gives equal scores to equal ranks of the two lists and Qdrant
+orders such ties arbitrarily, so ties are ordered here (by cosine similarity, then id) and
+every point comes back with its cosine similarity to the question as its score, in fused
+order.
 """
 
 from __future__ import annotations
@@ -15,9 +22,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from qdrant_client import QdrantClient, models
 
+from app.sparse import SPARSE, Sparse
+
 Offset = str | int | None
+RRF_K = 2
+"""Qdrant's default: a list's first hit scores 1/2, its second 1/3, ..."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,32 @@ class StoredPoint:
     payload: dict[str, Any] = field(default_factory=dict)
     vector: list[float] | None = None
     score: float = 0.0
+    sparse: Sparse | None = None
+    """The BM25 vector, in collections that hold one (written, never read back)."""
+
+
+@dataclass(frozen=True)
+class Hybrid:
+    """The sparse side of a hybrid query."""
+
+    sparse: Sparse
+    prefetch: int
+    """How many nearest points each side contributes to the fusion."""
+
+
+def fused_order(
+    points: Sequence[StoredPoint], fused: Sequence[float], vector: Sequence[float]
+) -> list[StoredPoint]:
+    """Points of a fused query best first, ties by cosine similarity then id; each scored
+    with its cosine similarity to ``vector``."""
+    query = np.asarray(vector, dtype=np.float32)
+    cosine = [float(np.asarray(p.vector, dtype=np.float32) @ query) for p in points]
+    order = sorted(range(len(points)), key=lambda i: (-fused[i], -cosine[i], points[i].id))
+    return [
+        StoredPoint(id=points[i].id, payload=points[i].payload, vector=points[i].vector,
+                    score=cosine[i])
+        for i in order
+    ]  # fmt: skip
 
 
 class Collection(ABC):
@@ -39,12 +77,18 @@ class Collection(ABC):
     def exists(self) -> bool: ...
 
     @abstractmethod
-    def create(self, dimension: int | None, indexed: Sequence[str] = ()) -> None:
+    def create(
+        self, dimension: int | None, indexed: Sequence[str] = (), *, sparse: bool = False
+    ) -> None:
         """Create it: cosine vectors of ``dimension`` (None: no vectors), with keyword
-        payload indexes on the ``indexed`` fields."""
+        payload indexes on the ``indexed`` fields, and BM25 vectors when ``sparse``."""
 
     @abstractmethod
     def dimension(self) -> int | None: ...
+
+    @abstractmethod
+    def has_sparse(self) -> bool:
+        """Whether the collection holds BM25 vectors (those made before hybrid did not)."""
 
     @abstractmethod
     def retrieve(self, ids: Sequence[str]) -> list[StoredPoint]: ...
@@ -66,9 +110,16 @@ class Collection(ABC):
 
     @abstractmethod
     def query(
-        self, vector: Sequence[float], flt: models.Filter | None, *, limit: int, floor: float
+        self,
+        vector: Sequence[float],
+        flt: models.Filter | None,
+        *,
+        limit: int,
+        floor: float,
+        hybrid: Hybrid | None = None,
     ) -> list[StoredPoint]:
-        """The nearest points by cosine similarity, best first, with payload and vector."""
+        """The nearest points, best first, with payload, dense vector and cosine score (at
+        least ``floor``); with ``hybrid``, ranked by the fusion of dense and BM25 search."""
 
     @abstractmethod
     def upsert(
@@ -131,13 +182,23 @@ class ClientCollection(Collection):
     def exists(self) -> bool:
         return self.client.collection_exists(self.name)
 
-    def create(self, dimension: int | None, indexed: Sequence[str] = ()) -> None:
+    def create(
+        self, dimension: int | None, indexed: Sequence[str] = (), *, sparse: bool = False
+    ) -> None:
         vectors: models.VectorParams | dict[str, models.VectorParams] = (
             models.VectorParams(size=dimension, distance=models.Distance.COSINE)
             if dimension is not None
             else {}
         )
-        self.client.create_collection(self.name, vectors_config=vectors)
+        self.client.create_collection(
+            self.name,
+            vectors_config=vectors,
+            sparse_vectors_config=(
+                {SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)}
+                if sparse
+                else None
+            ),
+        )
         for name in indexed:
             self.client.create_payload_index(
                 self.name, name, models.PayloadSchemaType.KEYWORD, wait=True
@@ -146,6 +207,10 @@ class ClientCollection(Collection):
     def dimension(self) -> int | None:
         params = self.client.get_collection(self.name).config.params.vectors
         return params.size if isinstance(params, models.VectorParams) else None
+
+    def has_sparse(self) -> bool:
+        sparse = self.client.get_collection(self.name).config.params.sparse_vectors
+        return bool(sparse and SPARSE in sparse)
 
     def retrieve(self, ids: Sequence[str]) -> list[StoredPoint]:
         found = self.client.retrieve(self.name, list(ids), with_payload=True)
@@ -172,7 +237,7 @@ class ClientCollection(Collection):
             StoredPoint(
                 id=str(p.id),
                 payload=dict(p.payload or {}),
-                vector=list(p.vector) if vectors and isinstance(p.vector, list) else None,  # type: ignore[arg-type]
+                vector=_dense(p.vector) if vectors else None,
             )
             for p in page
         ]
@@ -182,26 +247,57 @@ class ClientCollection(Collection):
         return self.client.count(self.name, count_filter=flt, exact=True).count
 
     def query(
-        self, vector: Sequence[float], flt: models.Filter | None, *, limit: int, floor: float
+        self,
+        vector: Sequence[float],
+        flt: models.Filter | None,
+        *,
+        limit: int,
+        floor: float,
+        hybrid: Hybrid | None = None,
     ) -> list[StoredPoint]:
-        found = self.client.query_points(
+        if hybrid is None:
+            found = self.client.query_points(
+                self.name,
+                query=list(vector),
+                query_filter=flt,
+                limit=limit,
+                score_threshold=floor,
+                with_payload=True,
+                with_vectors=True,
+            ).points
+            return [
+                StoredPoint(
+                    id=str(p.id),
+                    payload=dict(p.payload or {}),
+                    vector=_dense(p.vector),
+                    score=float(p.score),
+                )
+                for p in found
+            ]
+        indices, values = hybrid.sparse
+        fused = self.client.query_points(
             self.name,
-            query=list(vector),
+            prefetch=[
+                models.Prefetch(query=list(vector), filter=flt, limit=hybrid.prefetch),
+                models.Prefetch(
+                    query=models.SparseVector(indices=indices, values=values),
+                    using=SPARSE,
+                    filter=flt,
+                    limit=hybrid.prefetch,
+                ),
+            ],
+            query=models.RrfQuery(rrf=models.Rrf(k=RRF_K)),
             query_filter=flt,
-            limit=limit,
-            score_threshold=floor,
+            limit=2 * hybrid.prefetch,  # all of them: ties are ordered in fused_order
             with_payload=True,
-            with_vectors=True,
+            with_vectors=[""],
         ).points
-        return [
-            StoredPoint(
-                id=str(p.id),
-                payload=dict(p.payload or {}),
-                vector=list(p.vector) if isinstance(p.vector, list) else None,  # type: ignore[arg-type]
-                score=float(p.score),
-            )
-            for p in found
+        points = [
+            StoredPoint(id=str(p.id), payload=dict(p.payload or {}), vector=_dense(p.vector))
+            for p in fused
         ]
+        ranked = fused_order(points, [float(p.score) for p in fused], vector)
+        return [p for p in ranked if p.score >= floor][:limit]
 
     def upsert(
         self,
@@ -211,10 +307,7 @@ class ClientCollection(Collection):
         insert_only: bool = False,
     ) -> None:
         structs = [
-            models.PointStruct(
-                id=p.id, vector=p.vector if p.vector is not None else {}, payload=p.payload
-            )
-            for p in points
+            models.PointStruct(id=p.id, vector=_vectors(p), payload=p.payload) for p in points
         ]
         self.client.upsert(
             self.name,
@@ -245,3 +338,19 @@ class ClientEngine(Engine):
 
     def close(self) -> None:
         self.client.close()
+
+
+def _dense(vector: object) -> list[float] | None:
+    """The dense vector of a point as qdrant-client returns it (alone, or named "")."""
+    if isinstance(vector, dict):
+        vector = vector.get("")
+    return [float(x) for x in vector] if isinstance(vector, list) else None
+
+
+def _vectors(point: StoredPoint) -> Any:
+    if point.vector is None:
+        return {}
+    if point.sparse is None:
+        return point.vector
+    indices, values = point.sparse
+    return {"": point.vector, SPARSE: models.SparseVector(indices=indices, values=values)}

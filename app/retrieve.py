@@ -1,7 +1,8 @@
 """Retrieve: a redacted question and filters -> the most relevant policy passages.
 
 The question is embedded locally; Qdrant is searched within the filters (current versions,
-or the versions in force on an as-of date); near-duplicate passages (the same text in two
+or the versions in force on an as-of date), by meaning and, in hybrid mode, by its words too
+(BM25, fused with Reciprocal Rank Fusion); near-duplicate passages (the same text in two
 documents, or overlapping versions) are dropped; the best ``top_k`` above the score floor
 are kept.
 """
@@ -39,12 +40,17 @@ class Retriever:
 
     def retrieve(self, question: RedactedQuestion, filters: Filters) -> Retrieval:
         start = time.perf_counter()
-        vector = self._embedding.embed([focus(question.text)])[0]
+        text = focus(question.text)
+        vector = self._embedding.embed([text])[0]
         embedded = time.perf_counter()
-        hits = _distinct(
-            self._store.search(vector, filters, limit=self._settings.candidates, score_floor=-1.0),
-            self._settings.duplicate_similarity,
+        found = self._store.search(
+            vector,
+            filters,
+            limit=self._settings.candidates,
+            score_floor=-1.0,
+            text=text if self._settings.hybrid else None,
         )
+        hits = _distinct(found, self._settings.duplicate_similarity)
         kept = [h for h in hits if h.score >= self._settings.score_floor][: self._settings.top_k]
         done = time.perf_counter()
         return Retrieval(

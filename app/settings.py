@@ -121,6 +121,10 @@ class RetrievalSection(BaseModel):
     """Cosine similarity below which a passage is not relevant at all."""
     duplicate_similarity: float = Field(default=0.95, ge=0.0, le=1.0)
     """Two passages whose vectors are at least this similar count as one."""
+    hybrid: bool = True
+    """Rank passages by the fusion (RRF) of dense search and BM25 keyword search, not by
+    dense search alone. Indexes built before BM25 vectors existed are searched dense only
+    until re-ingested or migrated."""
 
 
 class AnswerSection(BaseModel):

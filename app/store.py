@@ -41,6 +41,7 @@ from llama_index.core.vector_stores.types import (
     MetadataFilter,
     MetadataFilters,
     VectorStoreQuery,
+    VectorStoreQueryMode,
 )
 from qdrant_client import models
 
@@ -61,7 +62,7 @@ from app.models import (
     Filters,
     Status,
 )
-from app.vector_store import TEXT, ChunkVectorStore
+from app.vector_store import TEXT, ChunkVectorStore, to_node
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +202,13 @@ class _Allowed:
         )
 
 
+def _keywords(node: BaseNode) -> str:
+    """What a chunk's BM25 vector is made of: its document title, heading path and text
+    (what its dense vector is made of, near enough)."""
+    meta = node.metadata
+    return "\n".join([meta.get("title", ""), *meta.get("section_path", []), node.get_content()])
+
+
 def _hit(node: BaseNode, score: float) -> Hit:
     return Hit(
         point_id=node.node_id,
@@ -220,7 +228,7 @@ class PolicyStore:
         self.catalog = f"{collection}_catalog"
         self.chunk_points: Collection = engine.collection(collection)
         self.records: Collection = engine.collection(self.catalog)
-        self.vectors = ChunkVectorStore(self.chunk_points)
+        self.vectors = ChunkVectorStore(self.chunk_points, keywords=_keywords)
         """The chunk points as a LlamaIndex vector store: how chunks are added and searched."""
         self.dimension = dimension
         self.shared = engine.shared
@@ -254,15 +262,23 @@ class PolicyStore:
         return self.chunk_points.count(_match(**fields) if fields else None)
 
     def search(
-        self, vector: np.ndarray, filters: Filters, *, limit: int, score_floor: float
+        self,
+        vector: np.ndarray,
+        filters: Filters,
+        *,
+        limit: int,
+        score_floor: float,
+        text: str | None = None,
     ) -> list[Hit]:
-        """The points nearest ``vector`` among those the filters allow, best first."""
+        """The points nearest ``vector`` among those the filters allow, best first; with
+        the question's ``text``, ranked by the fusion of dense and BM25 search (hybrid)
+        where the index holds BM25 vectors."""
         if not self._has_chunks:
             return []
         allowed = self._allowed(filters)
         if allowed is None:
             return []
-        if not self.engine.native_filters:
+        if not text and not self.engine.native_filters:
             # qdrant-client's local mode checks a filter point by point in Python, but
             # searches without one as a single matrix product. So: search unfiltered,
             # over-fetching, and filter the hits here. If enough of the best points pass,
@@ -273,14 +289,23 @@ class PolicyStore:
             passed = [h for h in points if allowed.accepts(h.payload)]
             if len(passed) >= limit or len(points) < overfetch:
                 return passed[:limit]
-        return self._query(vector, allowed.to_metadata(), limit, score_floor)
+        return self._query(vector, allowed.to_metadata(), limit, score_floor, text)
 
     def _query(
-        self, vector: np.ndarray, filters: MetadataFilters | None, limit: int, score_floor: float
+        self,
+        vector: np.ndarray,
+        filters: MetadataFilters | None,
+        limit: int,
+        score_floor: float,
+        text: str | None = None,
     ) -> list[Hit]:
         found = self.vectors.query(
             VectorStoreQuery(
-                query_embedding=vector.tolist(), similarity_top_k=limit, filters=filters
+                query_embedding=vector.tolist(),
+                similarity_top_k=limit,
+                filters=filters,
+                query_str=text,
+                mode=VectorStoreQueryMode.HYBRID if text else VectorStoreQueryMode.DEFAULT,
             ),
             score_floor=score_floor,
         )
@@ -597,7 +622,7 @@ class PolicyStore:
             self._has_chunks = True
             # qdrant-client's local mode has no payload indexes (it scans).
             indexed = INDEXED_FIELDS if self.engine.native_filters else ()
-            self.chunk_points.create(self.dimension, indexed)
+            self.chunk_points.create(self.dimension, indexed, sparse=True)
         elif self._has_chunks:
             size = self.chunk_points.dimension()
             if self.dimension is None:
@@ -632,8 +657,12 @@ def copy_index(source: PolicyStore, target: PolicyStore) -> tuple[int, int]:
         offset = None
         while True:
             batch, offset = source.chunk_points.scroll(None, limit=256, offset=offset, vectors=True)
-            target.chunk_points.upsert(
-                [StoredPoint(id=p.id, vector=p.vector, payload=p.payload | staged) for p in batch]
+            # Through the target's vector store: it makes the BM25 vectors its index holds.
+            target.vectors.add(
+                [
+                    to_node(StoredPoint(id=p.id, vector=p.vector, payload=p.payload | staged))
+                    for p in batch
+                ]
             )
             points += len(batch)
             if offset is None:

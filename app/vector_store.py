@@ -7,12 +7,15 @@ catalog records and status changes (which no vector store interface describes) g
 engine directly.
 
 A node is stored as one point: id = node id, vector = the node's embedding, payload = the
-node's metadata plus ``text``. ``ref_doc_id`` is the ``doc_id`` metadata field.
+node's metadata plus ``text``. ``ref_doc_id`` is the ``doc_id`` metadata field. In a
+collection with BM25 vectors each node also gets one, of the text ``keywords`` picks from it;
+a query in ``VectorStoreQueryMode.HYBRID`` mode with a ``query_str`` then fuses dense and
+BM25 search (:mod:`app.engine`); similarities stay cosine similarities, in fused order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from llama_index.core.schema import BaseNode, TextNode
@@ -23,12 +26,14 @@ from llama_index.core.vector_stores.types import (
     MetadataFilter,
     MetadataFilters,
     VectorStoreQuery,
+    VectorStoreQueryMode,
     VectorStoreQueryResult,
 )
 from pydantic import PrivateAttr
 from qdrant_client import models
 
-from app.engine import Collection, StoredPoint
+from app.engine import Collection, Hybrid, StoredPoint
+from app.sparse import encode_document, encode_query
 
 TEXT = "text"
 REF_DOC = "doc_id"
@@ -115,12 +120,17 @@ def to_node(point: StoredPoint) -> TextNode:
     )
 
 
-def to_point(node: BaseNode) -> StoredPoint:
+def to_point(node: BaseNode, keywords: Callable[[BaseNode], str] | None = None) -> StoredPoint:
     return StoredPoint(
         id=node.node_id,
         vector=list(node.get_embedding()),
         payload=dict(node.metadata) | {TEXT: node.get_content()},
+        sparse=encode_document(keywords(node)) if keywords else None,
     )
+
+
+def node_text(node: BaseNode) -> str:
+    return node.get_content()
 
 
 class ChunkVectorStore(BasePydanticVectorStore):
@@ -129,17 +139,35 @@ class ChunkVectorStore(BasePydanticVectorStore):
     stores_text: bool = True
     flat_metadata: bool = False
     _collection: Collection = PrivateAttr()
+    _keywords: Callable[[BaseNode], str] = PrivateAttr()
+    _hybrid: bool | None = PrivateAttr(default=None)
 
-    def __init__(self, collection: Collection, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        collection: Collection,
+        keywords: Callable[[BaseNode], str] = node_text,
+        **kwargs: Any,
+    ) -> None:
+        """``keywords``: the text of a node its BM25 vector is made of (when the collection
+        holds BM25 vectors)."""
         super().__init__(**kwargs)
         self._collection = collection
+        self._keywords = keywords
 
     @property
     def client(self) -> Collection:
         return self._collection
 
+    @property
+    def hybrid(self) -> bool:
+        """Whether the collection holds BM25 vectors (and can be searched in hybrid mode)."""
+        if self._hybrid is None and self._collection.exists():
+            self._hybrid = self._collection.has_sparse()  # fixed when it was created
+        return bool(self._hybrid)
+
     def add(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[str]:
-        points = [to_point(n) for n in nodes]
+        keywords = self._keywords if self.hybrid else None
+        points = [to_point(n, keywords) for n in nodes]
         if points:
             self._collection.upsert(points)
         return [p.id for p in points]
@@ -171,14 +199,24 @@ class ChunkVectorStore(BasePydanticVectorStore):
         return [to_node(p) for p in self._collection.points(_select(node_ids, filters))]
 
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
-        """Nearest nodes by cosine similarity; ``score_floor`` (keyword) drops weaker ones."""
+        """Nearest nodes by cosine similarity, or in hybrid mode (``query_str`` needed) by
+        the fusion of dense and BM25 search; ``score_floor`` (keyword) drops nodes less
+        similar than that."""
         if query.query_embedding is None:
             raise ValueError("this vector store is searched by embedding")
+        hybrid = None
+        if query.mode is VectorStoreQueryMode.HYBRID:
+            if not query.query_str:
+                raise ValueError("a hybrid query needs its query_str")
+            if self.hybrid:
+                prefetch = max(query.sparse_top_k or 0, query.similarity_top_k)
+                hybrid = Hybrid(encode_query(query.query_str), prefetch)
         found = self._collection.query(
             query.query_embedding,
             _select(query.node_ids, query.filters, query.doc_ids),
             limit=query.similarity_top_k,
             floor=float(kwargs.get("score_floor", -1.0)),
+            hybrid=hybrid,
         )
         return VectorStoreQueryResult(
             nodes=[to_node(p) for p in found],

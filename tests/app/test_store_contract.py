@@ -126,6 +126,26 @@ def test_hits_come_best_first_above_the_floor(store) -> None:  # type: ignore[no
     ]
 
 
+def test_hybrid_search_finds_a_rare_term_that_dense_search_ranks_low(store) -> None:  # type: ignore[no-untyped-def]
+    for doc, weight in [("near-a", 0.95), ("near-b", 0.75), ("near-c", 0.55), ("zyxwarranty", 0.0)]:
+        add(store, doc, "1", "2025-01-01", weight=weight)
+
+    def top(text: str | None) -> list[str]:
+        hits = store.search(QUERY, Filters(), limit=2, score_floor=-1.0, text=text)
+        return [h.payload["doc_id"] for h in hits]
+
+    assert top(None) == ["near-a", "near-a"]
+    assert top("zyxwarranty terms") == ["near-a", "zyxwarranty"]  # tie: the closer first
+    hits = store.search(QUERY, Filters(), limit=8, score_floor=-1.0, text="zyxwarranty")
+    assert hits[1].score == pytest.approx(float(np.dot(hits[1].vector, QUERY)), abs=1e-5)
+    assert store.search(QUERY, Filters(product="auto"), limit=8, score_floor=-1.0,
+                        text="zyxwarranty") == []  # fmt: skip
+    floor = (hits[0].score + hits[1].score) / 2
+    kept = store.search(QUERY, Filters(), limit=8, score_floor=floor, text="zyxwarranty")
+    assert kept and all(h.score >= floor for h in kept)  # the floor is on cosine
+    assert "zyxwarranty" not in {h.payload["doc_id"] for h in kept}
+
+
 # --- the chunk collection as a LlamaIndex vector store -----------------------------------
 
 
