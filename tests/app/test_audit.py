@@ -232,7 +232,7 @@ with SqliteAuditTrail(barrier.parent / "shared" / "audit.sqlite3") as trail:
     for i in range(50):
         trail.record(AuditRecord(created_at=datetime.now(UTC), user=who, role="underwriter",
             question=f"q{i}", filters=Filters(), answer="a", backend="b", model="m"))
-        time.sleep(0.002)  # leave the other writer a gap, so the two really interleave
+        time.sleep(0.02)  # leave the other writer a gap, so the two really interleave
 """
 
 
