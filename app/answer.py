@@ -219,7 +219,7 @@ class ExtractiveBackend:
 
 
 def _text(source: RetrievedChunk) -> str:
-    return " ".join((*source.section_path, source.text))
+    return " ".join((source.title, *source.section_path, source.text))
 
 
 def _section_of(source: RetrievedChunk) -> tuple[str, str, str]:

@@ -139,7 +139,7 @@ class AnswerSection(BaseModel):
     """A sentence this close in meaning may share a single word with the question."""
     relative: float = Field(default=0.85, ge=0.0, le=1.0)
     """Further sentences must score at least this share of the best one."""
-    section_coverage: float = Field(default=0.3, ge=0.0, le=2.0)
+    section_coverage: float = Field(default=0.2, ge=0.0, le=2.0)
     """Weight, next to its retrieval score, of the share of the question's words (weighted
     by how specific they are) a section holds when choosing the section to quote."""
     state_preference: float = Field(default=0.25, ge=0.0, le=1.0)

@@ -195,7 +195,9 @@ def content_words(text: str) -> set[str]:
     text = text.lower()
     for pattern, acronym in _TERMS:
         text = pattern.sub(f" {acronym} ", text)
-    return {_stem(w.strip("'-")) for w in _WORD.findall(text) if w not in STOP and len(w) > 1}
+    stems = (_stem(w.strip("'-")) for w in _WORD.findall(text) if w not in STOP)
+    # After stemming too: "what's" is "what", "doesn't" is not a word of the topic.
+    return {w for w in stems if w not in STOP and len(w) > 1}
 
 
 def _stem(word: str) -> str:
