@@ -231,6 +231,7 @@ class EdgeEngine(Engine):
 
     shared = False
     native_filters = True
+    fast_sparse = True
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)

@@ -27,6 +27,7 @@ Staged points are only treated as abandoned once they are older than ``stale_aft
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -160,6 +161,9 @@ def in_force(records: Sequence[DocumentRecord], as_of: date) -> list[tuple[str, 
     return found
 
 
+_CATALOG_TTL_S = 5.0
+"""Server mode: how long as-of searches may reuse the catalog they read (other processes may
+change it meanwhile). Embedded modes reuse it until this store changes it."""
 _OVERFETCH = 20
 _MIN_OVERFETCH = 400
 
@@ -181,14 +185,19 @@ class _Allowed:
             for key, values in self.fields.items()
         ]
         if self.versions is not None:
+            # One clause per version number ("1.0" of any of these documents), not one per
+            # document: a filter of hundreds of clauses is slow to evaluate.
+            by_version: dict[str, list[str]] = {}
+            for doc_id, version in sorted(self.versions):
+                by_version.setdefault(version, []).append(doc_id)
             either = [
                 MetadataFilters(
                     filters=[
-                        MetadataFilter(key="doc_id", value=d),
-                        MetadataFilter(key="version", value=v),
+                        MetadataFilter(key="version", value=version),
+                        MetadataFilter(key="doc_id", value=docs, operator=FilterOperator.IN),
                     ]
                 )
-                for d, v in sorted(self.versions)
+                for version, docs in by_version.items()
             ]
             parts.append(MetadataFilters(filters=either, condition=FilterCondition.OR))  # type: ignore[arg-type]
         return MetadataFilters(filters=parts)  # type: ignore[arg-type]
@@ -233,6 +242,7 @@ class PolicyStore:
         self.dimension = dimension
         self.shared = engine.shared
         """Other processes may write to the same index (a Qdrant server)."""
+        self._catalog_cache: tuple[float, list[DocumentRecord]] | None = None
         self._ensure_collections()
 
     def close(self) -> None:
@@ -272,9 +282,12 @@ class PolicyStore:
     ) -> list[Hit]:
         """The points nearest ``vector`` among those the filters allow, best first; with
         the question's ``text``, ranked by the fusion of dense and BM25 search (hybrid)
-        where the index holds BM25 vectors."""
+        where the index holds BM25 vectors and the engine searches them fast (not
+        qdrant-client's local mode)."""
         if not self._has_chunks:
             return []
+        if not self.engine.fast_sparse:
+            text = None
         allowed = self._allowed(filters)
         if allowed is None:
             return []
@@ -321,7 +334,7 @@ class PolicyStore:
         if filters.as_of is None:
             fields["status"] = frozenset({Status.CURRENT.value})
         else:
-            versions = frozenset(in_force(self.documents(), filters.as_of))
+            versions = frozenset(in_force(self._catalog_for_search(), filters.as_of))
             if not versions:
                 return None
             # Never the staged points of an unfinished (or losing) ingest of that version.
@@ -508,6 +521,15 @@ class PolicyStore:
             )
         return record
 
+    def _catalog_for_search(self) -> list[DocumentRecord]:
+        """The catalog, read again only when it may have changed: an as-of search needs
+        every document's versions, and reading thousands of records takes a while."""
+        now = time.monotonic()
+        cached = self._catalog_cache
+        if cached is None or (self.shared and now - cached[0] > _CATALOG_TTL_S):
+            cached = self._catalog_cache = (now, self.documents())
+        return cached[1]
+
     def _finish(self, record: DocumentRecord) -> DocumentRecord:
         """Steps 3 and 4 of the protocol for a record whose change is committed. Idempotent:
         any process may finish a change; if another already moved the record on, the
@@ -515,6 +537,7 @@ class PolicyStore:
         if record.pending == "purge":
             self._delete(_match(doc_id=record.doc_id))
             self.records.delete(_revision_of(record))
+            self._catalog_cache = None
             return record
         self._sync_statuses(record)
         done = self._commit(record.model_copy(update={"pending": None}), over=record)
@@ -535,6 +558,7 @@ class PolicyStore:
     ) -> DocumentRecord | None:
         """Write ``record`` only if the stored record is still ``over`` (None: there is
         none); returns what was written, or None when another process got there first."""
+        self._catalog_cache = None
         token = uuid.uuid4().hex
         new = record.model_copy(
             update={"revision": (over.revision if over else 0) + 1, "writer": token}

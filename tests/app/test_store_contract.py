@@ -135,6 +135,10 @@ def test_hybrid_search_finds_a_rare_term_that_dense_search_ranks_low(store) -> N
         return [h.payload["doc_id"] for h in hits]
 
     assert top(None) == ["near-a", "near-a"]
+    if not store.engine.fast_sparse:
+        # qdrant-client's local mode: dense search only (its BM25 search is a Python scan).
+        assert top("zyxwarranty terms") == top(None)
+        return
     assert top("zyxwarranty terms") == ["near-a", "zyxwarranty"]  # tie: the closer first
     hits = store.search(QUERY, Filters(), limit=8, score_floor=-1.0, text="zyxwarranty")
     assert hits[1].score == pytest.approx(float(np.dot(hits[1].vector, QUERY)), abs=1e-5)
