@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANIFEST := policies_sample/manifest.json
 
-.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-ask bench-ui samples clean
+.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-store bench-ask bench-hybrid bench-ui samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,14 +46,21 @@ format: install
 	$(BIN)/ruff check --fix app ingest evals tests policies_sample
 	$(BIN)/ruff format app ingest evals tests policies_sample
 
-## Benchmarks: ingestion (make bench-ingest ARGS="path/to/folder ...") and the question path.
-bench: bench-ingest bench-ask
+## Benchmarks: ingestion (make bench-ingest ARGS="path/to/folder ...") and the store modes
+## side by side at 1k, 10k and 50k chunks (make bench-store ARGS="--sizes 1000,10000").
+bench: bench-ingest bench-store
 
 bench-ingest: install
 	$(BIN)/python -m ingest.bench $(ARGS)
 
-bench-ask: install
-	$(BIN)/python -m app.bench
+bench-store: install
+	$(BIN)/python -m app.bench $(ARGS)
+
+bench-ask: bench-store
+
+## Dense against hybrid retrieval (make bench-hybrid ARGS="--corpus path/to/regulations").
+bench-hybrid: install
+	$(BIN)/python -m evals.hybrid $(ARGS)
 
 ## The web app in Chromium: first page, question to cited answer, opening a citation.
 bench-ui: install
