@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANIFEST := policies_sample/manifest.json
 
-.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-store bench-ask bench-hybrid bench-ui samples clean
+.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-store bench-ask bench-hybrid bench-embed bench-ui samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ bench-store: install
 	$(BIN)/python -m app.bench $(ARGS)
 
 bench-ask: bench-store
+
+## Embedding backends side by side: torch, ONNX, ONNX int8 (chunks/s, one question, drift).
+bench-embed: install
+	$(BIN)/python -m ingest.bench_embed $(ARGS)
 
 ## Dense against hybrid retrieval (make bench-hybrid ARGS="--corpus path/to/regulations").
 bench-hybrid: install

@@ -25,6 +25,8 @@ def build_embedding(settings: Settings) -> LocalEmbedding:
         section.model_path or default_model_path(),
         device=section.device,
         batch_size=section.batch_size,
+        backend=section.backend,
+        cache_dir=section.onnx_dir or settings.app.data_dir / "models",
     )
 
 

@@ -62,6 +62,8 @@ def run(
         data = base.model_dump()
         data["app"]["data_dir"] = Path(data_dir)
         data["audit"]["path"] = Path(data_dir) / "audit.sqlite3"
+        # ONNX exports are kept where the real data directory keeps them (made once).
+        data["embedding"]["onnx_dir"] = base.embedding.onnx_dir or base.app.data_dir / "models"
         embedded = data["store"]["mode"] if data["store"]["mode"] != "server" else "edge"
         data["store"].update(mode=embedded, path=None, url=None)
         if backend:
