@@ -24,10 +24,9 @@ import numpy as np
 
 from app.embedding import BACKENDS, LocalEmbedding, default_model_path
 from app.settings import Settings, load_settings
-from ingest.chunk import chunk
 from ingest.manifest import build_meta, load_manifest
 from ingest.parse import parse
-from ingest.sections import segment
+from ingest.pipeline import chunk_document
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = ROOT / "policies_sample" / "manifest.json"
@@ -40,14 +39,7 @@ def chunk_texts(manifest: Path, embedding: LocalEmbedding, settings: Settings) -
     for entry in load_manifest(manifest):
         parsed = parse(entry.path, max_bytes=settings.ingest.max_file_mb * 1_000_000)
         meta = build_meta(entry.fields, settings.ingest, default_title=parsed.title)
-        chunks = chunk(
-            segment(parsed),
-            embedding.count_tokens,
-            max_tokens=min(settings.chunking.max_tokens, embedding.window),
-            min_tokens=settings.chunking.min_tokens,
-            special_tokens=embedding.special_tokens,
-            doc_title=meta.title,
-        )
+        chunks = chunk_document(parsed, meta.title, embedding=embedding, settings=settings)
         texts.extend(c.embed_text for c in chunks)
     return texts
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from app.embedding import LocalEmbedding
 from app.errors import CopilotError, DocumentError, MetadataError
-from app.models import FileOutcome, FileResult
+from app.models import Chunk, FileOutcome, FileResult, ParsedDocument
 from app.settings import Settings
 from app.store import PolicyStore
 from ingest.chunk import chunk
@@ -121,6 +121,20 @@ def keep_source(path: Path, sha256: str, settings: Settings) -> None:
         log.warning("could not keep a copy of %s for citations: %s", path.name, exc)
 
 
+def chunk_document(
+    parsed: ParsedDocument, title: str, *, embedding: LocalEmbedding, settings: Settings
+) -> list[Chunk]:
+    """A parsed document's chunks, measured in the embedding model's own tokens."""
+    return chunk(
+        segment(parsed),
+        embedding.count_tokens,
+        max_tokens=min(settings.chunking.max_tokens, embedding.window),
+        min_tokens=settings.chunking.min_tokens,
+        special_tokens=embedding.special_tokens,
+        doc_title=title,
+    )
+
+
 def ingest_file(
     entry: ManifestEntry, *, store: PolicyStore, embedding: LocalEmbedding, settings: Settings
 ) -> FileResult:
@@ -146,14 +160,7 @@ def ingest_file(
             )
         parsed = parse(path, max_bytes=settings.ingest.max_file_mb * 1_000_000)
         meta = build_meta(entry.fields, settings.ingest, default_title=parsed.title)
-        chunks = chunk(
-            segment(parsed),
-            embedding.count_tokens,
-            max_tokens=min(settings.chunking.max_tokens, embedding.window),
-            min_tokens=settings.chunking.min_tokens,
-            special_tokens=embedding.special_tokens,
-            doc_title=meta.title,
-        )
+        chunks = chunk_document(parsed, meta.title, embedding=embedding, settings=settings)
         if not chunks:
             raise DocumentError(f"{path.name}: no text could be extracted")
         vectors = embedding.embed([c.embed_text for c in chunks])
