@@ -138,6 +138,10 @@ class Collection(ABC):
     @abstractmethod
     def delete(self, flt: models.Filter) -> None: ...
 
+    def compact(self) -> None:  # noqa: B027  (a hook: nothing to do by default)
+        """Reclaim the space of deleted points, where the engine leaves that to the caller
+        (a Qdrant server and qdrant-client's local mode do it themselves)."""
+
     def points(
         self,
         flt: models.Filter | None = None,

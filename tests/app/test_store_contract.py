@@ -95,6 +95,19 @@ def test_only_current_versions_answer_and_as_of_finds_the_one_in_force(store) ->
     assert store.count() == 0 and store.documents() == []
 
 
+def test_search_stays_exact_after_purges_compact_the_index(store) -> None:  # type: ignore[no-untyped-def]
+    for n in range(30):
+        add(store, f"doc-{n:02d}", "1", "2025-01-01", weight=0.3 + n / 100)
+    before = store.search(QUERY, Filters(), limit=60, score_floor=-1.0)
+    for n in range(0, 30, 2):
+        assert store.purge(f"doc-{n:02d}") == 2
+    after = store.search(QUERY, Filters(), limit=60, score_floor=-1.0)
+    assert [h.point_id for h in after] == [
+        h.point_id for h in before if int(h.payload["doc_id"][-2:]) % 2
+    ]
+    assert store.count() == 30
+
+
 def test_filters_keep_to_the_product_jurisdiction_and_type(store) -> None:  # type: ignore[no-untyped-def]
     add(store, "tx-mortgage", "1", "2025-01-01", jurisdiction="TX")
     add(store, "auto", "1", "2025-01-01", product="auto", doc_type="bulletin")
