@@ -27,7 +27,7 @@ from typing import Any
 import qdrant_edge as qe
 from qdrant_client import models
 
-from app.engine import RRF_K, Collection, Engine, Hybrid, Offset, StoredPoint, fused_order
+from app.engine import RRF_K, Collection, Engine, Hybrid, Offset, StoredPoint, fused_best
 from app.errors import ConfigError, IndexLockedError
 from app.sparse import SPARSE
 
@@ -67,6 +67,10 @@ def _conditions(part: Any) -> list[Any] | None:
         return None
     items = part if isinstance(part, list) else [part]
     return [_condition(c) for c in items]
+
+
+def _optional(flt: models.Filter | None) -> qe.Filter | None:
+    return to_edge_filter(flt) if flt is not None else None
 
 
 def to_edge_filter(flt: models.Filter) -> qe.Filter:
@@ -134,7 +138,7 @@ class EdgeCollection(Collection):
             qe.ScrollRequest(
                 offset=str(offset) if offset is not None else None,
                 limit=limit,
-                filter=to_edge_filter(flt) if flt is not None else None,
+                filter=_optional(flt),
                 with_payload=payload,
                 with_vector=vectors,
             )
@@ -143,11 +147,7 @@ class EdgeCollection(Collection):
         return points, _id(next_offset) if next_offset is not None else None
 
     def count(self, flt: models.Filter | None = None) -> int:
-        return int(
-            self.shard.count(
-                qe.CountRequest(exact=True, filter=to_edge_filter(flt) if flt else None)
-            )
-        )
+        return int(self.shard.count(qe.CountRequest(exact=True, filter=_optional(flt))))
 
     def query(
         self,
@@ -159,7 +159,7 @@ class EdgeCollection(Collection):
         hybrid: Hybrid | None = None,
     ) -> list[StoredPoint]:
         dense = [float(x) for x in vector]
-        edge_filter = to_edge_filter(flt) if flt is not None else None
+        edge_filter = _optional(flt)
         exact = qe.SearchParams(exact=True)
         if hybrid is None:
             found = self.shard.query(
@@ -178,7 +178,7 @@ class EdgeCollection(Collection):
         fusion: Any = qe.Fusion.Rrf(k=RRF_K)
         fused = self.shard.query(
             qe.QueryRequest(
-                limit=2 * hybrid.prefetch,  # all of them: ties are ordered in fused_order
+                limit=2 * hybrid.prefetch,  # all of them: ties are ordered in fused_best
                 prefetches=[
                     qe.Prefetch(
                         limit=hybrid.prefetch,
@@ -199,8 +199,7 @@ class EdgeCollection(Collection):
             )
         )
         points = [_point(p, vectors=True) for p in fused]
-        ranked = fused_order(points, [float(p.score) for p in fused], dense)
-        return [p for p in ranked if p.score >= floor][:limit]
+        return fused_best(points, [float(p.score) for p in fused], dense, floor=floor, limit=limit)
 
     def upsert(
         self,
@@ -213,7 +212,7 @@ class EdgeCollection(Collection):
         self.shard.update(
             qe.UpdateOperation.upsert_points(
                 edge_points,
-                condition=to_edge_filter(only_over) if only_over is not None else None,
+                condition=_optional(only_over),
                 update_mode=qe.UpdateMode.InsertOnly if insert_only else None,
             )
         )

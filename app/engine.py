@@ -53,19 +53,27 @@ class Hybrid:
     """How many nearest points each side contributes to the fusion."""
 
 
-def fused_order(
-    points: Sequence[StoredPoint], fused: Sequence[float], vector: Sequence[float]
+def fused_best(
+    points: Sequence[StoredPoint],
+    fused: Sequence[float],
+    vector: Sequence[float],
+    *,
+    floor: float,
+    limit: int,
 ) -> list[StoredPoint]:
-    """Points of a fused query best first, ties by cosine similarity then id; each scored
-    with its cosine similarity to ``vector``."""
+    """The best ``limit`` points of a fused query whose cosine similarity to ``vector`` is at
+    least ``floor``: by fused score, ties by cosine similarity then id; each scored with its
+    cosine similarity."""
     query = np.asarray(vector, dtype=np.float32)
     cosine = [float(np.asarray(p.vector, dtype=np.float32) @ query) for p in points]
     order = sorted(range(len(points)), key=lambda i: (-fused[i], -cosine[i], points[i].id))
-    return [
+    ranked = [
         StoredPoint(id=points[i].id, payload=points[i].payload, vector=points[i].vector,
                     score=cosine[i])
         for i in order
+        if cosine[i] >= floor
     ]  # fmt: skip
+    return ranked[:limit]
 
 
 class Collection(ABC):
@@ -294,7 +302,7 @@ class ClientCollection(Collection):
             ],
             query=models.RrfQuery(rrf=models.Rrf(k=RRF_K)),
             query_filter=flt,
-            limit=2 * hybrid.prefetch,  # all of them: ties are ordered in fused_order
+            limit=2 * hybrid.prefetch,  # all of them: ties are ordered in fused_best
             with_payload=True,
             with_vectors=[""],
         ).points
@@ -302,8 +310,7 @@ class ClientCollection(Collection):
             StoredPoint(id=str(p.id), payload=dict(p.payload or {}), vector=_dense(p.vector))
             for p in fused
         ]
-        ranked = fused_order(points, [float(p.score) for p in fused], vector)
-        return [p for p in ranked if p.score >= floor][:limit]
+        return fused_best(points, [float(p.score) for p in fused], vector, floor=floor, limit=limit)
 
     def upsert(
         self,

@@ -291,12 +291,12 @@ class PolicyStore:
         allowed = self._allowed(filters)
         if allowed is None:
             return []
-        if not text and not self.engine.native_filters:
-            # qdrant-client's local mode checks a filter point by point in Python, but
-            # searches without one as a single matrix product. So: search unfiltered,
-            # over-fetching, and filter the hits here. If enough of the best points pass,
-            # they are exactly the best points that pass; otherwise fall back to the
-            # filtered search.
+        if not self.engine.native_filters:
+            # qdrant-client's local mode (dense search only: text is None here) checks a
+            # filter point by point in Python, but searches without one as a single matrix
+            # product. So: search unfiltered, over-fetching, and filter the hits here. If
+            # enough of the best points pass, they are exactly the best points that pass;
+            # otherwise fall back to the filtered search.
             overfetch = max(limit * _OVERFETCH, _MIN_OVERFETCH)
             points = self._query(vector, None, overfetch, score_floor)
             passed = [h for h in points if allowed.accepts(h.payload)]
