@@ -23,7 +23,7 @@ from app.embedding import LocalEmbedding
 from app.models import FEDERAL, Filters, Generation, RetrievedChunk
 from app.sentences import split_sentences
 from app.settings import AnswerSection
-from app.text import content_words, named_state
+from app.text import content_words, named_state, numbers
 
 NOT_FOUND = "NOT FOUND"
 _MAX_LIST_ITEMS = 8
@@ -140,34 +140,42 @@ class ExtractiveBackend:
         home = self._section(asked, sources, self._preferred(question, filters))
         if home is None:
             return []
-        candidates = [c for c in candidates if _section_of(sources[c.source]) == home]
         weights = _specificity(asked, sources)
         total = sum(weights.values())
+        # Figures in a question are the applicant's values ("a 705 score", "$1.7 million"),
+        # which the policy states as ranges and limits: they are not words it must repeat.
+        values = {w for w in asked if numbers(w)}
+        needed = min(self._settings.min_shared_words, len(asked - values) or len(asked))
+        own = [c for c in candidates if _section_of(sources[c.source]) == home]
+        # A list item is read with the sentence that introduces it.
+        words = [asked & (content_words(c.text) | _lead_in(c, candidates)) for c in own]
         # An answer must share words with the question, so only those are embedded.
-        needed = min(self._settings.min_shared_words, len(asked))
-        words = [asked & content_words(c.text) for c in candidates]
         pool = [i for i, w in enumerate(words) if w]
         if not pool:
             return []
-        vectors = self._embedding.embed_cached([question, *(candidates[i].text for i in pool)])
+        vectors = self._embedding.embed_cached([question, *(own[i].text for i in pool)])
         similarity = vectors[1:] @ vectors[0]
         overlap = np.array([sum(weights[w] for w in words[i]) / total for i in pool])
         # Rank by meaning first, words second.
         score = 0.7 * similarity + 0.3 * overlap
+        settings = self._settings
         eligible = [
             int(i)
             for i in np.argsort(-score, kind="stable")
-            if similarity[i] >= self._settings.sentence_floor
-            and (
-                len(words[pool[i]]) >= needed
-                or similarity[i] >= self._settings.single_word_similarity
+            if (
+                similarity[i] >= settings.sentence_floor
+                and (
+                    len(words[pool[i]] - values) >= needed
+                    or similarity[i] >= settings.single_word_similarity
+                )
             )
+            or (overlap[i] >= settings.specific_share and similarity[i] >= settings.specific_floor)
         ]
         if not eligible:
             return []
         best = float(score[eligible[0]])
-        kept = [pool[i] for i in eligible if score[i] >= self._settings.relative * best]
-        chosen = [candidates[i] for i in kept[: self._settings.max_sentences]]
+        kept = [pool[i] for i in eligible if score[i] >= settings.relative * best]
+        chosen = [own[i] for i in kept[: settings.max_sentences]]
         return _with_list_items(chosen, candidates, sources)
 
     def _preferred(self, question: str, filters: Filters | None) -> str:
@@ -302,3 +310,18 @@ def _with_list_items(
         if any(_LIST_ITEM.match(t.text) for t in taken):
             out.extend(t for t in taken if t not in out)
     return out
+
+
+def _lead_in(item: _Candidate, candidates: list[_Candidate]) -> set[str]:
+    """The content words of the sentence that introduces a list item ("Reserves are
+    required as follows:"): the item is read in its light."""
+    if not _LIST_ITEM.match(item.text):
+        return set()
+    before = [
+        c
+        for c in candidates
+        if c.source == item.source and c.position < item.position and not _LIST_ITEM.match(c.text)
+    ]
+    if before and before[-1].text.rstrip().endswith(":"):
+        return content_words(before[-1].text)
+    return set()

@@ -137,6 +137,12 @@ class AnswerSection(BaseModel):
     has fewer)."""
     single_word_similarity: float = Field(default=0.6, ge=0.0, le=1.0)
     """A sentence this close in meaning may share a single word with the question."""
+    specific_share: float = Field(default=0.5, ge=0.0, le=1.0)
+    """Or: a sentence holding at least this share of the question's words, each weighted by
+    how few of the retrieved sections hold it (its specific words, e.g. "pawn shop"), answers
+    it when at least ``specific_floor`` close in meaning; a long list sentence that names
+    the thing asked about embeds far from a short question."""
+    specific_floor: float = Field(default=0.2, ge=0.0, le=1.0)
     relative: float = Field(default=0.85, ge=0.0, le=1.0)
     """Further sentences must score at least this share of the best one."""
     section_coverage: float = Field(default=0.2, ge=0.0, le=2.0)
@@ -146,17 +152,14 @@ class AnswerSection(BaseModel):
     """Added to a section's score, when choosing the section to quote, when its document is
     of the state the question is filtered to: a state's rules supplement or override the
     federal ones, so the state's section wins over a federal one of comparable relevance."""
-    federal_preference: float = Field(default=0.0, ge=0.0, le=1.0)
+    federal_preference: float = Field(default=0.1, ge=0.0, le=1.0)
     """Added to a federal section's score when the question is about no state (no
     jurisdiction filter, and no state named when ``state_in_question`` is on): a general
-    question is answered from the general rules rather than a state supplement. Off by
-    default: on the sample golden set it picks the right section, which then too often has
-    no sentence close enough to quote."""
-    state_in_question: bool = False
+    question is answered from the general rules rather than a state supplement."""
+    state_in_question: bool = True
     """Treat a US state named in full in the question ("in Texas") like a jurisdiction
-    filter when choosing the section to quote (never when retrieving). Turn it on together
-    with ``federal_preference``, so that a question naming a state is not steered to
-    federal sections."""
+    filter when choosing the section to quote (never when retrieving), so that with
+    ``federal_preference`` on, a question naming a state is not steered to federal sections."""
     support_lexical: float = Field(default=0.6, ge=0.0, le=1.0)
     """Share of a sentence's content words its cited passage must contain to support it."""
     support_semantic: float = Field(default=0.7, ge=0.0, le=1.0)

@@ -74,8 +74,21 @@ class Metrics:
     failures: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _normalize(text: str) -> str:
-    return " ".join(text.lower().split())
+_NUMBER_WORDS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+}  # fmt: skip
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
+
+
+def normalize_fact(text: str) -> str:
+    """Text as key facts are matched in it: case and spacing ignored, and a number written
+    out up to twelve read as its figure ("three business days" is "3 business days")."""
+    text = " ".join(text.lower().split())
+    return _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1)], text)
+
+
+_normalize = normalize_fact
 
 
 def _retrieved_sections(answer: Answer, k: int) -> list[Section]:

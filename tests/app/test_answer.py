@@ -235,10 +235,11 @@ def test_federal_preference_answers_a_general_question_from_the_federal_rules(
 ) -> None:  # type: ignore[no-untyped-def]
     # The state section is a little closer; with no jurisdiction asked, federal wins.
     sources = vvoe_sources(federal_score=0.6, state_score=0.64)
+    neutral = AnswerSection(federal_preference=0.0)
     assert cited_sections(
-        ExtractiveBackend(embedding, AnswerSection()).generate(VVOE, sources).text, sources
+        ExtractiveBackend(embedding, neutral).generate(VVOE, sources).text, sources
     ) == {"CA-4.1"}
-    general = ExtractiveBackend(embedding, AnswerSection(federal_preference=0.25))
+    general = ExtractiveBackend(embedding, AnswerSection())  # on by default
     text = general.generate(VVOE, sources, filters=Filters()).text
     assert cited_sections(text, sources) == {"B3-3.1-07"}, text
     # Filtered to the state, the state's section is the answer again.
@@ -249,7 +250,7 @@ def test_federal_preference_answers_a_general_question_from_the_federal_rules(
 def test_a_state_named_in_the_question_counts_as_its_jurisdiction(embedding) -> None:  # type: ignore[no-untyped-def]
     sources = vvoe_sources(federal_score=0.68, state_score=0.62)
     named = VVOE.replace("done?", "done for a borrower in California?")
-    settings = AnswerSection(federal_preference=0.25, state_in_question=True)
+    settings = AnswerSection()  # the defaults: federal preference, states named count
     text = ExtractiveBackend(embedding, settings).generate(named, sources).text
     assert cited_sections(text, sources) == {"CA-4.1"}, text
     # Naming another state takes nothing from either document.
@@ -276,3 +277,62 @@ def test_a_state_named_in_the_question_counts_as_its_jurisdiction(embedding) -> 
 )
 def test_named_state(text: str, code: str | None) -> None:
     assert named_state(text) == code
+
+
+RESERVES = "What reserves are required on a $1.25M loan?"
+
+
+def test_a_list_item_is_read_with_its_lead_in_and_the_askers_figures_are_not_topic_words(
+    backend,
+) -> None:  # type: ignore[no-untyped-def]
+    # The item that answers holds none of the question's words ("reserves" is in the
+    # sentence that introduces the list), and "$1.25M" is the applicant's figure, which
+    # the policy states as a range.
+    sources = [
+        source(
+            1,
+            "Reserves are measured in months of the subject property's housing payment.\n"
+            "The reserves required depend on the loan amount:\n"
+            "• Loan amounts up to $1,000,000: 6 months.\n"
+            "• Loan amounts above $1,000,000: 12 months, regardless of occupancy.",
+            "B3-4.1-01",
+            "Reserves",
+        ),
+        source(2, "Gift funds may not be counted as reserves.", "B3-4.3-04", "Gifts", score=0.5),
+    ]
+    text = backend.generate(RESERVES, sources).text
+    assert cited_sections(text, sources) == {"B3-4.1-01"}, text
+    assert "above $1,000,000: 12 months" in text, text
+
+
+PAWN = "Can we lend to a pawn shop?"
+INELIGIBLE = source(
+    1,
+    "Conventional loans require that the business has operated for at least 2 years under "
+    "its current ownership. The following are not eligible: marijuana-related businesses, "
+    "gambling establishments, adult entertainment, businesses primarily engaged in lending or "
+    "investing, pawn shops, pyramid sales plans and businesses engaged in illegal activity.",
+    "2.1",
+    "Eligible Businesses",
+    doc="small-business",
+    product="small-business",
+)
+
+
+def test_a_long_sentence_naming_the_specific_thing_asked_about_answers(backend) -> None:  # type: ignore[no-untyped-def]
+    others = [
+        ("Every owner of 20% or more must give an unlimited personal guarantee.", "5.2"),
+        ("The minimum debt service coverage ratio is 1.25x on a global basis.", "3.2"),
+        ("Two years of business and personal tax returns are required.", "3.1"),
+        ("Annual reviews are due within 120 days after fiscal year end.", "7.1"),
+    ]
+    sources = [INELIGIBLE] + [
+        source(n, text, section, "Other", doc="small-business", product="small-business")
+        for n, (text, section) in enumerate(others, start=2)
+    ]
+    # As retrieval hands it over: the five passages closest to the question.
+    text = backend.generate(PAWN, sources).text
+    assert "pawn shops" in text and cited_sections(text, sources) == {"2.1"}, text
+    # Far in meaning from the short question, that sentence answers on its words alone.
+    strict = ExtractiveBackend(backend._embedding, AnswerSection(specific_floor=1.0))
+    assert strict.generate(PAWN, sources).text == NOT_FOUND

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from app.models import FEDERAL, Filters, Section
-from evals.metrics import GoldenCase
+from evals.metrics import GoldenCase, normalize_fact
 from ingest.manifest import load_manifest
 from ingest.parse import parse
 from ingest.sections import segment
@@ -71,7 +71,7 @@ def _ids(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    return normalize_fact(text)
 
 
 class Library:

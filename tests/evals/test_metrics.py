@@ -151,3 +151,16 @@ def test_the_gate_fails_on_a_drop_from_the_baseline_beyond_tolerance() -> None:
         "pii_leaks = 1.000, above the maximum 0"
     ]
     assert check({"pii_leaks": 0.0}, thresholds, baseline) == ["citation_recall: not measured"]
+
+
+def test_a_key_fact_written_in_words_is_found_as_a_figure_and_the_other_way() -> None:
+    right = chunk(1)
+    stated = answer("Notice is due within 3 business days [1].", [right], [right])
+    spelled = answer("Notice is due within three business days [1].", [right], [right])
+    other = answer("Notice is due within 30 business days [1].", [right], [right])
+    facts = ("three business days",)
+    for given, expected in ((stated, 1.0), (spelled, 1.0), (other, 0.0)):
+        values = compute([CaseResult(case("a", facts=facts), given)]).values
+        assert values["key_fact_recall"] == expected, given.text
+    values = compute([CaseResult(case("a", facts=("3 business days",)), spelled)]).values
+    assert values["key_fact_recall"] == 1.0
