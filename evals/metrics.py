@@ -88,9 +88,6 @@ def normalize_fact(text: str) -> str:
     return _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1)], text)
 
 
-_normalize = normalize_fact
-
-
 def _retrieved_sections(answer: Answer, k: int) -> list[Section]:
     return [(c.doc_id, c.version, c.section_id) for c in answer.retrieved[:k]]
 
@@ -156,7 +153,7 @@ def citations_resolve(results: Sequence[CaseResult]) -> float:
 def key_fact_recall(results: Sequence[CaseResult]) -> float:
     """Mean share of a case's key facts that its answer states."""
     scores = [
-        sum(_normalize(f) in _normalize(r.answer.text) for f in r.case.key_facts)
+        sum(normalize_fact(f) in normalize_fact(r.answer.text) for f in r.case.key_facts)
         / len(r.case.key_facts)
         for r in results
         if r.case.answerable and r.case.key_facts
@@ -229,7 +226,9 @@ def failures(results: Sequence[CaseResult], k: int) -> list[dict[str, Any]]:
             if not set(_retrieved_sections(r.answer, k)) & r.case.sections:
                 problems.append(f"gold not in top {k}")
             missing = [
-                f for f in r.case.key_facts if _normalize(f) not in _normalize(r.answer.text)
+                f
+                for f in r.case.key_facts
+                if normalize_fact(f) not in normalize_fact(r.answer.text)
             ]
             if missing and not r.answer.abstained:
                 problems.append("missing facts: " + ", ".join(missing))

@@ -70,10 +70,6 @@ def _ids(rows: list[dict[str, Any]]) -> list[str]:
     return [str(row.get("id")) for row in rows]
 
 
-def _norm(text: str) -> str:
-    return normalize_fact(text)
-
-
 class Library:
     """The corpus documents, each parsed and segmented the first time it is asked for."""
 
@@ -141,7 +137,9 @@ def library() -> Library:
 
 
 def _text(section: Section, page_label: str | None = None) -> str:
-    return _norm("\n".join(b.text for b in section.blocks if page_label in (None, b.page_label)))
+    return normalize_fact(
+        "\n".join(b.text for b in section.blocks if page_label in (None, b.page_label))
+    )
 
 
 # --- The file --------------------------------------------------------------------------
@@ -245,7 +243,7 @@ def test_filters_use_the_manifest_vocabulary(question: dict[str, Any], library: 
 @pytest.mark.parametrize("question", ANSWERABLE, ids=_ids(ANSWERABLE))
 def test_gold_is_true_to_the_documents(question: dict[str, Any], library: Library) -> None:
     texts = []
-    facts = [_norm(f) for f in question["key_facts"]]
+    facts = [normalize_fact(f) for f in question["key_facts"]]
     for source in question["gold"]:
         doc_id, version = source["doc_id"], source["version"]
         assert (doc_id, version) in library.entries, f"{doc_id} {version} is not in the manifest"
@@ -261,7 +259,7 @@ def test_gold_is_true_to_the_documents(question: dict[str, Any], library: Librar
             f"{source['section_id']}"
         )
         texts.append(_text(section))
-    missing = [f for f in question["key_facts"] if not any(_norm(f) in t for t in texts)]
+    missing = [f for f in question["key_facts"] if not any(normalize_fact(f) in t for t in texts)]
     assert not missing, f"key facts in no gold section: {missing}"
 
 
@@ -333,5 +331,7 @@ def test_pii_values_are_realistic_and_only_in_the_question(
             assert value not in INVALID_SSNS
             assert area not in {"000", "666"} and not area.startswith("9"), value
             assert group != "00" and serial != "0000", value
-        assert _norm(value) not in library.corpus_text, f"{value!r} occurs in a policy"
-        assert not any(_norm(value) in _norm(f) for f in question["key_facts"]), value
+        assert normalize_fact(value) not in library.corpus_text, f"{value!r} occurs in a policy"
+        assert not any(normalize_fact(value) in normalize_fact(f) for f in question["key_facts"]), (
+            value
+        )
