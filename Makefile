@@ -38,37 +38,38 @@ test-browser: install
 test-all: test test-slow test-browser
 
 check: install
-	$(BIN)/ruff check app ingest evals tests policies_sample
-	$(BIN)/ruff format --check app ingest evals tests policies_sample
+	$(BIN)/ruff check app ingest evals benchmarks tests policies_sample
+	$(BIN)/ruff format --check app ingest evals benchmarks tests policies_sample
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
-	$(BIN)/ruff check --fix app ingest evals tests policies_sample
-	$(BIN)/ruff format app ingest evals tests policies_sample
+	$(BIN)/ruff check --fix app ingest evals benchmarks tests policies_sample
+	$(BIN)/ruff format app ingest evals benchmarks tests policies_sample
 
 ## Benchmarks: ingestion (make bench-ingest ARGS="path/to/folder ...") and the store modes
 ## side by side at 1k, 10k and 50k chunks (make bench-store ARGS="--sizes 1000,10000").
 bench: bench-ingest bench-store
 
 bench-ingest: install
-	$(BIN)/python -m ingest.bench $(ARGS)
+	$(BIN)/python -m benchmarks.ingest $(ARGS)
 
 bench-store: install
-	$(BIN)/python -m app.bench $(ARGS)
+	$(BIN)/python -m benchmarks.store $(ARGS)
 
 bench-ask: bench-store
 
 ## Embedding backends side by side: torch, ONNX, ONNX int8 (chunks/s, one question, drift).
 bench-embed: install
-	$(BIN)/python -m ingest.bench_embed $(ARGS)
+	$(BIN)/python -m benchmarks.embed $(ARGS)
 
 ## Dense against hybrid retrieval (make bench-hybrid ARGS="--corpus path/to/regulations").
 bench-hybrid: install
-	$(BIN)/python -m evals.hybrid $(ARGS)
+	$(BIN)/python -m benchmarks.hybrid $(ARGS)
 
 ## The web app in Chromium: first page, question to cited answer, opening a citation.
 bench-ui: install
-	$(BIN)/python -m app.bench_ui
+	$(BIN)/python -m benchmarks.ui
 
 ## Rebuild the sample policy PDFs from policies_sample/src.
 samples: install

@@ -17,7 +17,7 @@ from app.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from app.models import User
-    from app.service import CopilotService
+    from app.question.service import CopilotService
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -326,7 +326,7 @@ def _answer_all(
     batch: list[tuple[int, dict[str, Any]]] | None,
     user: User,
 ) -> int:
-    from app.service import QuestionError
+    from app.question.service import QuestionError
 
     if batch is None:
         answer = service.ask(
@@ -409,7 +409,7 @@ def _where(c: Citation) -> str:
 
 
 def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from app.audit import SqliteAuditTrail
+    from app.records.audit import SqliteAuditTrail
 
     with SqliteAuditTrail(settings.audit_path) as trail:
         result = trail.verify()
@@ -425,7 +425,7 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import date
 
-    from app.audit import SqliteAuditTrail
+    from app.records.audit import SqliteAuditTrail
 
     try:
         start = date.fromisoformat(args.start) if args.start else None
@@ -441,7 +441,7 @@ def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
 def _hash_password(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
 
-    from app.auth import hash_password
+    from app.records.auth import hash_password
 
     if sys.stdin.isatty():
         password = getpass.getpass("Password: ")
@@ -455,7 +455,7 @@ def _hash_password(args: argparse.Namespace, settings: Settings) -> int:
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     from app.factory import open_store
-    from app.store import copy_index
+    from app.index.store import copy_index
 
     store = settings.store
     target_section = store.model_copy(
@@ -542,7 +542,7 @@ def _seed_if_empty(settings: Settings) -> None:
         if store is not None:
             store.close()
     print(f"First start: ingesting the policies listed in {manifest}", flush=True)
-    from app.library import PolicyLibrary
+    from app.records.library import PolicyLibrary
 
     embedding, store = _open(settings)
     try:

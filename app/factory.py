@@ -6,17 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from app.answer import AnswerBackend, ExtractiveBackend
-from app.embedding import LocalEmbedding, default_model_path
 from app.errors import ConfigError, IndexLockedError
-from app.retrieve import Retriever
-from app.service import CopilotService
+from app.index.embedding import LocalEmbedding, default_model_path
+from app.index.store import PolicyStore
+from app.question.answer import AnswerBackend, ExtractiveBackend
+from app.question.retrieve import Retriever
+from app.question.service import CopilotService
+from app.question.verify import Verifier
 from app.settings import Settings
-from app.store import PolicyStore
-from app.verify import Verifier
 
 if TYPE_CHECKING:
-    from app.redact import Redactor
+    from app.question.redact import Redactor
 
 
 def build_embedding(settings: Settings) -> LocalEmbedding:
@@ -38,13 +38,13 @@ def open_store(settings: Settings, dimension: int | None, *, recover: bool = Tru
     """
     from qdrant_client import QdrantClient
 
-    from app.engine import ClientEngine, Engine
+    from app.index.engine import ClientEngine, Engine
 
     section = settings.store
     engine: Engine
     match section.mode:
         case "edge":
-            from app.edge import EdgeEngine
+            from app.index.edge import EdgeEngine
 
             engine = EdgeEngine(settings.store_path)
         case "local":
@@ -86,7 +86,7 @@ def build_backend(settings: Settings, embedding: LocalEmbedding) -> AnswerBacken
         case "extractive":
             return ExtractiveBackend(embedding, settings.answer)
         case "openai-compatible":
-            from app.llm import OpenAICompatibleBackend
+            from app.question.llm import OpenAICompatibleBackend
 
             return OpenAICompatibleBackend(settings.llm)
         case other:
@@ -102,8 +102,8 @@ def build_service(
 ) -> CopilotService:
     """Everything the question path needs, built once (model loading takes seconds).
     Parts already built elsewhere (the embedding model, the store, the redactor) are reused."""
-    from app.audit import SqliteAuditTrail
-    from app.redact import PresidioRedactor
+    from app.question.redact import PresidioRedactor
+    from app.records.audit import SqliteAuditTrail
 
     embedding = embedding or build_embedding(settings)
     store = store or open_store(settings, embedding.dimension)

@@ -179,7 +179,7 @@ class DocumentRecord(_Frozen):
     pending: Literal["apply", "purge"] | None = None
     revision: int = 0
     """Raised by one on every write; a write succeeds only over the revision it read, so two
-    processes changing one document at once cannot both commit (see ``app.store``)."""
+    processes changing one document at once cannot both commit (see ``app.index.store``)."""
     writer: str = ""
     """A token unique to the write that stored this revision (to tell who won a race)."""
 

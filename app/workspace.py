@@ -15,11 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from app.auth import Authenticator
 from app.errors import CopilotError
-from app.library import PolicyLibrary
 from app.models import Citation, DocumentRecord
-from app.service import CopilotService
+from app.question.service import CopilotService
+from app.records.auth import Authenticator
+from app.records.library import PolicyLibrary
 from app.settings import Settings
 
 log = logging.getLogger(__name__)

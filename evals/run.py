@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -149,10 +148,3 @@ def past_runs(reports: Path) -> list[tuple[Path, dict[str, Any]]]:
         except (OSError, ValueError):
             log.warning("skipping unreadable evaluation summary %s", path)
     return runs
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Stand-alone entry point; ``copilot eval`` offers the same."""
-    from app.cli import main as cli
-
-    return cli(["eval", *(argv or [])])

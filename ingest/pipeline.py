@@ -1,7 +1,7 @@
 """Ingest: files with metadata -> parse -> segment -> chunk -> embed -> store.
 
 Each file is handled on its own: a bad file is reported as failed with its reason and the
-others still go in. The store commits a file's new version in one step (see ``app.store``),
+others still go in. The store commits a file's new version in one step (see ``app.index.store``),
 so a failure at any point leaves the index as it was.
 """
 
@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from app.embedding import LocalEmbedding
 from app.errors import CopilotError, DocumentError, MetadataError
+from app.index.embedding import LocalEmbedding
+from app.index.store import PolicyStore
 from app.models import Chunk, FileOutcome, FileResult, ParsedDocument
 from app.settings import Settings
-from app.store import PolicyStore
 from ingest.chunk import chunk
 from ingest.manifest import ManifestEntry, build_meta
 from ingest.parse import SUPPORTED_SUFFIXES, parse, sha256_of

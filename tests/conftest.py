@@ -46,7 +46,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 @pytest.fixture(scope="session")
 def embedding():  # type: ignore[no-untyped-def]
     """The real embedding model, loaded once for the session."""
-    from app.embedding import LocalEmbedding, default_model_path
+    from app.index.embedding import LocalEmbedding, default_model_path
 
     return LocalEmbedding(default_model_path())
 

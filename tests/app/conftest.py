@@ -33,7 +33,7 @@ def sample_data(tmp_path_factory: pytest.TempPathFactory, embedding) -> Iterator
 def service_parts(sample_data: Path, embedding):  # type: ignore[no-untyped-def]
     """One open store and one redactor for the session (both are slow to build)."""
     from app.factory import open_store
-    from app.redact import PresidioRedactor
+    from app.question.redact import PresidioRedactor
     from app.settings import load_settings
 
     settings = load_settings(app={"data_dir": sample_data})
@@ -65,8 +65,8 @@ def make_service(service_parts, embedding, tmp_path: Path):  # type: ignore[no-u
 @pytest.fixture
 def app_workspace(make_service, service_parts, embedding, sample_data: Path):  # type: ignore[no-untyped-def]
     """A workspace over the shared sample index (read-only use), its service and a user."""
-    from app.library import PolicyLibrary
     from app.models import User
+    from app.records.library import PolicyLibrary
     from app.settings import load_settings
     from app.workspace import Workspace
 

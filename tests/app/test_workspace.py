@@ -85,7 +85,7 @@ def test_eval_runs_are_read_oldest_first_and_bad_ones_skipped(
 
 def test_seed_fills_an_empty_library_once(settings, embedding) -> None:  # type: ignore[no-untyped-def]
     from app.factory import open_store
-    from app.library import PolicyLibrary
+    from app.records.library import PolicyLibrary
     from tests.conftest import SAMPLE_MANIFEST
 
     store = open_store(settings, embedding.dimension)
@@ -108,8 +108,8 @@ def test_page_view_is_remembered_until_the_document_is_purged(
     settings, embedding, service_parts
 ) -> None:  # type: ignore[no-untyped-def]
     from app.factory import build_service, open_store
-    from app.library import PolicyLibrary
     from app.models import User
+    from app.records.library import PolicyLibrary
     from app.workspace import Workspace
     from tests.conftest import SAMPLE_MANIFEST
 

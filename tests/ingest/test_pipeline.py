@@ -11,8 +11,8 @@ import pytest
 
 from app.errors import IndexLockedError
 from app.factory import open_store
+from app.index.store import PolicyStore
 from app.models import FileOutcome, Status
-from app.store import PolicyStore
 from ingest.manifest import ManifestEntry
 from ingest.pipeline import ingest
 from tests.conftest import ROOT, store_mode

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.auth import PermissionDeniedError
 from app.models import User
+from app.records.auth import PermissionDeniedError
 from app.workspace import Workspace
 
 FLAGS = {"All": None, "Flagged (abstained, fell back or needs review)": True, "Not flagged": False}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth import SignInError
+from app.records.auth import SignInError
 from app.workspace import Workspace
 
 

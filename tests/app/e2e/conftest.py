@@ -54,7 +54,7 @@ def _free_port() -> int:
 
 
 def _config(users: dict[str, tuple[str, str]]) -> str:
-    from app.auth import hash_password
+    from app.records.auth import hash_password
 
     lines = ["[auth]", 'mode = "password"', ""]
     for name, (role, password) in users.items():

@@ -20,7 +20,7 @@ def open_workspace(sample_data: Path, service_parts, embedding, tmp_path: Path):
     """Opens a workspace over a private copy of the sample library, with settings overrides,
     and serves it to the app; everything is closed afterwards."""
     from app.factory import build_service, open_store
-    from app.library import PolicyLibrary
+    from app.records.library import PolicyLibrary
     from app.settings import load_settings
     from app.ui import state
     from app.workspace import Workspace

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.auth import hash_password
+from app.records.auth import hash_password
 from tests.app.ui.conftest import ask, joined, rerun
 
 METRICS = {
@@ -101,7 +101,7 @@ def test_quality_page_shows_the_latest_run_and_the_trend(app) -> None:  # type: 
 def test_underwriters_have_no_audit_page_and_the_service_refuses_them(app) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from app.auth import PermissionDeniedError
+    from app.records.auth import PermissionDeniedError
 
     at, ws = app(app={"role": "underwriter"})
     with pytest.raises(ValueError, match="Could not find a navigation page"):

@@ -1,0 +1,327 @@
+"""Answer backends: the sources and a question -> a ``Generation`` with ``[n]`` markers.
+
+``ExtractiveBackend`` is the offline default. It picks the one retrieved section that best
+answers the question (closest by vector, holding most of the question's specific words, and
+of two comparable sections the one of the state the question is filtered to) and quotes
+that section's best sentences or table rows, each followed by its marker; it writes nothing
+that is not in a source. When no sentence is close enough, it answers
+``NOT FOUND``.
+The OpenAI-compatible backend lives in :mod:`app.question.llm`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from app.index.embedding import LocalEmbedding
+from app.models import FEDERAL, Filters, Generation, RetrievedChunk
+from app.sentences import split_sentences
+from app.settings import AnswerSection
+from app.text import content_words, named_state, numbers
+
+NOT_FOUND = "NOT FOUND"
+_MAX_LIST_ITEMS = 8
+
+
+def declined(text: str) -> bool:
+    """Whether a backend's output says the sources do not answer the question."""
+    return text.strip().upper().startswith(NOT_FOUND)
+
+
+class AnswerBackend(Protocol):
+    """Writes an answer from numbered sources; every sentence ends with its marker(s)."""
+
+    name: str
+    model: str
+
+    def generate(
+        self,
+        question: str,
+        sources: Sequence[RetrievedChunk],
+        *,
+        filters: Filters | None = None,
+    ) -> Generation: ...
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    source: int  # 0-based index into the sources
+    position: int
+    text: str
+
+
+def passages(source: RetrievedChunk) -> list[str]:
+    """The quotable units of a passage: sentences of prose (a sentence wrapped over several
+    lines is joined up); for a table, each row with the table's caption and header row in
+    front of it (as they stand in the source). A table starts at its caption line
+    ("Table 2: ...") and ends at the first line of prose."""
+    lines = [line for line in source.text.split("\n") if line.strip()]
+    units: list[str] = []
+    n = 0
+    while n < len(lines):
+        line = lines[n]
+        if _CAPTION.match(line) and n + 2 < len(lines) and not _prose(lines[n + 1]):
+            context = "\n".join(lines[n : n + 2])
+            header = lines[n + 1].strip()
+            n += 2
+            while n < len(lines) and not _prose(lines[n]) and not _CAPTION.match(lines[n]):
+                if lines[n].strip() != header:  # the header row repeated after a page break
+                    units.append(f"{context}\n{lines[n]}")
+                n += 1
+            continue
+        # A sentence wrapped over several lines: the next line carries on in lower case.
+        while (
+            n + 1 < len(lines)
+            and not line.rstrip().endswith((".", ";", ":", "?", "!"))
+            and lines[n + 1].lstrip()[:1].islower()
+        ):
+            n += 1
+            line = f"{line.rstrip()} {lines[n].strip()}"
+        units.extend(split_sentences(line))
+        n += 1
+    return units
+
+
+_CAPTION = re.compile(r"^\s*(?:table|exhibit|matrix|schedule)\b", re.IGNORECASE)
+
+
+def _prose(line: str) -> bool:
+    """A line of running text rather than a table row: it ends a sentence or holds one."""
+    return line.rstrip().endswith((".", ";", ":", "?", "!")) or len(split_sentences(line)) > 1
+
+
+class ExtractiveBackend:
+    """Quotes the best-matching sentences of the one section that best answers; offline."""
+
+    name = "extractive"
+
+    def __init__(self, embedding: LocalEmbedding, settings: AnswerSection) -> None:
+        self._embedding = embedding
+        self._settings = settings
+        self.model = embedding.model_name
+
+    def generate(
+        self,
+        question: str,
+        sources: Sequence[RetrievedChunk],
+        *,
+        filters: Filters | None = None,
+    ) -> Generation:
+        candidates = [
+            _Candidate(i, j, text)
+            for i, source in enumerate(sources)
+            for j, text in enumerate(passages(source))
+            if _quotable(text)
+        ]
+        chosen = self._choose(question, candidates, sources, filters) if candidates else []
+        if not chosen:
+            return Generation(text=NOT_FOUND, backend=self.name, model=self.model)
+        chosen.sort(key=lambda c: (sources[c.source].ordinal, c.position))
+        # One quote per line: list items and table rows carry no full stop of their own.
+        text = "\n".join(f"{c.text.replace(chr(10), ' / ')} [{c.source + 1}]" for c in chosen)
+        return Generation(text=text, backend=self.name, model=self.model)
+
+    def _choose(
+        self,
+        question: str,
+        candidates: list[_Candidate],
+        sources: Sequence[RetrievedChunk],
+        filters: Filters | None,
+    ) -> list[_Candidate]:
+        asked = content_words(question)
+        if not asked:
+            return []
+        home = self._section(asked, sources, self._preferred(question, filters))
+        if home is None:
+            return []
+        weights = _specificity(asked, sources)
+        total = sum(weights.values())
+        # Figures in a question are the applicant's values ("a 705 score", "$1.7 million"),
+        # which the policy states as ranges and limits: they are not words it must repeat.
+        values = {w for w in asked if numbers(w)}
+        needed = min(self._settings.min_shared_words, len(asked - values) or len(asked))
+        own = [c for c in candidates if _section_of(sources[c.source]) == home]
+        # A list item is read with the sentence that introduces it.
+        words = [asked & (content_words(c.text) | _lead_in(c, candidates)) for c in own]
+        # An answer must share words with the question, so only those are embedded.
+        pool = [i for i, w in enumerate(words) if w]
+        if not pool:
+            return []
+        vectors = self._embedding.embed_cached([question, *(own[i].text for i in pool)])
+        similarity = vectors[1:] @ vectors[0]
+        overlap = np.array([sum(weights[w] for w in words[i]) / total for i in pool])
+        # Rank by meaning first, words second.
+        score = 0.7 * similarity + 0.3 * overlap
+        settings = self._settings
+        eligible = [
+            int(i)
+            for i in np.argsort(-score, kind="stable")
+            if (
+                similarity[i] >= settings.sentence_floor
+                and (
+                    len(words[pool[i]] - values) >= needed
+                    or similarity[i] >= settings.single_word_similarity
+                )
+            )
+            or (overlap[i] >= settings.specific_share and similarity[i] >= settings.specific_floor)
+        ]
+        if not eligible:
+            return []
+        best = float(score[eligible[0]])
+        kept = [pool[i] for i in eligible if score[i] >= settings.relative * best]
+        chosen = [own[i] for i in kept[: settings.max_sentences]]
+        return _with_list_items(chosen, candidates, sources)
+
+    def _preferred(self, question: str, filters: Filters | None) -> str:
+        """The jurisdiction the reader asked about: the filter's, else (when
+        ``state_in_question`` is on) a state the question names, else federal."""
+        jurisdiction = filters.jurisdiction if filters else None
+        if jurisdiction is None and self._settings.state_in_question:
+            jurisdiction = named_state(question)
+        return jurisdiction or FEDERAL
+
+    def _bonus(self, source: RetrievedChunk, preferred: str) -> float:
+        """What a section gains for being of the jurisdiction asked about: a state's own rules
+        supplement or override the federal ones; a question about no state in particular is
+        answered from the general (federal) rules."""
+        if source.jurisdiction != preferred:
+            return 0.0
+        if preferred == FEDERAL:
+            return self._settings.federal_preference
+        return self._settings.state_preference
+
+    def _section(
+        self,
+        asked: set[str],
+        sources: Sequence[RetrievedChunk],
+        preferred: str = FEDERAL,
+    ) -> tuple[str, str, str] | None:
+        """The section an answer is quoted from: the closest one to the question (its best
+        passage's retrieval score) plus the share of the question's words it holds, heading
+        included, each word weighted by how few of the retrieved sections hold it; plus a
+        bonus for a section of the jurisdiction asked about (``preferred``)."""
+        weights = _specificity(asked, sources)
+        total = sum(weights.values())
+        held: dict[tuple[str, str, str], set[str]] = {}
+        closeness: dict[tuple[str, str, str], float] = {}
+        for source in sources:
+            key = _section_of(source)
+            held.setdefault(key, set()).update(asked & _words(source))
+            closeness[key] = max(closeness.get(key, -1.0), source.score)
+        if not held:
+            return None
+        bonus = {_section_of(s): self._bonus(s, preferred) for s in sources}
+        scores = {
+            key: closeness[key]
+            + self._settings.section_coverage * sum(weights[w] for w in held[key]) / total
+            + bonus[key]
+            for key in held
+        }
+        return max(scores, key=lambda key: scores[key])
+
+
+def _text(source: RetrievedChunk) -> str:
+    return " ".join((source.title, *source.section_path, source.text))
+
+
+def _section_of(source: RetrievedChunk) -> tuple[str, str, str]:
+    return (source.doc_id, source.version, source.section_id)
+
+
+def _words(source: RetrievedChunk) -> set[str]:
+    """The content words of a passage and of its heading path."""
+    return content_words(_text(source))
+
+
+def _specificity(asked: set[str], sources: Sequence[RetrievedChunk]) -> dict[str, float]:
+    """Weight of each question word: high when few of the retrieved sections hold it (an
+    inverse document frequency over the sections at hand)."""
+    sections: dict[tuple[str, str, str], set[str]] = {}
+    for source in sources:
+        sections.setdefault(_section_of(source), set()).update(_words(source))
+    count = len(sections)
+    return {
+        w: math.log((count + 1) / (sum(w in words for words in sections.values()) + 0.5))
+        for w in asked
+    }
+
+
+def _quotable(text: str) -> bool:
+    """Whether a unit can be quoted as an answer: not a piece of a sentence, and not a
+    heading, a table caption or a table header standing alone."""
+    if "\n" in text or _LIST_ITEM.match(text):
+        return True
+    if _fragment(text) or _CAPTION.match(text):
+        return False
+    return text.rstrip().endswith((".", ";", ":", "?", "!", ")")) or bool(_DIGIT.search(text))
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _fragment(text: str) -> bool:
+    """A piece of a sentence (a form label, a line broken off a narrow column): not worth
+    quoting on its own. Table rows and list items are whole units."""
+    if "\n" in text or _LIST_ITEM.match(text):
+        return False
+    return text[:1].islower() or len(text.split()) < 4
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2610o]\s|\(?[0-9a-z]{1,3}[.)]\s)")
+
+
+def _with_list_items(
+    chosen: list[_Candidate], candidates: list[_Candidate], sources: Sequence[RetrievedChunk]
+) -> list[_Candidate]:
+    """A sentence that introduces a list ("... all of the following:") is quoted with the
+    list items that follow it: in the same passage, then in the next chunk of the same
+    document when that chunk was retrieved too."""
+
+    def reading_order(c: _Candidate) -> tuple[int, int]:
+        return (sources[c.source].ordinal, c.position)
+
+    out = list(chosen)
+    for lead in chosen:
+        if not lead.text.rstrip().endswith((":", "following.", "following")):
+            continue
+        home = sources[lead.source]
+        following = [
+            c
+            for c in candidates
+            if sources[c.source].doc_id == home.doc_id
+            and sources[c.source].version == home.version
+            and home.ordinal <= sources[c.source].ordinal <= home.ordinal + 1
+            and reading_order(c) > reading_order(lead)
+        ]
+        taken: list[_Candidate] = []
+        for item in sorted(following, key=reading_order)[:_MAX_LIST_ITEMS]:
+            is_item = bool(_LIST_ITEM.match(item.text))
+            started = any(_LIST_ITEM.match(t.text) for t in taken)
+            # One note may stand between a lead-in and its list; the list ends at prose.
+            if not is_item and (started or taken):
+                break
+            taken.append(item)
+        if any(_LIST_ITEM.match(t.text) for t in taken):
+            out.extend(t for t in taken if t not in out)
+    return out
+
+
+def _lead_in(item: _Candidate, candidates: list[_Candidate]) -> set[str]:
+    """The content words of the sentence that introduces a list item ("Reserves are
+    required as follows:"): the item is read in its light."""
+    if not _LIST_ITEM.match(item.text):
+        return set()
+    before = [
+        c
+        for c in candidates
+        if c.source == item.source and c.position < item.position and not _LIST_ITEM.match(c.text)
+    ]
+    if before and before[-1].text.rstrip().endswith(":"):
+        return content_words(before[-1].text)
+    return set()

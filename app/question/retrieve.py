@@ -1,0 +1,77 @@
+"""Retrieve: a redacted question and filters -> the most relevant policy passages.
+
+The question is embedded locally; Qdrant is searched within the filters (current versions,
+or the versions in force on an as-of date), by meaning and, in hybrid mode, by its words too
+(BM25, fused with Reciprocal Rank Fusion); near-duplicate passages (the same text in two
+documents, or overlapping versions) are dropped; the best ``top_k`` above the score floor
+are kept.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.index.embedding import LocalEmbedding
+from app.index.store import Hit, PolicyStore
+from app.models import Filters, RedactedQuestion, RetrievedChunk
+from app.settings import RetrievalSection
+from app.text import focus
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The passages found, the question's vector (reused by later stages) and timings."""
+
+    chunks: tuple[RetrievedChunk, ...]
+    closest: tuple[RetrievedChunk, ...]
+    """The nearest passages whatever their score: what to check when nothing answers."""
+    query_vector: np.ndarray
+    latency_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Retriever:
+    def __init__(self, store: PolicyStore, embedding: LocalEmbedding, settings: RetrievalSection):
+        self._store = store
+        self._embedding = embedding
+        self._settings = settings
+
+    def retrieve(self, question: RedactedQuestion, filters: Filters) -> Retrieval:
+        start = time.perf_counter()
+        text = focus(question.text)
+        vector = self._embedding.embed([text])[0]
+        embedded = time.perf_counter()
+        found = self._store.search(
+            vector,
+            filters,
+            limit=self._settings.candidates,
+            score_floor=-1.0,
+            text=text if self._settings.hybrid else None,
+        )
+        hits = _distinct(found, self._settings.duplicate_similarity)
+        kept = [h for h in hits if h.score >= self._settings.score_floor][: self._settings.top_k]
+        done = time.perf_counter()
+        return Retrieval(
+            chunks=tuple(_chunk(hit) for hit in kept),
+            closest=tuple(_chunk(hit) for hit in hits[:3]),
+            query_vector=vector,
+            latency_ms={"embed": (embedded - start) * 1000, "search": (done - embedded) * 1000},
+        )
+
+
+def _distinct(hits: list[Hit], threshold: float) -> list[Hit]:
+    """Best-first hits without near-duplicates of a better one."""
+    kept: list[Hit] = []
+    for hit in hits:
+        if all(float(np.dot(hit.vector, other.vector)) < threshold for other in kept):
+            kept.append(hit)
+    return kept
+
+
+def _chunk(hit: Hit) -> RetrievedChunk:
+    fields = {
+        name: hit.payload[name] for name in RetrievedChunk.model_fields if name in hit.payload
+    }
+    return RetrievedChunk(point_id=hit.point_id, score=hit.score, **fields)

@@ -1,0 +1,249 @@
+"""The question path, wired in one place: redact -> retrieve -> answer -> verify -> audit.
+
+The web app, the command line and the evaluation all call :meth:`CopilotService.ask`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+from pydantic import ValidationError
+
+from app.errors import CopilotError
+from app.models import Answer, AuditRecord, Citation, Filters, Generation, RetrievedChunk, User
+from app.question.answer import AnswerBackend, ExtractiveBackend, declined, passages
+from app.question.retrieve import Retriever
+from app.question.verify import Verified, Verifier
+from app.records.auth import require
+from app.settings import Settings
+from app.text import focus
+
+if TYPE_CHECKING:
+    from app.question.redact import Redactor
+    from app.records.audit import AuditSink
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND_TEXT = "Not found in the current policy documents."
+T = TypeVar("T")
+
+
+class QuestionError(CopilotError):
+    """The question cannot be asked as given (empty, too long, bad filter)."""
+
+
+class CopilotService:
+    """Answers policy questions with verified citations and records each in the audit trail."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        redactor: Redactor,
+        retriever: Retriever,
+        backend: AnswerBackend,
+        extractive: ExtractiveBackend,
+        verifier: Verifier,
+        audit: AuditSink,
+    ) -> None:
+        self._settings = settings
+        self._redactor = redactor
+        self._retriever = retriever
+        self._backend = backend
+        self._extractive = extractive
+        self._verifier = verifier
+        self._audit = audit
+
+    def ask(
+        self,
+        question: str,
+        *,
+        user: User,
+        product: str | None = None,
+        jurisdiction: str | None = None,
+        as_of: date | str | None = None,
+        doc_type: str | None = None,
+    ) -> Answer:
+        """Answer one question. Raises :class:`QuestionError` for a question that cannot be
+        asked; everything else (model failures included) still produces an audited Answer."""
+        started = time.perf_counter()
+        latency: dict[str, float] = {}
+        if not question or not question.strip():
+            raise QuestionError("the question is empty; type a policy question")
+        limit = self._settings.answer.max_question_chars
+        if len(question) > limit:
+            raise QuestionError(f"the question is longer than {limit} characters; shorten it")
+        try:
+            filters = Filters.model_validate(
+                {
+                    "product": product,
+                    "jurisdiction": jurisdiction,
+                    "as_of": as_of,
+                    "doc_type": doc_type,
+                }
+            )
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            field = ".".join(str(p) for p in problem["loc"])
+            message = problem["msg"].removeprefix("Value error, ")
+            raise QuestionError(f"invalid filter {field}: {message}") from None
+
+        start = time.perf_counter()
+        redacted = self._redactor.redact(question)
+        latency["redact"] = (time.perf_counter() - start) * 1000
+        del question  # nothing below may see the raw text
+        retrieval = self._retriever.retrieve(redacted, filters)
+        latency.update(retrieval.latency_ms)
+        sources = retrieval.chunks
+
+        fell_back = False
+        generation, verified = None, Verified.abstention()
+        if sources:
+            query = focus(redacted.text)
+            made = _timed(latency, "answer", lambda: self._generate(query, sources, filters))
+            fell_back = made.backend != self._backend.name
+            verified = _timed(latency, "verify", lambda: self._verifier.verify(made, sources))
+            generation = made
+            rejected = verified.abstained and not fell_back and not declined(made.text)
+            if rejected and self._backend is not self._extractive:
+                # The model answered, but nothing it said survived the check.
+                log.warning("model answer failed verification; answering extractively")
+                generation = self._extractive.generate(query, sources, filters=filters)
+                verified = self._verifier.verify(generation, sources)
+                fell_back = True
+
+        used = generation or Generation(
+            text="", backend=self._backend.name, model=self._backend.model
+        )
+        answer = Answer(
+            question=redacted.text,
+            redacted_entities=redacted.entity_types,
+            filters=filters,
+            text=verified.text if not verified.abstained else _not_found(filters),
+            citations=verified.citations,
+            retrieved=sources,
+            closest_sections=_closest(retrieval.closest) if verified.abstained else (),
+            abstained=verified.abstained,
+            fell_back=fell_back,
+            needs_review=verified.abstained or verified.dropped > 0,
+            dropped_sentences=verified.dropped,
+            backend=used.backend,
+            model=used.model,
+            prompt_version=used.prompt_version,
+            latency_ms=latency,
+        )
+        record = _timed(latency, "audit", lambda: self._audit.record(_audit_record(answer, user)))
+        latency["total"] = (time.perf_counter() - started) * 1000
+        return answer.model_copy(update={"audit_id": record.id, "latency_ms": latency})
+
+    def feedback(
+        self, answer_id: int, rating: Literal["up", "down"], comment: str = "", *, user: User
+    ) -> AuditRecord:
+        """Record a thumbs up or down on an answer; the comment is redacted like a question."""
+        text = self._redactor.redact(comment).text if comment.strip() else ""
+        entry = AuditRecord(
+            created_at=datetime.now(UTC),
+            user=user.name,
+            role=user.role,
+            question="",
+            filters=Filters(),
+            answer="",
+            backend="",
+            model="",
+            kind="feedback",
+            feedback={"answer_id": answer_id, "rating": rating, "comment": text},
+        )
+        return self._audit.record(entry)
+
+    def audit_trail(self, user: User) -> AuditSink:
+        """The audit trail, for compliance staff only."""
+        require(user, "compliance", "reading the audit trail")
+        return self._audit
+
+    def close(self) -> None:
+        """Release the audit trail's connection (the store belongs to whoever opened it)."""
+        close = getattr(self._audit, "close", None)
+        if close is not None:
+            close()
+
+    def _generate(
+        self, question: str, sources: tuple[RetrievedChunk, ...], filters: Filters
+    ) -> Generation:
+        if self._backend is self._extractive:
+            return self._extractive.generate(question, sources, filters=filters)
+        try:
+            return self._backend.generate(question, sources, filters=filters)
+        except Exception as exc:  # any model failure falls back; the reason is logged only
+            log.warning(
+                "answer backend %s failed (%s); answering extractively",
+                self._backend.name,
+                type(exc).__name__,
+            )
+            return self._extractive.generate(question, sources, filters=filters)
+
+
+def _timed(latency: dict[str, float], stage: str, work: Callable[[], T]) -> T:
+    start = time.perf_counter()
+    try:
+        return work()
+    finally:
+        latency[stage] = (time.perf_counter() - start) * 1000
+
+
+def _not_found(filters: Filters) -> str:
+    if filters.as_of is not None:
+        return f"Not found in the policy documents in force on {filters.as_of.isoformat()}."
+    return NOT_FOUND_TEXT
+
+
+def _closest(sources: tuple[RetrievedChunk, ...], count: int = 3) -> tuple[Citation, ...]:
+    return tuple(
+        Citation.from_chunk(n, s, next(iter(passages(s)), s.text))
+        for n, s in enumerate(sources[:count], start=1)
+    )
+
+
+def _audit_record(answer: Answer, user: User) -> AuditRecord:
+    return AuditRecord(
+        created_at=datetime.now(UTC),
+        user=user.name,
+        role=user.role,
+        question=answer.question,
+        redacted_entities=answer.redacted_entities,
+        filters=answer.filters,
+        retrieved=tuple(
+            {
+                "point_id": c.point_id,
+                "doc_id": c.doc_id,
+                "version": c.version,
+                "section_id": c.section_id,
+                "page": c.page_start,
+                "score": round(c.score, 4),
+            }
+            for c in answer.retrieved
+        ),
+        answer=answer.text,
+        citations=tuple(
+            {
+                "marker": c.marker,
+                "point_id": c.point_id,
+                "doc_id": c.doc_id,
+                "version": c.version,
+                "section_id": c.section_id,
+                "page": c.page,
+                "page_label": c.page_label,
+            }
+            for c in answer.citations
+        ),
+        backend=answer.backend,
+        model=answer.model,
+        prompt_version=answer.prompt_version,
+        latency_ms=dict(answer.latency_ms),
+        abstained=answer.abstained,
+        fell_back=answer.fell_back,
+        needs_review=answer.needs_review,
+    )

@@ -1,0 +1,102 @@
+"""The policy library as compliance staff manage it: upload, retire, purge, inspect.
+
+Uploaded files are kept under ``<data_dir>/library/<sha256>/<file name>``, so a citation
+can open the exact file it came from. Every change checks the user's role here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from app.errors import DocumentError
+from app.index.embedding import LocalEmbedding
+from app.index.store import PolicyStore
+from app.models import DocumentRecord, FileOutcome, FileResult, User
+from app.records.auth import require
+from app.settings import Settings
+from ingest.pipeline import source_folder
+
+
+class PolicyLibrary:
+    def __init__(self, settings: Settings, store: PolicyStore, embedding: LocalEmbedding) -> None:
+        self._settings = settings
+        self._store = store
+        self._embedding = embedding
+        self.folder = source_folder(settings)
+
+    def documents(self) -> list[DocumentRecord]:
+        return self._store.documents()
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        return self._store.document(doc_id)
+
+    def chunks(self, doc_id: str, version: str | None = None) -> list[dict[str, Any]]:
+        return self._store.chunks(doc_id, version)
+
+    def source(self, sha256: str) -> Path | None:
+        """The stored file with this content, if it was uploaded here."""
+        folder = self.folder / sha256
+        files = sorted(folder.iterdir()) if folder.is_dir() else []
+        return files[0] if files else None
+
+    def add(
+        self, user: User, file_name: str, content: bytes, fields: Mapping[str, Any]
+    ) -> FileResult:
+        """Ingest one uploaded file with its metadata; the file is kept only if it went in."""
+        from ingest.manifest import ManifestEntry
+        from ingest.pipeline import ingest_file, source_path, write_source
+
+        require(user, "compliance", "uploading policy documents")
+        name = Path(file_name).name
+        if not name or name.startswith("."):
+            raise DocumentError(f"{file_name!r} is not a usable file name")
+        sha = hashlib.sha256(content).hexdigest()
+        target = source_path(self._settings, sha, name)
+        kept = target.exists()
+        if not kept:
+            write_source(target, content)
+        result = ingest_file(
+            ManifestEntry(path=target, fields=dict(fields)),
+            store=self._store,
+            embedding=self._embedding,
+            settings=self._settings,
+        )
+        if result.outcome is FileOutcome.FAILED and not kept:
+            shutil.rmtree(target.parent, ignore_errors=True)
+        return result.model_copy(update={"path": Path(name)})
+
+    def seed(self, manifest: Path) -> list[FileResult]:
+        """First start: ingest the files a manifest lists when the library is empty.
+        Returns the results (none when the library already holds documents)."""
+        from ingest.manifest import load_manifest
+        from ingest.pipeline import ingest
+
+        if self._store.documents():
+            return []
+        return ingest(
+            load_manifest(manifest),
+            store=self._store,
+            embedding=self._embedding,
+            settings=self._settings,
+        )
+
+    def retire(self, user: User, doc_id: str) -> DocumentRecord:
+        require(user, "compliance", "retiring documents")
+        return self._store.retire(doc_id)
+
+    def purge(self, user: User, doc_id: str) -> int:
+        """Delete a document, all its versions and the files uploaded for them."""
+        require(user, "compliance", "purging documents")
+        record = self._store.document(doc_id)
+        removed = self._store.purge(doc_id)
+        for version in record.versions if record else ():
+            still_used = any(
+                v.sha256 == version.sha256 for r in self._store.documents() for v in r.versions
+            )
+            if not still_used:
+                shutil.rmtree(self.folder / version.sha256, ignore_errors=True)
+        return removed

@@ -1,0 +1,124 @@
+"""Web app benchmark in a real browser: ``python -m benchmarks.ui [--rounds 3]``.
+
+Starts ``copilot serve`` on a free loopback port over a fresh data folder (the sample
+policies are ingested on first start), then drives Debian's Chromium with Playwright:
+the time to the first usable page (models loaded, sign-in skipped: local mode), then, for
+each question of the question-path benchmark, the time from pressing Enter to the cited
+answer on screen, and the time to open a citation (passage, marked page and PDF link).
+Prints medians and p95. Needs the dev extra (playwright) and /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks.store import QUESTIONS
+
+CHROMIUM = os.environ.get("COPILOT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], limit_s: float = 300) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit_s:
+        if process.poll() is not None:
+            raise SystemExit(f"the app exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the app did not start")
+
+
+def _summary(name: str, values_ms: list[float]) -> str:
+    ordered = sorted(values_ms)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    median = statistics.median(ordered)
+    return f"{name:<28} median {median:7.0f} ms   p95 {p95:7.0f} ms   n={len(ordered)}"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as work:
+        port = _port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("COPILOT_", "QDRANT_"))}
+        env |= {"COPILOT_APP__DATA_DIR": str(Path(work) / "data"), "COPILOT_APP__PORT": str(port)}
+        copilot = Path(sys.executable).parent / "copilot"
+        process = subprocess.Popen(
+            [str(copilot), "serve"],
+            cwd=work,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            started = _wait(url, process)
+            print(f"server up (first start, sample policies ingested): {started:.1f} s")
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                first: list[float] = []
+                answers: list[float] = []
+                citations: list[float] = []
+                for _ in range(args.rounds):
+                    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                    page.set_default_timeout(300_000)
+                    t0 = time.perf_counter()
+                    page.goto(url)
+                    box = page.get_by_test_id("stChatInputTextArea")
+                    box.wait_for()
+                    first.append((time.perf_counter() - t0) * 1000)
+                    for n, (question, _) in enumerate(QUESTIONS):
+                        box.fill(question)
+                        t0 = time.perf_counter()
+                        box.press("Enter")
+                        message = page.get_by_test_id("stChatMessage").nth(2 * n + 1)
+                        message.get_by_test_id("stExpander").first.wait_for()
+                        answers.append((time.perf_counter() - t0) * 1000)
+                        t0 = time.perf_counter()
+                        expander = message.get_by_test_id("stExpander").first
+                        expander.locator("summary").click()
+                        expander.locator("blockquote").first.wait_for()
+                        citations.append((time.perf_counter() - t0) * 1000)
+                    page.context.close()
+                browser.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    print(_summary("first page, usable", first))
+    print(_summary("question to cited answer", answers))
+    print(_summary("open a citation", citations))
+
+
+if __name__ == "__main__":
+    main()

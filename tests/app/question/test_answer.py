@@ -1,0 +1,338 @@
+"""The extractive backend on hand-built sources, with the real embedding model."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.models import Filters, RetrievedChunk, Status
+from app.question.answer import NOT_FOUND, ExtractiveBackend, passages
+from app.question.verify import Verifier
+from app.settings import AnswerSection
+from app.text import named_state
+
+
+def source(
+    n: int,
+    text: str,
+    section: str,
+    title: str,
+    *,
+    doc: str = "guide",
+    score: float = 0.6,
+    jurisdiction: str = "US-federal",
+    product: str = "mortgage",
+) -> RetrievedChunk:
+    return RetrievedChunk(
+        point_id=f"p{n}", score=score, doc_id=doc, title="Guide", version="2.0",
+        effective_date=date(2026, 3, 1), status=Status.CURRENT, product=product,
+        jurisdiction=jurisdiction, doc_type="underwriting-guide", file_name="guide.pdf",
+        section_id=section, section_title=title, section_path=(f"{section} {title}",),
+        page_start=n, page_end=n, page_label_start=str(n), page_label_end=str(n), ordinal=n,
+        text=text,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def backend(embedding):  # type: ignore[no-untyped-def]
+    return ExtractiveBackend(embedding, AnswerSection())
+
+
+def cited_sections(text: str, sources: list[RetrievedChunk]) -> set[str]:
+    import re
+
+    return {sources[int(m) - 1].section_id for m in re.findall(r"\[(\d+)\]", text)}
+
+
+def test_a_table_in_the_middle_of_a_passage_is_quoted_row_by_row() -> None:
+    chunk = source(
+        1,
+        "All loans must be secured by a first-priority lien on business assets.\n"
+        "Table 2: Maximum Advance Rates by Collateral Type (Section 4.2)\n"
+        "Collateral Maximum advance rate Valuation basis\n"
+        "Eligible accounts receivable (under 90 days) 80% Aging report\n"
+        "Collateral Maximum advance rate Valuation basis\n"
+        "New equipment 80% Invoice price\n"
+        "Owner-occupied real estate must be at least 51% occupied by the borrower. A real\n"
+        "estate appraisal is required when the loan\n"
+        "amount exceeds $500,000.",
+        "4.2",
+        "Collateral and Advance Rates",
+    )
+    units = passages(chunk)
+    caption = (
+        "Table 2: Maximum Advance Rates by Collateral Type (Section 4.2)\n"
+        "Collateral Maximum advance rate Valuation basis\n"
+    )
+    assert units == [
+        "All loans must be secured by a first-priority lien on business assets.",
+        caption + "Eligible accounts receivable (under 90 days) 80% Aging report",
+        # The header row repeated (after a page break) is not a row of its own.
+        caption + "New equipment 80% Invoice price",
+        "Owner-occupied real estate must be at least 51% occupied by the borrower.",
+        # A sentence wrapped over lines is one unit.
+        "A real estate appraisal is required when the loan amount exceeds $500,000.",
+    ]
+
+
+def test_a_header_row_or_caption_alone_is_never_the_answer(backend) -> None:  # type: ignore[no-untyped-def]
+    sources = [
+        source(
+            1,
+            "The minimum line amount is $25,000 and the maximum is $500,000.\n"
+            "Table 1: Maximum CLTV and Line Amount by Credit Score (Section 2.2)\n"
+            "Representative credit score Max CLTV primary residence Max CLTV second home",
+            "2.2",
+            "Line Amounts, CLTV and Credit Score",
+        )
+    ]
+    text = backend.generate("What is the maximum CLTV by credit score?", sources).text
+    assert "Representative credit score Max CLTV" not in text
+    assert not text.startswith("Table 1")
+
+
+def test_the_answer_quotes_one_section_only(backend, embedding) -> None:  # type: ignore[no-untyped-def]
+    sources = [
+        source(
+            1,
+            "The maximum term depends on the vehicle's age and mileage. "
+            "New vehicles may be financed for up to 84 months.",
+            "5",
+            "Maximum Term",
+            doc="auto",
+            score=0.62,
+        ),
+        source(
+            2,
+            "The maximum LTV for a cash-out refinance is 80% for a one-unit primary residence.",
+            "B2-1.2-01",
+            "Cash-Out Refinance",
+            score=0.6,
+        ),
+        source(
+            3,
+            "The LTV on a new vehicle may not exceed 125% of the invoice price.",
+            "4",
+            "Loan-to-Value",
+            doc="auto",
+            score=0.58,
+        ),
+    ]
+    generation = backend.generate("What's the maximum LTV and term on a new vehicle?", sources)
+    sections = cited_sections(generation.text, sources)
+    assert len(sections) == 1, generation.text
+    verified = Verifier(embedding, AnswerSection()).verify(generation, sources)
+    assert not verified.abstained
+    assert len({c.section_id for c in verified.citations}) == 1
+
+
+def test_the_section_holding_the_questions_specific_words_wins(backend) -> None:  # type: ignore[no-untyped-def]
+    # The closer passage by vector speaks of reserves in general; the other names the
+    # words only one section holds (Texas homestead), and is the one quoted.
+    sources = [
+        source(
+            1,
+            "Reserves are measured in months of PITIA. A two- to four-unit property needs "
+            "12 months of reserves.",
+            "B3-4.1-01",
+            "Reserves",
+            score=0.66,
+        ),
+        source(
+            2,
+            "A Texas homestead loan requires 6 months of reserves of the combined payment.",
+            "TX-5.1",
+            "Texas Homestead Reserves",
+            doc="texas",
+            score=0.6,
+        ),
+    ]
+    text = backend.generate("How many months of reserves for a Texas homestead?", sources).text
+    assert cited_sections(text, sources) == {"TX-5.1"}, text
+    assert "6 months" in text
+
+
+def test_nothing_close_enough_is_not_found(backend) -> None:  # type: ignore[no-untyped-def]
+    sources = [source(1, "Flood premiums must be escrowed for every loan.", "D", "Flood Insurance")]
+    assert backend.generate("How many vacation days do staff get?", sources).text == NOT_FOUND
+
+
+VVOE = "How many business days before the note date must the verbal verification of employment be done?"
+
+
+def vvoe_sources(*, federal_score: float, state_score: float) -> list[RetrievedChunk]:
+    """The same rule in the federal guide and, stricter, in a state supplement."""
+    return [
+        source(
+            1,
+            "The verbal verification of employment must be done no more than 10 business "
+            "days before the note date.",
+            "B3-3.1-07",
+            "Verbal Verification of Employment",
+            score=federal_score,
+        ),
+        source(
+            2,
+            "For California property, the verbal verification of employment must be done no "
+            "more than 5 business days before the note date.",
+            "CA-4.1",
+            "Verbal Verification of Employment",
+            doc="california",
+            score=state_score,
+            jurisdiction="CA",
+            product="all",
+        ),
+    ]
+
+
+def test_a_state_filter_prefers_the_states_section_over_a_comparable_federal_one(
+    backend,
+) -> None:  # type: ignore[no-untyped-def]
+    sources = vvoe_sources(federal_score=0.68, state_score=0.62)
+    unfiltered = backend.generate(VVOE, sources).text
+    assert cited_sections(unfiltered, sources) == {"B3-3.1-07"}, unfiltered
+    assert "10 business days" in unfiltered
+    # Other states' filters leave the choice alone; the state's own filter wins it.
+    texas = backend.generate(VVOE, sources, filters=Filters(jurisdiction="TX")).text
+    assert cited_sections(texas, sources) == {"B3-3.1-07"}, texas
+    california = backend.generate(VVOE, sources, filters=Filters(jurisdiction="ca")).text
+    assert cited_sections(california, sources) == {"CA-4.1"}, california
+    assert "5 business days" in california
+    # The preference is the setting: without it the closer federal section still wins.
+    plain = ExtractiveBackend(backend._embedding, AnswerSection(state_preference=0.0))
+    same = plain.generate(VVOE, sources, filters=Filters(jurisdiction="CA")).text
+    assert cited_sections(same, sources) == {"B3-3.1-07"}, same
+
+
+def test_a_state_section_far_less_relevant_does_not_win_on_the_filter(backend) -> None:  # type: ignore[no-untyped-def]
+    sources = [
+        source(
+            1,
+            "The verbal verification of employment must be done no more than 10 business "
+            "days before the note date.",
+            "B3-3.1-07",
+            "Verbal Verification of Employment",
+            score=0.7,
+        ),
+        source(
+            2,
+            "California requires a licensed appraiser for every property in a flood zone.",
+            "CA-7.1",
+            "Appraiser Licensing",
+            doc="california",
+            score=0.3,
+            jurisdiction="CA",
+            product="all",
+        ),
+    ]
+    text = backend.generate(VVOE, sources, filters=Filters(jurisdiction="CA")).text
+    assert cited_sections(text, sources) == {"B3-3.1-07"}, text
+
+
+def test_federal_preference_answers_a_general_question_from_the_federal_rules(
+    embedding,
+) -> None:  # type: ignore[no-untyped-def]
+    # The state section is a little closer; with no jurisdiction asked, federal wins.
+    sources = vvoe_sources(federal_score=0.6, state_score=0.64)
+    neutral = AnswerSection(federal_preference=0.0)
+    assert cited_sections(
+        ExtractiveBackend(embedding, neutral).generate(VVOE, sources).text, sources
+    ) == {"CA-4.1"}
+    general = ExtractiveBackend(embedding, AnswerSection())  # on by default
+    text = general.generate(VVOE, sources, filters=Filters()).text
+    assert cited_sections(text, sources) == {"B3-3.1-07"}, text
+    # Filtered to the state, the state's section is the answer again.
+    text = general.generate(VVOE, sources, filters=Filters(jurisdiction="CA")).text
+    assert cited_sections(text, sources) == {"CA-4.1"}, text
+
+
+def test_a_state_named_in_the_question_counts_as_its_jurisdiction(embedding) -> None:  # type: ignore[no-untyped-def]
+    sources = vvoe_sources(federal_score=0.68, state_score=0.62)
+    named = VVOE.replace("done?", "done for a borrower in California?")
+    settings = AnswerSection()  # the defaults: federal preference, states named count
+    text = ExtractiveBackend(embedding, settings).generate(named, sources).text
+    assert cited_sections(text, sources) == {"CA-4.1"}, text
+    # Naming another state takes nothing from either document.
+    other = VVOE.replace("done?", "done for a borrower in Nevada?")
+    text = ExtractiveBackend(embedding, settings).generate(other, sources).text
+    assert cited_sections(text, sources) == {"B3-3.1-07"}, text
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Texas home equity fee cap?", "TX"),
+        ("California borrower with a co-signer", "CA"),
+        ("a condo in new  york city", "NY"),
+        ("West Virginia surface rights", "WV"),
+        ("Virginia recording tax", "VA"),
+        ("a branch in Washington, D.C.", "DC"),
+        ("District of Columbia transfer tax", "DC"),
+        ("Washington State property", "WA"),
+        ("Texas or California?", None),  # two states: neither
+        ("What is the maximum DTI?", None),
+        ("the Texan borrower", None),  # whole names only
+    ],
+)
+def test_named_state(text: str, code: str | None) -> None:
+    assert named_state(text) == code
+
+
+RESERVES = "What reserves are required on a $1.25M loan?"
+
+
+def test_a_list_item_is_read_with_its_lead_in_and_the_askers_figures_are_not_topic_words(
+    backend,
+) -> None:  # type: ignore[no-untyped-def]
+    # The item that answers holds none of the question's words ("reserves" is in the
+    # sentence that introduces the list), and "$1.25M" is the applicant's figure, which
+    # the policy states as a range.
+    sources = [
+        source(
+            1,
+            "Reserves are measured in months of the subject property's housing payment.\n"
+            "The reserves required depend on the loan amount:\n"
+            "• Loan amounts up to $1,000,000: 6 months.\n"
+            "• Loan amounts above $1,000,000: 12 months, regardless of occupancy.",
+            "B3-4.1-01",
+            "Reserves",
+        ),
+        source(2, "Gift funds may not be counted as reserves.", "B3-4.3-04", "Gifts", score=0.5),
+    ]
+    text = backend.generate(RESERVES, sources).text
+    assert cited_sections(text, sources) == {"B3-4.1-01"}, text
+    assert "above $1,000,000: 12 months" in text, text
+
+
+PAWN = "Can we lend to a pawn shop?"
+INELIGIBLE = source(
+    1,
+    "Conventional loans require that the business has operated for at least 2 years under "
+    "its current ownership. The following are not eligible: marijuana-related businesses, "
+    "gambling establishments, adult entertainment, businesses primarily engaged in lending or "
+    "investing, pawn shops, pyramid sales plans and businesses engaged in illegal activity.",
+    "2.1",
+    "Eligible Businesses",
+    doc="small-business",
+    product="small-business",
+)
+
+
+def test_a_long_sentence_naming_the_specific_thing_asked_about_answers(backend) -> None:  # type: ignore[no-untyped-def]
+    others = [
+        ("Every owner of 20% or more must give an unlimited personal guarantee.", "5.2"),
+        ("The minimum debt service coverage ratio is 1.25x on a global basis.", "3.2"),
+        ("Two years of business and personal tax returns are required.", "3.1"),
+        ("Annual reviews are due within 120 days after fiscal year end.", "7.1"),
+    ]
+    sources = [INELIGIBLE] + [
+        source(n, text, section, "Other", doc="small-business", product="small-business")
+        for n, (text, section) in enumerate(others, start=2)
+    ]
+    # As retrieval hands it over: the five passages closest to the question.
+    text = backend.generate(PAWN, sources).text
+    assert "pawn shops" in text and cited_sections(text, sources) == {"2.1"}, text
+    # Far in meaning from the short question, that sentence answers on its words alone.
+    strict = ExtractiveBackend(backend._embedding, AnswerSection(specific_floor=1.0))
+    assert strict.generate(PAWN, sources).text == NOT_FOUND

@@ -1,0 +1,268 @@
+"""The question path over the real stack: sample index, real model, real Presidio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.models import Status, User
+from app.question.service import QuestionError
+
+UNDERWRITER = User(name="uw1", role="underwriter")
+GUIDE = "mortgage-underwriting-guide"
+
+
+@pytest.fixture
+def service(make_service):  # type: ignore[no-untyped-def]
+    return make_service()
+
+
+KNOWN = [
+    # question, filters, doc_id, version, section_id, page label, a fact the answer states
+    (
+        "What is the maximum DTI ratio?",
+        {"product": "mortgage"},
+        GUIDE,
+        "2.0",
+        "B3-6-02",
+        "5",
+        "43%",
+    ),
+    (
+        "What is the maximum DTI ratio?",
+        {"product": "mortgage", "as_of": "2025-06-01"},
+        GUIDE,
+        "1.0",
+        "B3-6-02",
+        "5",
+        "43%",
+    ),
+    (
+        "How many months of reserves for a 3-unit property?",
+        {"product": "mortgage"},
+        GUIDE,
+        "2.0",
+        "B3-4.1-01",
+        "4",
+        "12 months",
+    ),
+    (
+        "How many months of reserves for a 3-unit property?",
+        {"product": "mortgage", "as_of": "2025-12-31"},
+        GUIDE,
+        "1.0",
+        "B3-4.1-01",
+        "3",
+        "6 months",
+    ),
+    (
+        "What documents are required for self-employed applicants in Texas?",
+        {"jurisdiction": "TX"},
+        "texas-home-equity-supplement",
+        "2.1",
+        "TX-6",
+        "3",
+        "franchise tax",
+    ),
+    (
+        "Who can give a gift for the down payment?",
+        {"product": "mortgage"},
+        GUIDE,
+        "2.0",
+        "B3-4.3-04",
+        "4",
+        "gift",
+    ),
+    (
+        "What is the minimum credit score for an auto loan?",
+        {"product": "auto"},
+        "auto-loan-credit-policy",
+        "2.4",
+        "3",
+        "2",
+        "600",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "filters", "doc_id", "version", "section", "page", "fact"), KNOWN
+)
+def test_known_questions_cite_the_right_section_and_page(
+    service, question, filters, doc_id, version, section, page, fact
+) -> None:  # type: ignore[no-untyped-def]
+    answer = service.ask(question, user=UNDERWRITER, **filters)
+    assert not answer.abstained, answer.text
+    cited = {(c.doc_id, c.version, c.section_id, c.page_label) for c in answer.citations}
+    assert (doc_id, version, section, page) in cited
+    assert fact.lower() in answer.text.lower()
+    # Every marker in the text resolves to a citation, and every citation is used.
+    markers = {int(m) for m in __import__("re").findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.marker for c in answer.citations}
+    for citation in answer.citations:
+        assert citation.quote.split("\n")[-1][:40] in citation.passage
+        assert citation.point_id in {c.point_id for c in answer.retrieved}
+
+
+@pytest.mark.parametrize(
+    ("filters", "products", "jurisdictions"),
+    [
+        ({"product": "personal"}, {"personal", "all"}, None),
+        ({"product": "heloc", "jurisdiction": "TX"}, {"heloc", "all"}, {"TX", "US-federal"}),
+        ({"jurisdiction": "CA"}, None, {"CA", "US-federal"}),
+        ({"jurisdiction": "US-federal"}, None, {"US-federal"}),
+        ({"doc_type": "compliance-memo"}, None, None),
+    ],
+)
+def test_filters_keep_to_the_product_or_all_and_the_state_or_federal(
+    service, filters, products, jurisdictions
+) -> None:  # type: ignore[no-untyped-def]
+    for question in ("What are the income documentation requirements?", "What are the reserve requirements?",
+                     "When is an adverse action notice required?"):  # fmt: skip
+        answer = service.ask(question, user=UNDERWRITER, **filters)
+        assert answer.retrieved
+        for chunk in answer.retrieved:
+            assert products is None or chunk.product in products
+            assert jurisdictions is None or chunk.jurisdiction in jurisdictions
+            assert filters.get("doc_type") in (None, chunk.doc_type)
+
+
+def test_current_questions_never_see_superseded_versions(service) -> None:  # type: ignore[no-untyped-def]
+    for question in ("What is the maximum DTI ratio?", "How many months of reserves are required?",
+                     "Can a self-employed borrower qualify with one year of tax returns?",
+                     "Who must sign the gift letter?"):  # fmt: skip
+        answer = service.ask(question, user=UNDERWRITER, product="mortgage")
+        assert all(c.status is Status.CURRENT for c in answer.retrieved)
+        assert all(c.version != "1.0" for c in answer.citations if c.doc_id == GUIDE)
+
+
+def test_as_of_uses_the_version_in_force_that_day(service) -> None:  # type: ignore[no-untyped-def]
+    before = service.ask(
+        "Who must sign the gift letter?", user=UNDERWRITER, product="mortgage", as_of="2026-02-28"
+    )
+    after = service.ask(
+        "Who must sign the gift letter?", user=UNDERWRITER, product="mortgage", as_of="2026-03-01"
+    )
+    assert {c.version for c in before.retrieved if c.doc_id == GUIDE} == {"1.0"}
+    assert {c.version for c in after.retrieved if c.doc_id == GUIDE} == {"2.0"}
+    nothing = service.ask("What is the maximum DTI ratio?", user=UNDERWRITER, as_of="2020-01-01")
+    assert (
+        nothing.abstained
+        and nothing.text == "Not found in the policy documents in force on 2020-01-01."
+    )
+
+
+SELF_EMPLOYED = "What documents does a self-employed borrower have to provide?"
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "doc_id", "section"),
+    [
+        (None, GUIDE, "B3-3.1-09"),
+        ("TX", "texas-home-equity-supplement", "TX-6"),
+    ],
+)
+def test_the_answer_follows_the_jurisdiction_filter(service, jurisdiction, doc_id, section) -> None:  # type: ignore[no-untyped-def]
+    # The same question: the federal guide in general, the state's supplement (whose rules
+    # add to or override the federal ones) when the question is filtered to that state.
+    answer = service.ask(
+        SELF_EMPLOYED, user=UNDERWRITER, product="mortgage", jurisdiction=jurisdiction
+    )
+    assert not answer.abstained, answer.text
+    assert {(c.doc_id, c.section_id) for c in answer.citations} == {(doc_id, section)}
+
+
+def test_without_the_state_preference_the_federal_guide_answers_a_state_question(
+    make_service,
+) -> None:  # type: ignore[no-untyped-def]
+    service = make_service(answer={"state_preference": 0.0})
+    answer = service.ask(SELF_EMPLOYED, user=UNDERWRITER, product="mortgage", jurisdiction="TX")
+    assert {c.doc_id for c in answer.citations} == {GUIDE}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can we accept cryptocurrency as collateral for a boat loan?",
+        "What is the bank's policy on employee parking?",
+        "What is the capital of France?",
+        "How many vacation days do loan officers get?",
+    ],
+)
+def test_questions_the_policies_do_not_answer_abstain(service, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = service.ask(question, user=UNDERWRITER)
+    assert answer.abstained and answer.needs_review
+    assert answer.text == "Not found in the current policy documents."
+    assert answer.citations == ()
+    assert 1 <= len(answer.closest_sections) <= 3
+
+
+def test_personal_data_is_redacted_before_retrieval_and_never_stored(
+    service, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    raw = "Borrower Jane Whitfield, SSN 529-41-8876, loan #4410023871: when must an adverse action notice be sent?"
+    answer = service.ask(raw, user=UNDERWRITER)
+    assert "Whitfield" not in answer.question and "529-41-8876" not in answer.question
+    assert {"PERSON", "US_SSN", "LOAN_NUMBER"} <= set(answer.redacted_entities)
+    assert "<US_SSN_1>" in answer.question
+    assert not answer.abstained
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite3*"))
+    assert (
+        stored
+        and b"Whitfield" not in stored
+        and b"529-41-8876" not in stored
+        and b"4410023871" not in stored
+    )
+    assert b"<US_SSN_1>" in stored
+
+
+@pytest.mark.parametrize(
+    ("question", "filters", "message"),
+    [
+        ("", {}, "empty"),
+        ("   ", {}, "empty"),
+        ("x" * 2001, {}, "longer than 2000"),
+        ("What is the DTI?", {"jurisdiction": "Texas"}, "invalid filter jurisdiction"),
+        ("What is the DTI?", {"as_of": "next week"}, "invalid filter as_of"),
+    ],
+)
+def test_bad_questions_are_refused_clearly(service, question, filters, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(QuestionError, match=message):
+        service.ask(question, user=UNDERWRITER, **filters)
+
+
+def test_every_answer_is_audited_in_a_valid_chain(service, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from app.records.audit import SqliteAuditTrail
+
+    answers = [service.ask(q, user=UNDERWRITER, product="mortgage")
+               for q in ("What is the maximum DTI ratio?", "What is the bank's policy on employee parking?")]  # fmt: skip
+    with SqliteAuditTrail(tmp_path / "audit.sqlite3") as trail:
+        records = trail.records(newest_first=False)
+        assert trail.verify().ok
+    assert [r.id for r in records] == [a.audit_id for a in answers]
+    first, second = records
+    assert (
+        first.user == "uw1" and first.role == "underwriter" and first.filters.product == "mortgage"
+    )
+    assert first.citations and first.retrieved and first.backend == "extractive"
+    assert {"redact", "embed", "search", "answer", "verify"} <= set(first.latency_ms)
+    assert second.abstained and second.needs_review
+
+
+def test_feedback_is_audited_with_its_comment_redacted(service, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from app.records.auth import PermissionDeniedError
+
+    answer = service.ask("What is the maximum DTI ratio?", user=UNDERWRITER, product="mortgage")
+    record = service.feedback(
+        answer.audit_id, "down", "Wrong for Jane Whitfield, SSN 529-41-8876", user=UNDERWRITER
+    )
+    assert record.kind == "feedback" and record.feedback is not None
+    assert record.feedback["answer_id"] == answer.audit_id and record.feedback["rating"] == "down"
+    assert "529-41-8876" not in str(record.feedback) and "<US_SSN_1>" in str(
+        record.feedback["comment"]
+    )
+    with pytest.raises(PermissionDeniedError):
+        service.audit_trail(UNDERWRITER)
+    trail = service.audit_trail(User(name="ana", role="compliance"))
+    assert trail.verify().ok  # type: ignore[attr-defined]

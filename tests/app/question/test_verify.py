@@ -1,0 +1,85 @@
+"""The citation check on hand-built sources and model outputs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.models import Generation, RetrievedChunk, Status
+from app.question.verify import Verifier
+from app.settings import AnswerSection
+
+
+def source(n: int, text: str, section: str = "B3-6-02") -> RetrievedChunk:
+    return RetrievedChunk(
+        point_id=f"p{n}", score=0.6, doc_id="guide", title="Guide", version="2.0",
+        effective_date=date(2026, 3, 1), status=Status.CURRENT, product="mortgage",
+        jurisdiction="US-federal", doc_type="underwriting-guide", file_name="guide.pdf",
+        section_id=section, section_title="Debt-to-Income Ratios", section_path=(f"{section} Debt-to-Income Ratios",),
+        page_start=5, page_end=5, page_label_start="5", page_label_end="5", ordinal=n, text=text,
+    )  # fmt: skip
+
+
+SOURCES = [
+    source(
+        1,
+        "The standard maximum DTI ratio is 43%. A DTI up to 45% is allowed with two compensating factors.",
+    ),
+    source(2, "Reserves for a two- to four-unit property are 12 months of PITIA.", "B3-4.1-01"),
+]
+
+
+@pytest.fixture(scope="module")
+def verifier(embedding):  # type: ignore[no-untyped-def]
+    return Verifier(embedding, AnswerSection())
+
+
+def check(verifier, text: str):  # type: ignore[no-untyped-def]
+    return verifier.verify(Generation(text=text, backend="test", model="m"), SOURCES)
+
+
+def test_supported_sentences_keep_their_citations_renumbered(verifier) -> None:  # type: ignore[no-untyped-def]
+    result = check(
+        verifier,
+        "Two- to four-unit properties need 12 months of reserves [2]. The standard maximum DTI is 43% [1].",
+    )
+    assert not result.abstained and result.dropped == 0
+    assert (
+        result.text
+        == "Two- to four-unit properties need 12 months of reserves [1]. The standard maximum DTI is 43% [2]."
+    )
+    assert [(c.marker, c.point_id) for c in result.citations] == [(1, "p2"), (2, "p1")]
+    assert result.citations[1].quote == "The standard maximum DTI ratio is 43%."
+
+
+@pytest.mark.parametrize(
+    ("text", "dropped"),
+    [
+        ("The maximum DTI is 43% [7].", 1),  # a marker pointing at no source
+        ("The maximum DTI is 43%.", 1),  # no marker at all
+        ("The maximum DTI is 50% [1].", 1),  # a figure the passage does not state
+        ("Borrowers may use cryptocurrency for the down payment [1].", 1),  # words not in it
+        ("Reserves are 12 months [1].", 1),  # true, but not what source 1 says
+    ],
+)
+def test_unsupported_sentences_are_removed(verifier, text: str, dropped: int) -> None:  # type: ignore[no-untyped-def]
+    result = check(
+        verifier, f"{text} A DTI up to 45% is allowed with two compensating factors [1]."
+    )
+    assert result.dropped == dropped
+    assert result.text == "A DTI up to 45% is allowed with two compensating factors [1]."
+
+
+def test_markers_after_the_full_stop_and_several_markers(verifier) -> None:  # type: ignore[no-untyped-def]
+    result = check(verifier, "The standard maximum DTI ratio is 43%. [1][2]")
+    assert result.text == "The standard maximum DTI ratio is 43% [1]."  # [2] does not bear it out
+    assert len(result.citations) == 1
+
+
+@pytest.mark.parametrize(
+    "text", ["NOT FOUND", "not found", "", "Nothing useful here.", "Cryptocurrency is fine [1]."]
+)
+def test_nothing_supported_is_an_abstention(verifier, text: str) -> None:  # type: ignore[no-untyped-def]
+    result = check(verifier, text)
+    assert result.abstained and result.citations == () and result.text == ""

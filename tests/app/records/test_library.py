@@ -1,0 +1,76 @@
+"""Compliance staff managing the library through the service, with role checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.factory import open_store
+from app.models import FileOutcome, Status, User
+from app.records.auth import PermissionDeniedError
+from app.records.library import PolicyLibrary
+from tests.conftest import SAMPLE_MANIFEST
+
+COMPLIANCE = User(name="ana", role="compliance")
+UNDERWRITER = User(name="ben", role="underwriter")
+
+
+@pytest.fixture
+def library(settings, embedding):  # type: ignore[no-untyped-def]
+    store = open_store(settings, embedding.dimension)
+    yield PolicyLibrary(settings, store, embedding)
+    store.close()
+
+
+def guide(version: str) -> tuple[bytes, dict[str, str]]:
+    import json
+
+    manifest = json.loads(SAMPLE_MANIFEST.read_text())
+    entry = next(
+        d
+        for d in manifest["documents"]
+        if d["doc_id"] == "mortgage-underwriting-guide" and d["version"] == version
+    )
+    fields = {k: v for k, v in entry.items() if k != "file"}
+    return (SAMPLE_MANIFEST.parent / entry["file"]).read_bytes(), fields
+
+
+def test_upload_replace_retire_and_purge(library: PolicyLibrary) -> None:
+    v1, fields1 = guide("1.0")
+    first = library.add(COMPLIANCE, "guide-v1.pdf", v1, fields1)
+    assert (first.outcome, first.path) == (FileOutcome.NEW, Path("guide-v1.pdf"))
+    record = library.document("mortgage-underwriting-guide")
+    assert record is not None and record.versions[0].file_name == "guide-v1.pdf"
+    stored = library.source(record.versions[0].sha256)
+    assert stored is not None and stored.read_bytes() == v1
+
+    assert library.add(COMPLIANCE, "guide-v1.pdf", v1, fields1).outcome is FileOutcome.UNCHANGED
+    v2, fields2 = guide("2.0")
+    second = library.add(COMPLIANCE, "guide-v2.pdf", v2, fields2)
+    assert (second.outcome, second.previous_version) == (FileOutcome.REPLACED, "1.0")
+
+    retired = library.retire(COMPLIANCE, "mortgage-underwriting-guide")
+    assert {v.status for v in retired.versions} == {Status.RETIRED}
+    assert library.purge(COMPLIANCE, "mortgage-underwriting-guide") == first.chunks + second.chunks
+    assert library.documents() == [] and not any(library.folder.iterdir())
+
+
+def test_underwriters_cannot_change_the_library(library: PolicyLibrary) -> None:
+    v1, fields = guide("1.0")
+    with pytest.raises(
+        PermissionDeniedError, match="uploading policy documents is for compliance staff"
+    ):
+        library.add(UNDERWRITER, "guide.pdf", v1, fields)
+    library.add(COMPLIANCE, "guide.pdf", v1, fields)
+    for action in (library.retire, library.purge):
+        with pytest.raises(PermissionDeniedError):
+            action(UNDERWRITER, "mortgage-underwriting-guide")
+    assert library.document("mortgage-underwriting-guide") is not None
+
+
+def test_a_failed_upload_keeps_no_file(library: PolicyLibrary) -> None:
+    _, fields = guide("1.0")
+    result = library.add(COMPLIANCE, "broken.pdf", b"%PDF-1.7\nbroken", fields)
+    assert result.outcome is FileOutcome.FAILED and "truncated" in (result.reason or "")
+    assert not library.folder.exists() or not any(library.folder.iterdir())
