@@ -291,3 +291,65 @@ def _strip_labels(text: str) -> str:
     while words and (words[-1].strip(_SEPARATORS + ".").lower() in _LABEL_WORDS or not words[-1]):
         words.pop()
     return " ".join(words) + " "
+
+
+# A citation marker as an answer writes it: "[3]". The same shape inside a document (a
+# footnote reference, or text planted to pass for a citation) is shown with full-width
+# brackets, which read the same and are never parsed as a marker.
+_MARKER_LIKE = re.compile(r"\[(\d{1,3})\]")
+
+
+def neutralise_markers(text: str) -> str:
+    """``text`` with every ``[n]`` turned into ``［n］``: quoted, never read as a citation."""
+    return _MARKER_LIKE.sub("［\\1］", text)
+
+
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nor|neither|cannot|ineligible|prohibited|prohibits|forbidden"
+    r"|disallowed|unacceptable)\b|n't\b",
+    re.IGNORECASE,
+)
+_EXCEPTION = re.compile(r"\b(?:except|unless|only|excluding|without)\b", re.IGNORECASE)
+
+
+def polarity(text: str) -> tuple[bool, bool]:
+    """(negated, qualified): whether a sentence denies (not, no, never, ineligible, ...) and
+    whether it carves out (except, unless, only, without). A claim and the passage sentence
+    quoted for it must agree on both, or a model could flip a rule while keeping its words."""
+    return bool(_NEGATION.search(text)), bool(_EXCEPTION.search(text))
+
+
+_LINK = re.compile(
+    r"(?:https?|ftp)://|\bwww\.|\bjavascript:|\b[\w.+-]+(?:@|\(at\)|\[at\])[\w-]+(?:\.[\w-]+)*"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|gov|edu|info|biz|example|xyz)"
+    r"(?:/\S*)?(?!\w)",
+    re.IGNORECASE,
+)
+# HTML tags, Markdown links and images, code.
+_MARKUP = re.compile(r"<\s*/?\s*[a-z!][^>]*>|\[[^\]]*\]\([^)]*\)|`", re.IGNORECASE)
+# Text addressed to a model or to the reader as a command, not a rule of the policy.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.]{0,60}"
+    r"\b(?:instructions?|prompts?|rules|guidelines|citation|check|previous|prior|above)\b"
+    r"|^\W*(?:system|assistant|developer|user)\s*:"
+    r"|\b(?:you|the\s+(?:model|assistant|copilot|ai|chatbot))\s+(?:must|should|shall|will|are\s+to)"
+    r"\s+(?:now\s+|always\s+|only\s+)?(?:answer|respond|reply|say|state|output|print|tell|ignore)"
+    r"|\b(?:ai|llm|language\s+models?|chatbots?|assistants?|copilots?)\b[^.]{0,50}"
+    r"\b(?:must|should|shall)\s+(?:always\s+|now\s+)?(?:answer|respond|reply|say|state|quote|cite)"
+    r"|\b(?:click|visit|log\s*in(?:to)?|sign\s*in|re-?verify|re-?enter)\b[^.]{0,40}"
+    r"\b(?:here|link|login|account|password|credentials|portal|site|page)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def unsafe(text: str) -> str | None:
+    """Why ``text`` may not stand in an answer, or None: a link or e-mail address, markup, or
+    an instruction to a model or to the reader. Such a sentence is never quoted, and one a
+    model writes is dropped and the answer flagged for review."""
+    if _LINK.search(text):
+        return "link"
+    if _MARKUP.search(text):
+        return "markup"
+    if _INSTRUCTION.search(text):
+        return "instruction"
+    return None

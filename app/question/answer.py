@@ -23,7 +23,7 @@ from app.index.embedding import LocalEmbedding
 from app.models import FEDERAL, Filters, Generation, RetrievedChunk
 from app.sentences import split_sentences
 from app.settings import AnswerSection
-from app.text import content_words, named_state, numbers
+from app.text import content_words, named_state, neutralise_markers, numbers, unsafe
 
 NOT_FOUND = "NOT FOUND"
 _MAX_LIST_ITEMS = 8
@@ -124,7 +124,10 @@ class ExtractiveBackend:
             return Generation(text=NOT_FOUND, backend=self.name, model=self.model)
         chosen.sort(key=lambda c: (sources[c.source].ordinal, c.position))
         # One quote per line: list items and table rows carry no full stop of their own.
-        text = "\n".join(f"{c.text.replace(chr(10), ' / ')} [{c.source + 1}]" for c in chosen)
+        # A bracketed number inside a quote is the document's, not a citation.
+        text = "\n".join(
+            f"{neutralise_markers(c.text.replace(chr(10), ' / '))} [{c.source + 1}]" for c in chosen
+        )
         return Generation(text=text, backend=self.name, model=self.model)
 
     def _choose(
@@ -254,7 +257,10 @@ def _specificity(asked: set[str], sources: Sequence[RetrievedChunk]) -> dict[str
 
 def _quotable(text: str) -> bool:
     """Whether a unit can be quoted as an answer: not a piece of a sentence, and not a
-    heading, a table caption or a table header standing alone."""
+    heading, a table caption or a table header standing alone, and nothing that may not
+    stand in an answer (a link, markup, text addressed to a model or the reader)."""
+    if unsafe(text):
+        return False
     if "\n" in text or _LIST_ITEM.match(text):
         return True
     if _fragment(text) or _CAPTION.match(text):

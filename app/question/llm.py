@@ -31,6 +31,7 @@ from app.errors import ConfigError
 from app.models import Filters, Generation, RetrievedChunk
 from app.question.answer import NOT_FOUND
 from app.settings import LlmSection
+from app.text import neutralise_markers
 
 if TYPE_CHECKING:
     from llama_index.core.llms import ChatMessage
@@ -97,7 +98,7 @@ class Prompt:
                 effective_date=s.effective_date.isoformat(),
                 section=_one_line(s.section) or "(untitled)",
                 pages=_one_line(_pages(s)),
-                text=_fence_safe(s.text.strip()),
+                text=_fence_safe(neutralise_markers(s.text.strip())),
             )
             for n, s in enumerate(sources, start=1)
         ]

@@ -4,8 +4,12 @@ Works only on the sources it is handed; it never queries the store. Every senten
 carry a marker ``[n]`` that points at a provided source, and be supported by it: its
 figures must all appear in the cited passages (heading included), and its words must be
 found there (enough of them, or a sentence of the passage close in meaning plus a fair
-share of them). Unsupported sentences are removed and counted; markers are renumbered in
-order of appearance. An answer with no supported sentence becomes an abstention.
+share of them). Each marker is checked against its own passage: a sentence of it must state
+the claim's figures with the same negation. Markers come from the answer only (a bracketed
+number inside a passage is neutralised before it is quoted or shown to a model). Sentences
+with links, markup or instructions are dropped. Unsupported sentences are removed and
+counted; markers are renumbered in order of appearance. An answer with no supported
+sentence becomes an abstention.
 """
 
 from __future__ import annotations
@@ -14,16 +18,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from app.index.embedding import LocalEmbedding
 from app.models import Citation, Generation, RetrievedChunk
 from app.question.answer import declined, passages
 from app.sentences import split_sentences
 from app.settings import AnswerSection
-from app.text import content_words, numbers
+from app.text import content_words, numbers, polarity, unsafe
 
 _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
+# How much nearer to a claim than its quote another sentence of the same passage may be.
+_RIVAL_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -99,47 +103,70 @@ class Verifier:
         sources: Sequence[RetrievedChunk],
         units: list[list[str]],
     ) -> list[dict[int, str]]:
-        """For each claim: cited source index -> the passage sentence that best supports it
-        (empty when the claim is not supported)."""
+        """For each claim: cited source index -> the passage sentence that supports it
+        (empty when the claim is not supported).
+
+        Each cited passage is judged on its own, against one sentence of it (the quote):
+        the sentence closest in meaning among those that state every figure of the claim
+        (the heading may supply a section number) and agree with it on negation and
+        exceptions. The quote must hold enough of the claim's words (with the heading), or
+        be close in meaning and hold half as many. A marker whose passage has no such
+        sentence is dropped; a claim with more than two markers keeps none unless every one
+        of them supports it."""
         cited = {i for claim in claims for i in claim.sources}
         flat = [(i, u) for i, source_units in enumerate(units) if i in cited for u in source_units]
         vectors = self._embedding.embed_cached([c.text for c in claims] + [u for _, u in flat])
         claim_vectors, unit_vectors = vectors[: len(claims)], vectors[len(claims) :]
+        lexical, semantic = self._settings.support_lexical, self._settings.support_semantic
         results = []
         for k, claim in enumerate(claims):
-            cited_text = " ".join(
-                f"{' '.join(sources[i].section_path)} {sources[i].text}" for i in claim.sources
-            )
             words = content_words(claim.text)
-            share = len(words & content_words(cited_text)) / max(1, len(words))
-            figures_ok = numbers(claim.text) <= numbers(cited_text)
+            figures = numbers(claim.text)
+            stance = polarity(claim.text)
             quotes: dict[int, str] = {}
-            lexical = share >= self._settings.support_lexical
-            closest = 0.0
             for i in claim.sources:
                 rows = [n for n, (owner, _) in enumerate(flat) if owner == i]
                 if not rows:
                     continue
+                heading = " ".join(sources[i].section_path)
                 similarity = unit_vectors[rows] @ claim_vectors[k]
-                best = int(np.argmax(similarity))
-                closest = max(closest, float(similarity[best]))
-                # A marker stays only where its own passage bears on the sentence.
-                own = len(words & content_words(sources[i].text)) / max(1, len(words))
-                if (
-                    own >= self._settings.support_lexical / 2
-                    or float(similarity[best]) >= self._settings.support_semantic
-                ):
-                    quotes[i] = flat[rows[best]][1]
-            close = closest >= self._settings.support_semantic
-            half = share >= self._settings.support_lexical / 2
-            if not (figures_ok and (lexical or (close and half))):
+                # How near each sentence is to the claim: in meaning, plus the share of the
+                # claim's words it holds (the embedding alone barely tells "is eligible"
+                # from "is not eligible"). The quote is the nearest sentence that states the
+                # claim's figures and agrees with it on negation; when the nearest of all
+                # does not, the claim contradicts its own source unless another sentence is
+                # about as near (a figure swapped into the rule's own words must not be
+                # backed by some other sentence that happens to hold it).
+                nearness = [
+                    float(similarity[r])
+                    + len(words & content_words(flat[n][1])) / max(1, len(words))
+                    for r, n in enumerate(rows)
+                ]
+                fits = [
+                    r
+                    for r, n in enumerate(rows)
+                    if figures <= numbers(flat[n][1]) | numbers(heading)
+                    and polarity(flat[n][1]) == stance
+                ]
+                if not fits:
+                    continue
+                best = max(fits, key=lambda r: nearness[r])
+                if nearness[best] < max(nearness) - _RIVAL_MARGIN:
+                    continue
+                quote = flat[rows[best]][1]
+                share = len(words & content_words(f"{heading} {quote}")) / max(1, len(words))
+                close = float(similarity[best]) >= semantic
+                if share >= lexical or (close and share >= lexical / 2):
+                    quotes[i] = quote
+            if len(claim.sources) > 2 and len(quotes) < len(claim.sources):
                 quotes = {}
             results.append(quotes)
         return results
 
 
 def _claims(text: str, count: int) -> tuple[list[_Claim], int]:
-    """Sentences with their valid markers; sentences with none are dropped (counted)."""
+    """Sentences with their valid markers; sentences with none, and sentences holding a link,
+    markup or an instruction, are dropped (counted)."""
     claims: list[_Claim] = []
     dropped = 0
     for number, line in enumerate(text.splitlines()):
@@ -151,7 +178,7 @@ def _claims(text: str, count: int) -> tuple[list[_Claim], int]:
             clean = _MARKER.sub("", sentence).strip()
             if not clean:
                 continue
-            if not valid:
+            if not valid or unsafe(clean):
                 dropped += 1
                 continue
             claims.append(_Claim(text=clean, sources=valid, line=number))
