@@ -329,27 +329,35 @@ _LINK = re.compile(
 _MARKUP = re.compile(r"<\s*/?\s*[a-z!][^>]*>|\[[^\]]*\]\([^)]*\)|`", re.IGNORECASE)
 # Text addressed to a model or to the reader as a command, not a rule of the policy.
 _INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.]{0,60}"
-    r"\b(?:instructions?|prompts?|rules|guidelines|citation|check|previous|prior|above)\b"
-    r"|^\W*(?:system|assistant|developer|user)\s*:"
+    r"\b(?:ignore|disregard|forget|bypass)\b[^.]{0,40}"
+    r"\b(?:(?:previous|prior|above|all|any|your|these|the)\s+(?:instructions?|prompts?|rules)"
+    r"|citation\s+check|guardrails?)\b"
+    r"|^\W*(?:system|assistant|developer)\s*:"
     r"|\b(?:you|the\s+(?:model|assistant|copilot|ai|chatbot))\s+(?:must|should|shall|will|are\s+to)"
-    r"\s+(?:now\s+|always\s+|only\s+)?(?:answer|respond|reply|say|state|output|print|tell|ignore)"
+    r"\s+(?:now\s+|always\s+|only\s+)?(?:answer|respond|reply|output|print)\b"
     r"|\b(?:ai|llm|language\s+models?|chatbots?|assistants?|copilots?)\b[^.]{0,50}"
     r"\b(?:must|should|shall)\s+(?:always\s+|now\s+)?(?:answer|respond|reply|say|state|quote|cite)"
     r"|\b(?:click|visit|log\s*in(?:to)?|sign\s*in|re-?verify|re-?enter)\b[^.]{0,40}"
-    r"\b(?:here|link|login|account|password|credentials|portal|site|page)\b",
+    r"\b(?:here|link|login|password|credentials|portal)\b",
     re.IGNORECASE | re.MULTILINE,
 )
 
 
-def unsafe(text: str) -> str | None:
-    """Why ``text`` may not stand in an answer, or None: a link or e-mail address, markup, or
-    an instruction to a model or to the reader. Such a sentence is never quoted, and one a
-    model writes is dropped and the answer flagged for review."""
-    if _LINK.search(text):
-        return "link"
-    if _MARKUP.search(text):
-        return "markup"
-    if _INSTRUCTION.search(text):
-        return "instruction"
+def instruction(text: str) -> bool:
+    """Whether ``text`` addresses a model or the reader with a command ("ignore previous
+    instructions", "system:", "you must answer", "log in here") rather than stating a rule."""
+    return bool(_INSTRUCTION.search(text))
+
+
+def unsafe(text: str) -> tuple[str, list[str]] | None:
+    """Why ``text`` may not stand in an answer, with the offending pieces, or None: an
+    instruction to a model or to the reader, a link or e-mail address, or markup. An
+    instruction is never quoted; a model's sentence with any of them is dropped (unless
+    the link or markup is the cited passage's own words) and the answer flagged."""
+    if found := [m.group(0) for m in _INSTRUCTION.finditer(text)]:
+        return "instruction", found
+    if found := [m.group(0) for m in _LINK.finditer(text)]:
+        return "link", found
+    if found := [m.group(0) for m in _MARKUP.finditer(text)]:
+        return "markup", found
     return None

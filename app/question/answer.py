@@ -23,7 +23,7 @@ from app.index.embedding import LocalEmbedding
 from app.models import FEDERAL, Filters, Generation, RetrievedChunk
 from app.sentences import split_sentences
 from app.settings import AnswerSection
-from app.text import content_words, named_state, neutralise_markers, numbers, unsafe
+from app.text import content_words, instruction, named_state, neutralise_markers, numbers
 
 NOT_FOUND = "NOT FOUND"
 _MAX_LIST_ITEMS = 8
@@ -257,9 +257,9 @@ def _specificity(asked: set[str], sources: Sequence[RetrievedChunk]) -> dict[str
 
 def _quotable(text: str) -> bool:
     """Whether a unit can be quoted as an answer: not a piece of a sentence, and not a
-    heading, a table caption or a table header standing alone, and nothing that may not
-    stand in an answer (a link, markup, text addressed to a model or the reader)."""
-    if unsafe(text):
+    heading, a table caption or a table header standing alone, and never text addressed
+    to a model or to the reader as a command."""
+    if instruction(text):
         return False
     if "\n" in text or _LIST_ITEM.match(text):
         return True

@@ -59,7 +59,7 @@ class Verifier:
         raw = generation.text.strip()
         if not raw or declined(raw):
             return Verified.abstention()
-        claims, dropped = _claims(raw, len(sources))
+        claims, dropped = _claims(raw, sources)
         if not claims:
             return Verified.abstention(dropped)
         units = [passages(s) for s in sources]
@@ -164,9 +164,9 @@ class Verifier:
         return results
 
 
-def _claims(text: str, count: int) -> tuple[list[_Claim], int]:
-    """Sentences with their valid markers; sentences with none, and sentences holding a link,
-    markup or an instruction, are dropped (counted)."""
+def _claims(text: str, sources: Sequence[RetrievedChunk]) -> tuple[list[_Claim], int]:
+    """Sentences with their valid markers; sentences with none, and sentences holding an
+    instruction or a link or markup of their own, are dropped (counted)."""
     claims: list[_Claim] = []
     dropped = 0
     for number, line in enumerate(text.splitlines()):
@@ -174,12 +174,26 @@ def _claims(text: str, count: int) -> tuple[list[_Claim], int]:
         line = re.sub(r"([.?!])((?:\s*\[\d{1,3}\])+)", r"\2\1", line.strip())
         for sentence in split_sentences(line):
             cited = [int(m) for m in _MARKER.findall(sentence)]
-            valid = tuple(dict.fromkeys(n - 1 for n in cited if 1 <= n <= count))
+            valid = tuple(dict.fromkeys(n - 1 for n in cited if 1 <= n <= len(sources)))
             clean = _MARKER.sub("", sentence).strip()
             if not clean:
                 continue
-            if not valid or unsafe(clean):
+            if not valid or _foreign(clean, [sources[i] for i in valid]):
                 dropped += 1
                 continue
             claims.append(_Claim(text=clean, sources=valid, line=number))
     return claims, dropped
+
+
+def _foreign(sentence: str, cited: Sequence[RetrievedChunk]) -> bool:
+    """Whether a sentence holds what no answer may: an instruction, or a link, e-mail address
+    or markup that the passages it cites do not state themselves (a rule may name a web
+    address; a model may not add one)."""
+    flag = unsafe(sentence)
+    if flag is None:
+        return False
+    kind, pieces = flag
+    if kind == "instruction":
+        return True
+    own = " ".join(source.text for source in cited)
+    return not all(piece in own for piece in pieces)

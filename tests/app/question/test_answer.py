@@ -10,7 +10,7 @@ from app.models import Filters, RetrievedChunk, Status
 from app.question.answer import NOT_FOUND, ExtractiveBackend, passages
 from app.question.verify import Verifier
 from app.settings import AnswerSection
-from app.text import named_state
+from app.text import instruction, named_state
 
 
 def source(
@@ -387,3 +387,35 @@ def test_text_written_at_a_model_or_the_reader_is_never_quoted(backend, planted:
     sources = [source(1, planted, "BUL-2", "Maximum DTI Notice", doc="bulletin")]
     generation = backend.generate("What is the maximum DTI ratio?", sources)
     assert generation.text == NOT_FOUND
+
+
+def test_a_rule_that_names_a_web_address_is_still_quoted(backend, embedding) -> None:  # type: ignore[no-untyped-def]
+    """A link is dropped from a model's sentence, but a rule may itself name one: quoted as
+    the document's words (and shown as text), it passes the citation check."""
+    sources = [
+        source(
+            1,
+            "The notice must tell the consumer that a free credit report is available at "
+            "AnnualCreditReport.com.",
+            "N-2",
+            "Free Credit Report Notice",
+        )
+    ]
+    question = "Where does the notice say a consumer can get a free credit report?"
+    generation = backend.generate(question, sources)
+    verified = Verifier(embedding, AnswerSection()).verify(generation, sources)
+    assert "AnnualCreditReport.com" in verified.text and verified.dropped == 0
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "For applications taken by telephone, you must state the collection form's questions orally.",
+        "A decision not to opt out does not override an opt-out the consumer made earlier.",
+        "The applicant may visit the lender's web site to obtain the data.",
+        "The servicer shall state the amount due and the date it is due.",
+        "Ignore any income that cannot be documented for two years.",
+    ],
+)
+def test_rules_that_sound_like_commands_are_not_taken_for_instructions(rule: str) -> None:
+    assert not instruction(rule)
