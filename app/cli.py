@@ -409,9 +409,9 @@ def _where(c: Citation) -> str:
 
 
 def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from app.records.audit import SqliteAuditTrail
+    from app.records.audit import open_trail
 
-    with SqliteAuditTrail(settings.audit_path) as trail:
+    with open_trail(settings) as trail:
         result = trail.verify()
     if result.ok:
         print(f"audit trail intact: {result.checked} records checked")
@@ -425,14 +425,14 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import date
 
-    from app.records.audit import SqliteAuditTrail
+    from app.records.audit import open_trail
 
     try:
         start = date.fromisoformat(args.start) if args.start else None
         end = date.fromisoformat(args.end) if args.end else None
     except ValueError as exc:
         raise CopilotError(f"dates are YYYY-MM-DD ({exc})") from None
-    with SqliteAuditTrail(settings.audit_path) as trail:
+    with open_trail(settings) as trail:
         count = trail.export(args.out, args.format, start=start, end=end)
     print(f"wrote {count} record(s) to {args.out}")
     return EXIT_OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import json
 import shutil
 import sqlite3
@@ -26,6 +27,8 @@ from app.models import AuditRecord, Filters
 from app.records.audit import GENESIS_HASH, AuditTrailError, SqliteAuditTrail
 from tests.conftest import ROOT
 
+KEY = b"test-audit-key-0123456789abcdef-0123456789"
+"""The trails' key in these tests (the copilot reads it from the environment or a key file)."""
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 UNSTORED = {"id", "prev_hash", "hash"}
 HIT = {"doc_id": "guide", "version": "2025-01", "section_id": "B3-6", "page": 3, "score": 0.8125}
@@ -62,7 +65,7 @@ def content(record: AuditRecord) -> dict[str, Any]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A closed trail of 50 records, to be copied (never modified) by each test."""
     path = tmp_path_factory.mktemp("built") / "audit.sqlite3"
-    with SqliteAuditTrail(path) as trail:
+    with SqliteAuditTrail(path, key=KEY) as trail:
         for i in range(50):
             trail.record(make(i))
     return path
@@ -73,7 +76,7 @@ def trail(built: Path, tmp_path: Path) -> Iterator[SqliteAuditTrail]:
     copy = tmp_path / "copy" / "audit.sqlite3"
     copy.parent.mkdir()
     shutil.copy(built, copy)
-    with SqliteAuditTrail(copy) as opened:
+    with SqliteAuditTrail(copy, key=KEY) as opened:
         yield opened
 
 
@@ -99,7 +102,7 @@ def test_round_trip_of_every_field_and_the_hash(tmp_path: Path) -> None:
             "hash": "ignored",
         }
     )
-    with SqliteAuditTrail(path) as trail:
+    with SqliteAuditTrail(path, key=KEY) as trail:
         first = trail.record(question)
         fb = make(9).model_copy(update={"feedback": {"answer_id": first.id, "rating": "up"}})
         second = trail.record(fb)
@@ -115,10 +118,10 @@ def test_round_trip_of_every_field_and_the_hash(tmp_path: Path) -> None:
         rows = conn.execute("SELECT prev_hash, hash, record FROM audit_records").fetchall()
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
-    assert {"audit_records", "chain_head", "schema_version"} <= tables
-    for prev, digest, text in rows:  # exactly what is hashed: prev_hash + canonical JSON
-        assert hashlib.sha256((prev + text).encode()).hexdigest() == digest
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    assert {"audit_records", "chain_head", "schema_version", "audit_meta"} <= tables
+    for prev, digest, text in rows:  # exactly what is keyed: prev_hash + canonical JSON
+        assert hmac.new(KEY, (prev + text).encode(), hashlib.sha256).hexdigest() == digest
         data = json.loads(text)
         assert text == json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert "id" not in data and "hash" not in data and data["prev_hash"] == prev
@@ -136,7 +139,7 @@ def test_round_trip_of_every_field_and_the_hash(tmp_path: Path) -> None:
 def test_any_text_round_trips_and_verifies(
     tmp_path: Path, text: str, user: str, latency: float
 ) -> None:
-    with SqliteAuditTrail(tmp_path / "prop.sqlite3") as trail:
+    with SqliteAuditTrail(tmp_path / "prop.sqlite3", key=KEY) as trail:
         entry = make(1).model_copy(
             update={"question": text, "answer": text, "user": user, "latency_ms": {"x": latency}}
         )
@@ -203,7 +206,8 @@ def test_appending_after_deleting_the_newest_keeps_the_gap_visible(trail: Sqlite
 
 def test_a_lost_chain_head_is_reported_and_stops_appends(trail: SqliteAuditTrail) -> None:
     raw(trail, "DELETE FROM chain_head")
-    with SqliteAuditTrail(trail.path) as reopened:  # reopening does not quietly recreate it
+    # Reopening does not quietly recreate it.
+    with SqliteAuditTrail(trail.path, key=KEY) as reopened:
         assert reopened.verify().problems == [
             "chain head: missing (the chain_head table was emptied)"
         ]
@@ -212,9 +216,9 @@ def test_a_lost_chain_head_is_reported_and_stops_appends(trail: SqliteAuditTrail
 
 
 def test_a_newer_schema_is_refused(trail: SqliteAuditTrail) -> None:
-    raw(trail, "UPDATE schema_version SET version = 2")
-    with pytest.raises(ConfigError, match="schema version 2"):
-        SqliteAuditTrail(trail.path)
+    raw(trail, "UPDATE schema_version SET version = 3")
+    with pytest.raises(ConfigError, match="schema version 3"):
+        SqliteAuditTrail(trail.path, key=KEY)
 
 
 WRITER = """
@@ -228,7 +232,7 @@ barrier, who = Path(sys.argv[1]), sys.argv[2]
 deadline = time.monotonic() + 30
 while len(list(barrier.iterdir())) < 2 and time.monotonic() < deadline:
     time.sleep(0.001)
-with SqliteAuditTrail(barrier.parent / "shared" / "audit.sqlite3") as trail:
+with SqliteAuditTrail(barrier.parent / "shared" / "audit.sqlite3", key=sys.argv[3].encode()) as trail:
     for i in range(50):
         trail.record(AuditRecord(created_at=datetime.now(UTC), user=who, role="underwriter",
             question=f"q{i}", filters=Filters(), answer="a", backend="b", model="m"))
@@ -241,7 +245,7 @@ def test_two_processes_append_one_chain(tmp_path: Path) -> None:
     (tmp_path / "barrier").mkdir()
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(tmp_path / "barrier"), who],
+            [sys.executable, "-c", WRITER, str(tmp_path / "barrier"), who, KEY.decode()],
             cwd=ROOT,
             stderr=subprocess.PIPE,
             text=True,
@@ -251,7 +255,7 @@ def test_two_processes_append_one_chain(tmp_path: Path) -> None:
     for proc in procs:
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
-    with SqliteAuditTrail(tmp_path / "shared" / "audit.sqlite3") as trail:
+    with SqliteAuditTrail(tmp_path / "shared" / "audit.sqlite3", key=KEY) as trail:
         result = trail.verify()
         assert (result.ok, result.checked) == (True, 100), result.problems
         assert [r.id for r in trail.records(newest_first=False)] == list(range(1, 101))
@@ -287,12 +291,13 @@ def test_export_jsonl_with_inclusive_dates(trail: SqliteAuditTrail, tmp_path: Pa
     records = [AuditRecord.model_validate_json(line) for line in lines]
     assert [r.id for r in records] == [3, 4, 5, 6, 7, 8]
     assert records == trail.records(start=T0 + timedelta(days=1), limit=6, newest_first=False)
-    for line in lines:  # an outside verifier can recompute each hash from the export alone
+    for line in lines:  # with the key, an outside verifier recomputes each hash from the export
         data = json.loads(line)
         digest = data.pop("hash")
         del data["id"]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        assert hashlib.sha256((data["prev_hash"] + text).encode()).hexdigest() == digest
+        message = (data["prev_hash"] + text).encode()
+        assert hmac.new(KEY, message, hashlib.sha256).hexdigest() == digest
     assert trail.export(out, "jsonl") == 50
     assert trail.export(out, "jsonl", start=date(2025, 4, 1)) == 0
     assert out.read_text() == ""
@@ -318,7 +323,7 @@ def test_export_csv(trail: SqliteAuditTrail, tmp_path: Path) -> None:
 
 
 def test_csv_export_defuses_spreadsheet_formulas(tmp_path: Path) -> None:
-    trail = SqliteAuditTrail(tmp_path / "audit.sqlite3")
+    trail = SqliteAuditTrail(tmp_path / "audit.sqlite3", key=KEY)
     entry = make(0).model_copy(update={"question": '=HYPERLINK("http://x")', "answer": "-1 [1]"})
     trail.record(entry)
     target = tmp_path / "out.csv"
