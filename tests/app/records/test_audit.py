@@ -7,8 +7,10 @@ import csv
 import hashlib
 import hmac
 import json
+import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,9 +24,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.errors import ConfigError
+from app.errors import AuditKeyError, ConfigError
 from app.models import AuditRecord, Filters
 from app.records.audit import GENESIS_HASH, AuditTrailError, SqliteAuditTrail
+from tests.app.records import tampering
 from tests.conftest import ROOT
 
 KEY = b"test-audit-key-0123456789abcdef-0123456789"
@@ -78,6 +81,23 @@ def trail(built: Path, tmp_path: Path) -> Iterator[SqliteAuditTrail]:
     shutil.copy(built, copy)
     with SqliteAuditTrail(copy, key=KEY) as opened:
         yield opened
+
+
+@pytest.fixture(scope="module")
+def built_long(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed trail of 150 records (enough to lose 100 of them), copied by each test."""
+    path = tmp_path_factory.mktemp("built_long") / "audit.sqlite3"
+    with SqliteAuditTrail(path, key=KEY) as trail:
+        for i in range(150):
+            trail.record(make(i))
+    return path
+
+
+@pytest.fixture
+def long_path(built_long: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "audit.sqlite3"
+    shutil.copy(built_long, copy)
+    return copy
 
 
 def raw(trail: SqliteAuditTrail, sql: str) -> None:
@@ -333,3 +353,146 @@ def test_csv_export_defuses_spreadsheet_formulas(tmp_path: Path) -> None:
     assert row["question"] == '\'=HYPERLINK("http://x")' and row["answer"] == "'-1 [1]"
     assert trail.verify().ok
     trail.close()
+
+
+WITHOUT_THE_KEY = {  # an attack in tampering.ATTACKS, and the problem it must produce
+    "newest deleted, head rolled back": "chain head: HMAC mismatch",
+    "last 100 deleted, head rolled back": "chain head: HMAC mismatch",
+    "every record deleted": "chain head: HMAC mismatch",
+    "record edited, chain re-hashed": "record 7: hash mismatch",
+    "forged record appended": "record 151: hash mismatch",
+}
+
+
+@pytest.mark.parametrize("attack, expected", WITHOUT_THE_KEY.items(), ids=WITHOUT_THE_KEY.keys())
+def test_tampering_that_kept_the_chain_consistent_is_detected(
+    long_path: Path, attack: str, expected: str
+) -> None:
+    """Each attack leaves a consistent SHA-256 chain and chain head behind: the unkeyed
+    trail called that intact. Without the key, neither digests nor the head can be redone."""
+    tampering.attack(long_path, tampering.ATTACKS[attack])
+    with SqliteAuditTrail(long_path, key=KEY) as trail:
+        result = trail.verify()
+    assert not result.ok, f"reported intact after: {attack}"
+    assert any(p.startswith(expected) for p in result.problems), result.problems
+
+
+def test_nothing_is_appended_on_a_rolled_back_chain_head(long_path: Path) -> None:
+    """Appending would re-sign the head and so hide the records deleted."""
+    tampering.attack(long_path, tampering.delete_newest)
+    with SqliteAuditTrail(long_path, key=KEY) as trail:
+        with pytest.raises(AuditTrailError, match="chain head the copilot did not write"):
+            trail.record(make(150))
+        assert trail.verify().checked == 149
+
+
+def test_a_trail_is_opened_with_its_own_key_only(trail: SqliteAuditTrail) -> None:
+    with pytest.raises(AuditKeyError, match="written with another key"):
+        SqliteAuditTrail(trail.path, key=b"another-key-0123456789abcdef-01234")
+    raw(trail, "DELETE FROM audit_meta WHERE name = 'key_id'")
+    assert trail.verify().problems == ["audit_meta: the key id is missing or edited"]
+
+
+def test_the_database_and_its_wal_files_are_owner_only(tmp_path: Path) -> None:
+    umask = os.umask(0o022)  # a usual umask, which leaves new files world-readable
+    try:
+        with SqliteAuditTrail(tmp_path / "audit.sqlite3", key=KEY) as trail:
+            trail.record(make(0))
+            files = {f.name: stat.S_IMODE(f.stat().st_mode) for f in tmp_path.iterdir()}
+    finally:
+        os.umask(umask)
+    assert files == {"audit.sqlite3": 0o600, "audit.sqlite3-wal": 0o600, "audit.sqlite3-shm": 0o600}
+
+
+def test_a_world_readable_trail_is_made_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite3"
+    tampering.unkeyed_trail(path, [make(0)])
+    wal = tmp_path / "audit.sqlite3-wal"
+    wal.touch(mode=0o644)  # an empty WAL file is ignored by SQLite
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    with SqliteAuditTrail(path, key=KEY):
+        assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(wal.stat().st_mode) == 0o600
+
+
+def unkeyed(tmp_path: Path, n: int = 20) -> Path:
+    path = tmp_path / "old" / "audit.sqlite3"
+    path.parent.mkdir()
+    tampering.unkeyed_trail(path, [make(i) for i in range(n)])
+    return path
+
+
+def test_a_trail_written_before_the_key_verifies_and_is_keyed_from_then_on(
+    tmp_path: Path,
+) -> None:
+    path = unkeyed(tmp_path)
+    with SqliteAuditTrail(path, key=KEY) as trail:
+        before = trail.verify()
+        assert (before.ok, before.checked, before.unkeyed, before.keyed_from) == (True, 20, 20, 21)
+        assert [content(r) for r in trail.records(newest_first=False)] == [
+            content(make(i)) for i in range(20)
+        ]
+        added = trail.record(make(20))
+        after = trail.verify()
+    assert (after.ok, after.checked, after.unkeyed, after.keyed_from) == (True, 21, 20, 21)
+    assert added.id == 21 and added.prev_hash == before.last_hash
+    with closing(sqlite3.connect(path)) as conn:
+        (text,) = conn.execute("SELECT record FROM audit_records WHERE id = 21").fetchone()
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    message = (before.last_hash + text).encode()
+    assert added.hash == hmac.new(KEY, message, hashlib.sha256).hexdigest()
+    with SqliteAuditTrail(path, key=KEY) as reopened:  # upgraded once, not again
+        assert reopened.verify() == after
+
+
+def move_switch(conn: sqlite3.Connection, keyed_from: int) -> None:
+    conn.execute("UPDATE audit_meta SET value = ? WHERE name = 'keyed_from'", (keyed_from,))
+    (after,) = conn.execute(
+        "SELECT hash FROM audit_records WHERE id = ?", (keyed_from - 1,)
+    ).fetchone()
+    conn.execute("UPDATE audit_meta SET value = ? WHERE name = 'keyed_after'", (after,))
+
+
+def edit_unkeyed(conn: sqlite3.Connection) -> None:
+    tampering.edit_and_rehash(conn, 3, last=20)
+
+
+def pass_keyed_off_as_unkeyed(conn: sqlite3.Connection) -> None:
+    tampering.rehash_from(conn, 21)
+    move_switch(conn, 26)
+
+
+def delete_switch(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM audit_meta WHERE name = 'keyed_from'")
+
+
+AFTER_THE_SWITCH = [  # done to an upgraded trail of 20 unkeyed and `keyed` keyed records
+    (edit_unkeyed, 0, "record 20: not the record the key switch follows"),
+    (edit_unkeyed, 5, "record 20: not the record the key switch follows"),
+    (edit_unkeyed, 5, "record 21: prev_hash is not the hash of record 20"),
+    (pass_keyed_off_as_unkeyed, 5, "audit_meta: HMAC mismatch of the key switch marker"),
+    (delete_switch, 0, "audit_meta: the key switch marker is missing"),
+]
+
+
+@pytest.mark.parametrize("how, keyed, expected", AFTER_THE_SWITCH)
+def test_tampering_with_an_upgraded_trail_is_detected(
+    tmp_path: Path, how: Any, keyed: int, expected: str
+) -> None:
+    path = unkeyed(tmp_path)
+    with SqliteAuditTrail(path, key=KEY) as trail:
+        for i in range(keyed):
+            trail.record(make(20 + i))
+    tampering.attack(path, how)
+    with SqliteAuditTrail(path, key=KEY) as trail:
+        problems = trail.verify().problems
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_what_the_key_alone_cannot_show(long_path: Path) -> None:
+    """Every record re-hashed by the old rule and the key switch marker dropped: the trail
+    looks written before the key and verifies, every record unkeyed (the command line says
+    so). Anchors catch it (test_audit_anchors.py)."""
+    tampering.attack(long_path, tampering.downgrade)
+    with SqliteAuditTrail(long_path, key=KEY) as trail:
+        result = trail.verify()
+    assert (result.ok, result.checked, result.unkeyed) == (True, 150, 150)
