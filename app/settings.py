@@ -191,6 +191,9 @@ class AuditSection(BaseModel):
     key_file: Path | None = None
     """Holds the key when ``key`` is not set; defaults to ``<data_dir>/audit.key``, created on
     first start readable by its owner only (a file others can read is refused)."""
+    anchors: Path | None = None
+    """Where ``copilot audit anchor`` appends the trail's signed head and ``copilot audit
+    verify`` checks it; defaults to ``<data_dir>/audit.anchors.jsonl``."""
 
 
 class UserEntry(BaseModel):
@@ -248,6 +251,11 @@ class Settings(BaseSettings):
     @cached_property
     def audit_key_path(self) -> Path:
         return (self.audit.key_file or self.app.data_dir / "audit.key").expanduser().resolve()
+
+    @cached_property
+    def audit_anchors_path(self) -> Path:
+        default = self.app.data_dir / "audit.anchors.jsonl"
+        return (self.audit.anchors or default).expanduser().resolve()
 
     @classmethod
     def settings_customise_sources(

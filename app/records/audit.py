@@ -71,6 +71,8 @@ class AuditVerification:
     """The first record keyed with the audit key; older ones predate it."""
     unkeyed: int = 0
     """Records checked by the old, unkeyed rule (written before the key)."""
+    anchors: int = 0
+    """Anchors the trail was checked against (:func:`app.records.anchors.verify`)."""
 
 
 class AuditSink(Protocol):
