@@ -105,6 +105,7 @@ def build_service(
     from app.question.redact import PresidioRedactor
     from app.records.audit import open_trail
 
+    audit = open_trail(settings)  # first: a missing or exposed key stops before models load
     embedding = embedding or build_embedding(settings)
     store = store or open_store(settings, embedding.dimension)
     extractive = ExtractiveBackend(embedding, settings.answer)
@@ -118,5 +119,5 @@ def build_service(
         backend=backend,
         extractive=extractive,
         verifier=Verifier(embedding, settings.answer),
-        audit=open_trail(settings),
+        audit=audit,
     )

@@ -59,7 +59,8 @@ class AuditTrailError(CopilotError):
 
 @dataclass(frozen=True)
 class AuditVerification:
-    """The outcome of :meth:`SqliteAuditTrail.verify`; each problem names a record id."""
+    """The outcome of :meth:`SqliteAuditTrail.verify`; each problem is one line, naming the
+    record, the chain head, the key switch marker (audit_meta) or the anchor at fault."""
 
     ok: bool
     checked: int

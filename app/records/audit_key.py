@@ -3,12 +3,13 @@
 The key is ``audit.key`` (from the environment variable ``COPILOT_AUDIT__KEY``, never the config
 file) or else the text of the key file (``audit.key_file``, default ``<data_dir>/audit.key``),
 which is created on first start with 64 random hex characters, readable by its owner only.
-A key file that anyone else may read is refused: whoever reads the key can rewrite the trail
-without a trace. The database that holds the trail never holds the key.
+A key file that anyone else may read or change is refused: whoever reads the key can rewrite
+the trail without a trace. The database that holds the trail never holds the key.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -69,20 +70,25 @@ def _create_key_file(path: Path) -> None:
     """A new random key, written to a private temporary file and then linked into place:
     the key file appears whole or not at all, and when two processes start at once, the
     first link wins and both use that key."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, (secrets.token_hex(32) + "\n").encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            try:
+                os.write(fd, (secrets.token_hex(32) + "\n").encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                os.link(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+    except OSError as exc:
+        raise AuditKeyError(
+            f"cannot create the audit key file {path} ({exc.strerror or exc}); let the "
+            "copilot's user write to its folder, or set COPILOT_AUDIT__KEY."
+        ) from exc
 
 
 def _read_key_file(path: Path) -> bytes:
@@ -99,7 +105,7 @@ def _read_key_file(path: Path) -> bytes:
             raise AuditKeyError(f"the audit key file {path} is not a regular file.")
         if info.st_mode & 0o077:
             raise AuditKeyError(
-                f"the audit key file {path} may be read by others (mode "
+                f"the audit key file {path} may be read or changed by others (mode "
                 f"{stat.S_IMODE(info.st_mode):o}); run `chmod 600 {path}` (and treat the key "
                 "as exposed if others did read it), or set COPILOT_AUDIT__KEY."
             )

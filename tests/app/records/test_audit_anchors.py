@@ -293,7 +293,7 @@ def test_cli_refuses_a_key_file_others_can_read(
         code, out, err = copilot(capsys, "audit", action, *extra)
         assert (code, out) == (2, "")
         assert err == (
-            f"error: the audit key file {key} may be read by others (mode 644); run `chmod 600 "
+            f"error: the audit key file {key} may be read or changed by others (mode 644); run `chmod 600 "
             f"{key}` (and treat the key as exposed if others did read it), or set "
             "COPILOT_AUDIT__KEY.\n"
         )

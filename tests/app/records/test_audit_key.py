@@ -47,7 +47,7 @@ def test_a_key_file_others_may_read_is_refused(tmp_path: Path, loose: int) -> No
     with pytest.raises(AuditKeyError) as caught:
         load_key(settings)
     message = str(caught.value)
-    assert f"may be read by others (mode {loose:o}); run `chmod 600 " in message
+    assert f"may be read or changed by others (mode {loose:o}); run `chmod 600 " in message
     assert "\n" not in message
 
 
