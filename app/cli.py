@@ -90,7 +90,13 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="check or export the audit trail")
     audit_commands = audit.add_subparsers(required=True, metavar="ACTION")
     verify = audit_commands.add_parser("verify", help="detect edited or deleted records")
+    verify.add_argument("--anchors", type=Path, help="anchors file (default: audit.anchors)")
     verify.set_defaults(handler=_audit_verify)
+    anchor = audit_commands.add_parser(
+        "anchor", help="verify, then append the trail's signed head to the anchors file"
+    )
+    anchor.add_argument("--anchors", type=Path, help="anchors file (default: audit.anchors)")
+    anchor.set_defaults(handler=_audit_anchor)
     export = audit_commands.add_parser("export", help="write records to CSV or JSONL")
     export.add_argument("--format", choices=["csv", "jsonl"], default="csv")
     export.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (inclusive)")
@@ -409,30 +415,68 @@ def _where(c: Citation) -> str:
 
 
 def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from app.records.audit import SqliteAuditTrail
+    from app.records.anchors import verify
+    from app.records.audit import open_trail
 
-    with SqliteAuditTrail(settings.audit_path) as trail:
-        result = trail.verify()
-    if result.ok:
-        print(f"audit trail intact: {result.checked} records checked")
-        return EXIT_OK
-    for problem in result.problems:
+    anchors = args.anchors or settings.audit_anchors_path
+    with open_trail(settings) as trail:
+        result = verify(trail, anchors, required=args.anchors is not None)
+    if not result.anchors:
+        print(
+            f"warning: no anchors checked ({anchors} holds none); run `copilot audit anchor` "
+            "regularly and keep a copy of the anchors off this machine",
+            file=sys.stderr,
+        )
+    if not result.ok:
+        return _audit_failed(result.problems)
+    against = f" against {result.anchors} anchor(s)" if result.anchors else ""
+    print(f"audit trail intact: {result.checked} records checked{against}")
+    if result.unkeyed:
+        print(
+            f"note: records 1-{result.keyed_from - 1} predate the audit key; they are unchanged "
+            "since the key was introduced, but what they held before, nothing can show"
+        )
+    return EXIT_OK
+
+
+def _audit_anchor(args: argparse.Namespace, settings: Settings) -> int:
+    from app.records.anchors import append_anchor, verify
+    from app.records.audit import open_trail
+
+    anchors = args.anchors or settings.audit_anchors_path
+    with open_trail(settings) as trail:
+        result = verify(trail, anchors)
+        if not result.ok:
+            print("not anchored: the trail fails verification", file=sys.stderr)
+            return _audit_failed(result.problems)
+        anchor = append_anchor(trail, result, anchors)
+    print(
+        f"anchored {anchor.count} records (newest: record {anchor.head_id}, "
+        f"{anchor.head[:16]}...) in {anchors}"
+    )
+    return EXIT_OK
+
+
+def _audit_failed(problems: list[str], shown: int = 20) -> int:
+    for problem in problems[:shown]:
         print(f"tampered: {problem}")
-    print(f"audit trail FAILED verification: {len(result.problems)} problem(s)")
+    if len(problems) > shown:
+        print(f"tampered: ... and {len(problems) - shown} more")
+    print(f"audit trail FAILED verification: {len(problems)} problem(s)")
     return EXIT_FAILED
 
 
 def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import date
 
-    from app.records.audit import SqliteAuditTrail
+    from app.records.audit import open_trail
 
     try:
         start = date.fromisoformat(args.start) if args.start else None
         end = date.fromisoformat(args.end) if args.end else None
     except ValueError as exc:
         raise CopilotError(f"dates are YYYY-MM-DD ({exc})") from None
-    with SqliteAuditTrail(settings.audit_path) as trail:
+    with open_trail(settings) as trail:
         count = trail.export(args.out, args.format, start=start, end=end)
     print(f"wrote {count} record(s) to {args.out}")
     return EXIT_OK

@@ -36,3 +36,7 @@ class IndexLockedError(CopilotError):
 
 class UnknownDocumentError(CopilotError):
     """No document with that id is in the index."""
+
+
+class AuditKeyError(CopilotError):
+    """The audit trail's key is missing, too short, readable by others, or not the trail's."""

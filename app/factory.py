@@ -103,8 +103,9 @@ def build_service(
     """Everything the question path needs, built once (model loading takes seconds).
     Parts already built elsewhere (the embedding model, the store, the redactor) are reused."""
     from app.question.redact import PresidioRedactor
-    from app.records.audit import SqliteAuditTrail
+    from app.records.audit import open_trail
 
+    audit = open_trail(settings)  # first: a missing or exposed key stops before models load
     embedding = embedding or build_embedding(settings)
     store = store or open_store(settings, embedding.dimension)
     extractive = ExtractiveBackend(embedding, settings.answer)
@@ -118,5 +119,5 @@ def build_service(
         backend=backend,
         extractive=extractive,
         verifier=Verifier(embedding, settings.answer),
-        audit=SqliteAuditTrail(settings.audit_path),
+        audit=audit,
     )

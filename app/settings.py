@@ -185,6 +185,15 @@ class LlmSection(BaseModel):
 class AuditSection(BaseModel):
     path: Path | None = None
     """The SQLite audit trail; defaults to ``<data_dir>/audit.sqlite3``."""
+    key: SecretStr | None = None
+    """The secret the trail's records are keyed with (HMAC-SHA256), at least 32 characters:
+    from COPILOT_AUDIT__KEY only, never from the config file. Without it, ``key_file``."""
+    key_file: Path | None = None
+    """Holds the key when ``key`` is not set; defaults to ``<data_dir>/audit.key``, created on
+    first start readable by its owner only (a file others can read is refused)."""
+    anchors: Path | None = None
+    """Where ``copilot audit anchor`` appends the trail's signed head and ``copilot audit
+    verify`` checks it; defaults to ``<data_dir>/audit.anchors.jsonl``."""
 
 
 class UserEntry(BaseModel):
@@ -239,6 +248,15 @@ class Settings(BaseSettings):
     def audit_path(self) -> Path:
         return (self.audit.path or self.app.data_dir / "audit.sqlite3").expanduser().resolve()
 
+    @cached_property
+    def audit_key_path(self) -> Path:
+        return (self.audit.key_file or self.app.data_dir / "audit.key").expanduser().resolve()
+
+    @cached_property
+    def audit_anchors_path(self) -> Path:
+        default = self.app.data_dir / "audit.anchors.jsonl"
+        return (self.audit.anchors or default).expanduser().resolve()
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -270,6 +288,13 @@ class _ConfigFileSource(TomlConfigSettingsSource):
                     f"{section}.api_key must not be written in the config file; "
                     f"set {variable} instead."
                 )
+        if "key" in data.get("audit", {}):
+            from app.errors import ConfigError
+
+            raise ConfigError(
+                "audit.key must not be written in the config file; set COPILOT_AUDIT__KEY "
+                "instead, or leave the key in audit.key_file."
+            )
         return data
 
 

@@ -1,19 +1,28 @@
-"""The audit trail: one hash-chained record per answered question or piece of feedback.
+"""The audit trail: one keyed, hash-chained record per answered question or piece of feedback.
 
-Records live in a SQLite file (``Settings.audit_path``). A record's ``hash`` is
-``sha256((prev_hash + canonical_json).encode("utf-8")).hexdigest()``, where ``prev_hash`` is
-the previous record's hash (:data:`GENESIS_HASH` for the first) and ``canonical_json`` is the
-record without ``id`` and ``hash`` (``prev_hash`` included): sorted keys, ``(",", ":")``
-separators, UTF-8 rather than ``\\u`` escapes, no NaN, dates ISO-8601, ``created_at`` in UTC
-with microseconds (``2025-03-01T09:30:00.000000+00:00``). Those exact bytes are stored in the
-``record`` column, so verifying never depends on re-serialising.
+Records live in a SQLite file (``Settings.audit_path``, readable by its owner only). A record's
+``hash`` is ``HMAC-SHA256(key, prev_hash + canonical_json)`` in hex, where ``key`` is the trail's
+secret (:mod:`app.records.audit_key`; the file never holds it), ``prev_hash`` is the previous
+record's hash (:data:`GENESIS_HASH` for the first) and ``canonical_json`` is the record without
+``id`` and ``hash`` (``prev_hash`` included): sorted keys, ``(",", ":")`` separators, UTF-8
+rather than ``\\u`` escapes, no NaN, dates ISO-8601, ``created_at`` in UTC with microseconds
+(``2025-03-01T09:30:00.000000+00:00``). Those exact bytes are stored in the ``record`` column,
+so verifying never depends on re-serialising.
 
-:meth:`SqliteAuditTrail.verify` reports an edited record (hash mismatch, or a filter column
-that disagrees with the hashed JSON), a deleted or reordered one (id gap, ``prev_hash`` not
-the previous record's hash) and a deleted newest record (the one-row ``chain_head`` table,
-written in the same transaction as each append, no longer matches). Whoever can write the
-file can still rewrite the whole chain *and* the head together; only comparing
-:meth:`SqliteAuditTrail.head` with a copy kept elsewhere catches that.
+:meth:`SqliteAuditTrail.verify` reports an edited or forged record (digest mismatch, or a filter
+column that disagrees with the hashed JSON), a deleted or reordered one (id gap, ``prev_hash``
+not the previous record's hash) and deleted newest records: the one-row ``chain_head`` table
+(count, newest id and hash), written in the same transaction as each append, carries an HMAC
+too, so rolling it back, emptying the trail or appending outside the copilot needs the key.
+What the key cannot stop is putting back an *older* copy of the file or of its chain head:
+anchors (:mod:`app.records.anchors`), the signed head kept off the machine, catch that.
+
+Trails written before the key (schema version 1, ``hash = sha256(prev_hash + canonical_json)``)
+are upgraded when opened: their records keep the old digest and are verified by the old rule,
+and the ``audit_meta`` table marks the switch under an HMAC (``keyed_from``, the first keyed
+record's id, and ``keyed_after``, the hash it follows). The first keyed record's HMAC covers
+the last unkeyed hash, so from the switch on the older records cannot be changed unnoticed;
+that they were not rewritten *before* the switch, nothing can show.
 
 Records hold redacted text only; nothing here logs their contents.
 """
@@ -30,50 +39,41 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from time import monotonic, sleep
 from typing import Any, Literal, Protocol
 
-from app.errors import ConfigError, CopilotError
+from app.errors import CopilotError
 from app.models import AuditRecord
+from app.records.audit_file import GENESIS_HASH, connect, head_mac, read_switch
+from app.records.audit_key import load_key, mac, record_digest, same
+from app.settings import Settings
 
-GENESIS_HASH = "0" * 64
-"""The ``prev_hash`` of the first record."""
-SCHEMA_VERSION = 1
 _FLAGS = ("abstained", "fell_back", "needs_review")
 _COLUMNS = ("created_at", "user", "role", "kind", *_FLAGS)
 """Fields copied out of the record into columns, for filtering."""
 
-_SCHEMA = f"""
-BEGIN IMMEDIATE;
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS audit_records (
-    id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, user TEXT NOT NULL, role TEXT NOT NULL,
-    kind TEXT NOT NULL, abstained INTEGER NOT NULL, fell_back INTEGER NOT NULL,
-    needs_review INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
-    record TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_records_created_at ON audit_records (created_at);
-CREATE INDEX IF NOT EXISTS audit_records_user ON audit_records (user, created_at);
-CREATE TABLE IF NOT EXISTS chain_head (singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-    count INTEGER NOT NULL, last_id INTEGER NOT NULL, last_hash TEXT NOT NULL);
--- A new file only: a chain head deleted later stays missing (and is reported).
-INSERT INTO chain_head SELECT 1, 0, 0, '{GENESIS_HASH}'
-    WHERE NOT EXISTS (SELECT 1 FROM schema_version);
-INSERT INTO schema_version SELECT {SCHEMA_VERSION} WHERE NOT EXISTS (SELECT 1 FROM schema_version);
-COMMIT;
-"""
-
 
 class AuditTrailError(CopilotError):
-    """The audit trail cannot be written as it stands (its chain head is missing)."""
+    """The audit trail cannot be written as it stands (its chain head is missing, or was
+    not written by the copilot)."""
 
 
 @dataclass(frozen=True)
 class AuditVerification:
-    """The outcome of :meth:`SqliteAuditTrail.verify`; each problem names a record id."""
+    """The outcome of :meth:`SqliteAuditTrail.verify`; each problem is one line, naming the
+    record, the chain head, the key switch marker (audit_meta) or the anchor at fault."""
 
     ok: bool
     checked: int
     problems: list[str] = field(default_factory=list)
+    last_id: int = 0
+    """The newest record checked, and its hash: what an anchor pins."""
+    last_hash: str = GENESIS_HASH
+    keyed_from: int = 1
+    """The first record keyed with the audit key; older ones predate it."""
+    unkeyed: int = 0
+    """Records checked by the old, unkeyed rule (written before the key)."""
+    anchors: int = 0
+    """Anchors the trail was checked against (:func:`app.records.anchors.verify`)."""
 
 
 class AuditSink(Protocol):
@@ -92,7 +92,8 @@ def canonical_json(value: Any) -> str:
 
 
 def chain_hash(prev_hash: str, payload: str) -> str:
-    """The hash of a record whose canonical JSON is ``payload``."""
+    """The unkeyed hash of a record written before the key (schema version 1), whose
+    canonical JSON is ``payload``; keyed records use :func:`record_digest`."""
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
 
 
@@ -100,22 +101,6 @@ def _iso(moment: datetime) -> str:
     """``moment`` in UTC, fixed width (so text order is time order); naive means UTC."""
     utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return utc.isoformat(timespec="microseconds")
-
-
-def _enable_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
-    """Switch to WAL. This statement ignores the busy timeout, and two processes opening a
-    new file at once can collide on it, so it is retried until the timeout."""
-    deadline = monotonic() + timeout_s
-    while True:
-        try:
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if mode == "wal":
-                return
-            raise sqlite3.OperationalError(f"journal mode stays {mode}, not wal")
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or monotonic() > deadline:
-                raise
-        sleep(0.02)
 
 
 def _to_record(record_id: int, digest: str, text: str) -> AuditRecord:
@@ -133,29 +118,18 @@ class SqliteAuditTrail:
     """The audit trail in one SQLite file (WAL mode), safe to append to from several
     threads and processes: each append is one ``BEGIN IMMEDIATE`` transaction."""
 
-    def __init__(self, path: Path, *, timeout_s: float = 30.0) -> None:
+    def __init__(self, path: Path, *, key: bytes, timeout_s: float = 30.0) -> None:
+        if not key:
+            raise ValueError("the audit trail needs its key")
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._key = key
         self._lock = threading.Lock()
-        conn = sqlite3.connect(self.path, timeout_s, isolation_level=None, check_same_thread=False)
-        try:
-            _enable_wal(conn, timeout_s)
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.executescript(_SCHEMA)
-            (version,) = conn.execute("SELECT max(version) FROM schema_version").fetchone()
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise ConfigError(
-                f"cannot open the audit trail {self.path} ({exc}); if another copilot process "
-                "holds it, retry; if the file is damaged, restore it or set audit.path."
-            ) from exc
-        if version != SCHEMA_VERSION:
-            conn.close()
-            raise ConfigError(
-                f"{self.path} has audit schema version {version}; this copilot reads version "
-                f"{SCHEMA_VERSION}. Upgrade the copilot or set audit.path to another file."
-            )
-        self._conn: sqlite3.Connection | None = conn
+        self._conn: sqlite3.Connection | None = connect(self.path, key, timeout_s)
+
+    def mac(self, purpose: str, text: str) -> str:
+        """The HMAC of ``text`` under the trail's key, for what is kept outside the file
+        (anchors); ``purpose`` keeps MACs made for one use from passing for another."""
+        return mac(self._key, purpose, text)
 
     @contextmanager
     def _transaction(self, mode: Literal["IMMEDIATE", "DEFERRED"]) -> Iterator[sqlite3.Connection]:
@@ -174,27 +148,35 @@ class SqliteAuditTrail:
 
     def record(self, entry: AuditRecord) -> AuditRecord:
         """Append ``entry`` (its ``id``, ``prev_hash`` and ``hash`` are ignored) and return
-        the stored record. The new id and ``prev_hash`` come from the chain head."""
+        the stored record. The new id and ``prev_hash`` come from the chain head, which is
+        checked first: appending on a rolled-back head would hide the records deleted."""
         with self._transaction("IMMEDIATE") as conn:
-            head = conn.execute("SELECT count, last_id, last_hash FROM chain_head").fetchone()
+            head = conn.execute("SELECT count, last_id, last_hash, mac FROM chain_head").fetchone()
             if head is None:
                 raise AuditTrailError(
                     f"the audit trail {self.path} has lost its chain head; verify it and "
                     "restore the file from a copy."
                 )
-            count, last_id, prev_hash = head
+            count, last_id, prev_hash, stored_mac = head
+            if not same(stored_mac, head_mac(self._key, count, last_id, prev_hash)):
+                raise AuditTrailError(
+                    f"the audit trail {self.path} has a chain head the copilot did not write "
+                    "(records deleted or added outside it); run `copilot audit verify` and "
+                    "restore the file from a copy."
+                )
             data = entry.model_dump(mode="json", exclude={"id", "hash"})
             data.update(created_at=_iso(entry.created_at), prev_hash=prev_hash)
             text = canonical_json(data)
-            digest = chain_hash(prev_hash, text)
+            digest = record_digest(self._key, prev_hash, text)
             conn.execute(
                 f"INSERT INTO audit_records (id, {', '.join(_COLUMNS)}, prev_hash, hash, record) "
                 f"VALUES ({', '.join('?' * (len(_COLUMNS) + 4))})",
                 (last_id + 1, *(data[c] for c in _COLUMNS), prev_hash, digest, text),
             )
+            new_head = (count + 1, last_id + 1, digest)
             conn.execute(
-                "UPDATE chain_head SET count = ?, last_id = ?, last_hash = ?",
-                (count + 1, last_id + 1, digest),
+                "UPDATE chain_head SET count = ?, last_id = ?, last_hash = ?, mac = ?",
+                (*new_head, head_mac(self._key, *new_head)),
             )
         return _to_record(last_id + 1, digest, text)
 
@@ -238,40 +220,82 @@ class SqliteAuditTrail:
         ]
 
     def verify(self) -> AuditVerification:
-        """Re-check every record's hash, its link to the previous record, its filter columns,
-        and the chain head; read in one transaction, so concurrent appends are harmless."""
+        """Re-check every record's digest (keyed, or by the old rule before the key switch),
+        its link to the previous record, its filter columns, the key switch marker and the
+        chain head; read in one transaction, so concurrent appends are harmless."""
         problems: list[str] = []
-        checked, prev_id, prev_hash = 0, 0, GENESIS_HASH
+        checked = unkeyed = prev_id = 0
+        prev_hash = GENESIS_HASH
         with self._transaction("DEFERRED") as conn:
-            heads = conn.execute("SELECT count, last_id, last_hash FROM chain_head").fetchall()
+            keyed_from, keyed_after = read_switch(conn, self._key, problems)
+            heads = conn.execute("SELECT count, last_id, last_hash, mac FROM chain_head").fetchall()
+            after = GENESIS_HASH if keyed_from <= 1 else None  # hash of record keyed_from - 1
             for row in conn.execute(
                 f"SELECT id, prev_hash, hash, record, {', '.join(_COLUMNS)} "
                 "FROM audit_records ORDER BY id"
             ):
-                checked += 1
-                problems.extend(_check(row, prev_id, prev_hash))
+                keyed = row[0] >= keyed_from
+                checked, unkeyed = checked + 1, unkeyed + (not keyed)
+                problems.extend(_check(row, prev_id, prev_hash, self._key if keyed else None))
                 prev_id, prev_hash = row[0], row[2]
-        if len(heads) != 1:
-            problems.append("chain head: missing (the chain_head table was emptied)")
-        elif heads[0][1] > prev_id:
+                after = prev_hash if prev_id == keyed_from - 1 else after
+        if after != keyed_after:
             problems.append(
-                f"record {heads[0][1]}: missing; the chain head ends at record {heads[0][1]}, "
+                f"record {keyed_from - 1}: not the record the key switch follows (records "
+                "written before the key were deleted or rewritten)"
+            )
+        problems.extend(self._check_head(heads, checked, prev_id, prev_hash))
+        return AuditVerification(
+            ok=not problems,
+            checked=checked,
+            problems=problems,
+            last_id=prev_id,
+            last_hash=prev_hash,
+            keyed_from=keyed_from,
+            unkeyed=unkeyed,
+        )
+
+    def _check_head(
+        self, heads: list[tuple[Any, ...]], checked: int, prev_id: int, prev_hash: str
+    ) -> list[str]:
+        """What is wrong with the chain head, given the newest record found."""
+        if len(heads) != 1:
+            return ["chain head: missing (the chain_head table was emptied)"]
+        count, last_id, last_hash, stored_mac = heads[0]
+        found = []
+        if not same(stored_mac, head_mac(self._key, count, last_id, last_hash)):
+            found.append(
+                "chain head: HMAC mismatch (rewritten without the key: newest records deleted "
+                "and the head rolled back, or records appended outside the copilot)"
+            )
+        if last_id > prev_id:
+            found.append(
+                f"record {last_id}: missing; the chain head ends at record {last_id}, "
                 f"the table at record {prev_id} (newest record(s) deleted)"
             )
-        elif heads[0] != (checked, prev_id, prev_hash):
-            problems.append(
-                f"record {prev_id}: the chain head expects {heads[0][0]} records ending at "
-                f"record {heads[0][1]}, found {checked} (records deleted, or the newest one "
+        elif (count, last_id, last_hash) != (checked, prev_id, prev_hash):
+            found.append(
+                f"record {prev_id}: the chain head expects {count} records ending at "
+                f"record {last_id}, found {checked} (records deleted, or the newest one "
                 "added or edited outside the trail)"
             )
-        return AuditVerification(ok=not problems, checked=checked, problems=problems)
+        return found
 
     def head(self) -> tuple[int, str]:
-        """``(record count, hash of the newest record)``: copy it somewhere else now and then;
-        a later chain that does not pass through that hash means the file was rewritten."""
+        """``(record count, hash of the newest record)``, as the chain head says."""
         with self._transaction("DEFERRED") as conn:
             row = conn.execute("SELECT count, last_hash FROM chain_head").fetchone()
         return (0, GENESIS_HASH) if row is None else (row[0], row[1])
+
+    def digest(self, record_id: int) -> str | None:
+        """The stored hash of record ``record_id`` (:data:`GENESIS_HASH` for 0), None if the
+        trail holds no such record."""
+        if record_id == 0:
+            return GENESIS_HASH
+        with self._transaction("DEFERRED") as conn:
+            row = conn.execute("SELECT hash FROM audit_records WHERE id = ?", (record_id,))
+            found = row.fetchone()
+        return None if found is None else str(found[0])
 
     def export(
         self,
@@ -283,7 +307,8 @@ class SqliteAuditTrail:
     ) -> int:
         """Write the records created from ``start`` to ``end`` (inclusive UTC dates), oldest
         first, to ``path``; return how many. CSV has one column per field (nested fields as
-        JSON); JSONL has one record per line, ``id`` and ``hash`` included."""
+        JSON); JSONL has one record per line, ``id`` and ``hash`` included (the hash can be
+        recomputed with the audit key, or by the old rule for records older than the key)."""
         if fmt not in ("csv", "jsonl"):
             raise ValueError(f"export format must be csv or jsonl, not {fmt!r}")
         where: dict[str, object] = {
@@ -317,8 +342,9 @@ class SqliteAuditTrail:
         self.close()
 
 
-def _check(row: tuple[Any, ...], prev_id: int, prev_hash: str) -> list[str]:
-    """What is wrong with one stored record, given the one before it."""
+def _check(row: tuple[Any, ...], prev_id: int, prev_hash: str, key: bytes | None) -> list[str]:
+    """What is wrong with one stored record, given the one before it; ``key`` is None for a
+    record written before the key (checked by the old, unkeyed rule)."""
     record_id, stored_prev, digest, text, *columns = row
     found: list[str] = []
     if record_id != prev_id + 1:
@@ -330,8 +356,12 @@ def _check(row: tuple[Any, ...], prev_id: int, prev_hash: str) -> list[str]:
             f"record {record_id}: prev_hash is not the hash of record {prev_id} "
             "(a record was deleted, inserted or reordered)"
         )
-    if chain_hash(str(stored_prev), str(text)) != digest:
+    if key is None and chain_hash(str(stored_prev), str(text)) != digest:
         found.append(f"record {record_id}: hash mismatch (record edited)")
+    elif key is not None and not same(digest, record_digest(key, str(stored_prev), str(text))):
+        found.append(
+            f"record {record_id}: hash mismatch (record edited, or written without the audit key)"
+        )
     try:
         data = json.loads(text)
     except (TypeError, ValueError):
@@ -344,3 +374,8 @@ def _check(row: tuple[Any, ...], prev_id: int, prev_hash: str) -> list[str]:
                 f"record {record_id}: column {name} differs from the hashed record (edited)"
             )
     return found
+
+
+def open_trail(settings: Settings) -> SqliteAuditTrail:
+    """The configured audit trail, keyed with the configured key (made on first start)."""
+    return SqliteAuditTrail(settings.audit_path, key=load_key(settings))

@@ -237,7 +237,8 @@ def test_every_answer_is_audited_in_a_valid_chain(service, tmp_path: Path) -> No
 
     answers = [service.ask(q, user=UNDERWRITER, product="mortgage")
                for q in ("What is the maximum DTI ratio?", "What is the bank's policy on employee parking?")]  # fmt: skip
-    with SqliteAuditTrail(tmp_path / "audit.sqlite3") as trail:
+    key = (tmp_path / "data" / "audit.key").read_bytes().strip()  # made on first start
+    with SqliteAuditTrail(tmp_path / "audit.sqlite3", key=key) as trail:
         records = trail.records(newest_first=False)
         assert trail.verify().ok
     assert [r.id for r in records] == [a.audit_id for a in answers]

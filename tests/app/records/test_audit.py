@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import json
+import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,11 +24,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.errors import ConfigError
+from app.errors import AuditKeyError, ConfigError
 from app.models import AuditRecord, Filters
 from app.records.audit import GENESIS_HASH, AuditTrailError, SqliteAuditTrail
+from tests.app.records import tampering
 from tests.conftest import ROOT
 
+KEY = b"test-audit-key-0123456789abcdef-0123456789"
+"""The trails' key in these tests (the copilot reads it from the environment or a key file)."""
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 UNSTORED = {"id", "prev_hash", "hash"}
 HIT = {"doc_id": "guide", "version": "2025-01", "section_id": "B3-6", "page": 3, "score": 0.8125}
@@ -62,7 +68,7 @@ def content(record: AuditRecord) -> dict[str, Any]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A closed trail of 50 records, to be copied (never modified) by each test."""
     path = tmp_path_factory.mktemp("built") / "audit.sqlite3"
-    with SqliteAuditTrail(path) as trail:
+    with SqliteAuditTrail(path, key=KEY) as trail:
         for i in range(50):
             trail.record(make(i))
     return path
@@ -73,8 +79,25 @@ def trail(built: Path, tmp_path: Path) -> Iterator[SqliteAuditTrail]:
     copy = tmp_path / "copy" / "audit.sqlite3"
     copy.parent.mkdir()
     shutil.copy(built, copy)
-    with SqliteAuditTrail(copy) as opened:
+    with SqliteAuditTrail(copy, key=KEY) as opened:
         yield opened
+
+
+@pytest.fixture(scope="module")
+def built_long(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed trail of 150 records (enough to lose 100 of them), copied by each test."""
+    path = tmp_path_factory.mktemp("built_long") / "audit.sqlite3"
+    with SqliteAuditTrail(path, key=KEY) as trail:
+        for i in range(150):
+            trail.record(make(i))
+    return path
+
+
+@pytest.fixture
+def long_path(built_long: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "audit.sqlite3"
+    shutil.copy(built_long, copy)
+    return copy
 
 
 def raw(trail: SqliteAuditTrail, sql: str) -> None:
@@ -99,7 +122,7 @@ def test_round_trip_of_every_field_and_the_hash(tmp_path: Path) -> None:
             "hash": "ignored",
         }
     )
-    with SqliteAuditTrail(path) as trail:
+    with SqliteAuditTrail(path, key=KEY) as trail:
         first = trail.record(question)
         fb = make(9).model_copy(update={"feedback": {"answer_id": first.id, "rating": "up"}})
         second = trail.record(fb)
@@ -115,10 +138,10 @@ def test_round_trip_of_every_field_and_the_hash(tmp_path: Path) -> None:
         rows = conn.execute("SELECT prev_hash, hash, record FROM audit_records").fetchall()
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
-    assert {"audit_records", "chain_head", "schema_version"} <= tables
-    for prev, digest, text in rows:  # exactly what is hashed: prev_hash + canonical JSON
-        assert hashlib.sha256((prev + text).encode()).hexdigest() == digest
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    assert {"audit_records", "chain_head", "schema_version", "audit_meta"} <= tables
+    for prev, digest, text in rows:  # exactly what is keyed: prev_hash + canonical JSON
+        assert hmac.new(KEY, (prev + text).encode(), hashlib.sha256).hexdigest() == digest
         data = json.loads(text)
         assert text == json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert "id" not in data and "hash" not in data and data["prev_hash"] == prev
@@ -136,7 +159,7 @@ def test_round_trip_of_every_field_and_the_hash(tmp_path: Path) -> None:
 def test_any_text_round_trips_and_verifies(
     tmp_path: Path, text: str, user: str, latency: float
 ) -> None:
-    with SqliteAuditTrail(tmp_path / "prop.sqlite3") as trail:
+    with SqliteAuditTrail(tmp_path / "prop.sqlite3", key=KEY) as trail:
         entry = make(1).model_copy(
             update={"question": text, "answer": text, "user": user, "latency_ms": {"x": latency}}
         )
@@ -203,7 +226,8 @@ def test_appending_after_deleting_the_newest_keeps_the_gap_visible(trail: Sqlite
 
 def test_a_lost_chain_head_is_reported_and_stops_appends(trail: SqliteAuditTrail) -> None:
     raw(trail, "DELETE FROM chain_head")
-    with SqliteAuditTrail(trail.path) as reopened:  # reopening does not quietly recreate it
+    # Reopening does not quietly recreate it.
+    with SqliteAuditTrail(trail.path, key=KEY) as reopened:
         assert reopened.verify().problems == [
             "chain head: missing (the chain_head table was emptied)"
         ]
@@ -212,9 +236,9 @@ def test_a_lost_chain_head_is_reported_and_stops_appends(trail: SqliteAuditTrail
 
 
 def test_a_newer_schema_is_refused(trail: SqliteAuditTrail) -> None:
-    raw(trail, "UPDATE schema_version SET version = 2")
-    with pytest.raises(ConfigError, match="schema version 2"):
-        SqliteAuditTrail(trail.path)
+    raw(trail, "UPDATE schema_version SET version = 3")
+    with pytest.raises(ConfigError, match="schema version 3"):
+        SqliteAuditTrail(trail.path, key=KEY)
 
 
 WRITER = """
@@ -228,7 +252,7 @@ barrier, who = Path(sys.argv[1]), sys.argv[2]
 deadline = time.monotonic() + 30
 while len(list(barrier.iterdir())) < 2 and time.monotonic() < deadline:
     time.sleep(0.001)
-with SqliteAuditTrail(barrier.parent / "shared" / "audit.sqlite3") as trail:
+with SqliteAuditTrail(barrier.parent / "shared" / "audit.sqlite3", key=sys.argv[3].encode()) as trail:
     for i in range(50):
         trail.record(AuditRecord(created_at=datetime.now(UTC), user=who, role="underwriter",
             question=f"q{i}", filters=Filters(), answer="a", backend="b", model="m"))
@@ -241,7 +265,7 @@ def test_two_processes_append_one_chain(tmp_path: Path) -> None:
     (tmp_path / "barrier").mkdir()
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(tmp_path / "barrier"), who],
+            [sys.executable, "-c", WRITER, str(tmp_path / "barrier"), who, KEY.decode()],
             cwd=ROOT,
             stderr=subprocess.PIPE,
             text=True,
@@ -251,7 +275,7 @@ def test_two_processes_append_one_chain(tmp_path: Path) -> None:
     for proc in procs:
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
-    with SqliteAuditTrail(tmp_path / "shared" / "audit.sqlite3") as trail:
+    with SqliteAuditTrail(tmp_path / "shared" / "audit.sqlite3", key=KEY) as trail:
         result = trail.verify()
         assert (result.ok, result.checked) == (True, 100), result.problems
         assert [r.id for r in trail.records(newest_first=False)] == list(range(1, 101))
@@ -287,12 +311,13 @@ def test_export_jsonl_with_inclusive_dates(trail: SqliteAuditTrail, tmp_path: Pa
     records = [AuditRecord.model_validate_json(line) for line in lines]
     assert [r.id for r in records] == [3, 4, 5, 6, 7, 8]
     assert records == trail.records(start=T0 + timedelta(days=1), limit=6, newest_first=False)
-    for line in lines:  # an outside verifier can recompute each hash from the export alone
+    for line in lines:  # with the key, an outside verifier recomputes each hash from the export
         data = json.loads(line)
         digest = data.pop("hash")
         del data["id"]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        assert hashlib.sha256((data["prev_hash"] + text).encode()).hexdigest() == digest
+        message = (data["prev_hash"] + text).encode()
+        assert hmac.new(KEY, message, hashlib.sha256).hexdigest() == digest
     assert trail.export(out, "jsonl") == 50
     assert trail.export(out, "jsonl", start=date(2025, 4, 1)) == 0
     assert out.read_text() == ""
@@ -318,7 +343,7 @@ def test_export_csv(trail: SqliteAuditTrail, tmp_path: Path) -> None:
 
 
 def test_csv_export_defuses_spreadsheet_formulas(tmp_path: Path) -> None:
-    trail = SqliteAuditTrail(tmp_path / "audit.sqlite3")
+    trail = SqliteAuditTrail(tmp_path / "audit.sqlite3", key=KEY)
     entry = make(0).model_copy(update={"question": '=HYPERLINK("http://x")', "answer": "-1 [1]"})
     trail.record(entry)
     target = tmp_path / "out.csv"
@@ -328,3 +353,146 @@ def test_csv_export_defuses_spreadsheet_formulas(tmp_path: Path) -> None:
     assert row["question"] == '\'=HYPERLINK("http://x")' and row["answer"] == "'-1 [1]"
     assert trail.verify().ok
     trail.close()
+
+
+WITHOUT_THE_KEY = {  # an attack in tampering.ATTACKS, and the problem it must produce
+    "newest deleted, head rolled back": "chain head: HMAC mismatch",
+    "last 100 deleted, head rolled back": "chain head: HMAC mismatch",
+    "every record deleted": "chain head: HMAC mismatch",
+    "record edited, chain re-hashed": "record 7: hash mismatch",
+    "forged record appended": "record 151: hash mismatch",
+}
+
+
+@pytest.mark.parametrize("attack, expected", WITHOUT_THE_KEY.items(), ids=WITHOUT_THE_KEY.keys())
+def test_tampering_that_kept_the_chain_consistent_is_detected(
+    long_path: Path, attack: str, expected: str
+) -> None:
+    """Each attack leaves a consistent SHA-256 chain and chain head behind: the unkeyed
+    trail called that intact. Without the key, neither digests nor the head can be redone."""
+    tampering.attack(long_path, tampering.ATTACKS[attack])
+    with SqliteAuditTrail(long_path, key=KEY) as trail:
+        result = trail.verify()
+    assert not result.ok, f"reported intact after: {attack}"
+    assert any(p.startswith(expected) for p in result.problems), result.problems
+
+
+def test_nothing_is_appended_on_a_rolled_back_chain_head(long_path: Path) -> None:
+    """Appending would re-sign the head and so hide the records deleted."""
+    tampering.attack(long_path, tampering.delete_newest)
+    with SqliteAuditTrail(long_path, key=KEY) as trail:
+        with pytest.raises(AuditTrailError, match="chain head the copilot did not write"):
+            trail.record(make(150))
+        assert trail.verify().checked == 149
+
+
+def test_a_trail_is_opened_with_its_own_key_only(trail: SqliteAuditTrail) -> None:
+    with pytest.raises(AuditKeyError, match="written with another key"):
+        SqliteAuditTrail(trail.path, key=b"another-key-0123456789abcdef-01234")
+    raw(trail, "DELETE FROM audit_meta WHERE name = 'key_id'")
+    assert trail.verify().problems == ["audit_meta: the key id is missing or edited"]
+
+
+def test_the_database_and_its_wal_files_are_owner_only(tmp_path: Path) -> None:
+    umask = os.umask(0o022)  # a usual umask, which leaves new files world-readable
+    try:
+        with SqliteAuditTrail(tmp_path / "audit.sqlite3", key=KEY) as trail:
+            trail.record(make(0))
+            files = {f.name: stat.S_IMODE(f.stat().st_mode) for f in tmp_path.iterdir()}
+    finally:
+        os.umask(umask)
+    assert files == {"audit.sqlite3": 0o600, "audit.sqlite3-wal": 0o600, "audit.sqlite3-shm": 0o600}
+
+
+def test_a_world_readable_trail_is_made_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite3"
+    tampering.unkeyed_trail(path, [make(0)])
+    wal = tmp_path / "audit.sqlite3-wal"
+    wal.touch(mode=0o644)  # an empty WAL file is ignored by SQLite
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    with SqliteAuditTrail(path, key=KEY):
+        assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(wal.stat().st_mode) == 0o600
+
+
+def unkeyed(tmp_path: Path, n: int = 20) -> Path:
+    path = tmp_path / "old" / "audit.sqlite3"
+    path.parent.mkdir()
+    tampering.unkeyed_trail(path, [make(i) for i in range(n)])
+    return path
+
+
+def test_a_trail_written_before_the_key_verifies_and_is_keyed_from_then_on(
+    tmp_path: Path,
+) -> None:
+    path = unkeyed(tmp_path)
+    with SqliteAuditTrail(path, key=KEY) as trail:
+        before = trail.verify()
+        assert (before.ok, before.checked, before.unkeyed, before.keyed_from) == (True, 20, 20, 21)
+        assert [content(r) for r in trail.records(newest_first=False)] == [
+            content(make(i)) for i in range(20)
+        ]
+        added = trail.record(make(20))
+        after = trail.verify()
+    assert (after.ok, after.checked, after.unkeyed, after.keyed_from) == (True, 21, 20, 21)
+    assert added.id == 21 and added.prev_hash == before.last_hash
+    with closing(sqlite3.connect(path)) as conn:
+        (text,) = conn.execute("SELECT record FROM audit_records WHERE id = 21").fetchone()
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    message = (before.last_hash + text).encode()
+    assert added.hash == hmac.new(KEY, message, hashlib.sha256).hexdigest()
+    with SqliteAuditTrail(path, key=KEY) as reopened:  # upgraded once, not again
+        assert reopened.verify() == after
+
+
+def move_switch(conn: sqlite3.Connection, keyed_from: int) -> None:
+    conn.execute("UPDATE audit_meta SET value = ? WHERE name = 'keyed_from'", (keyed_from,))
+    (after,) = conn.execute(
+        "SELECT hash FROM audit_records WHERE id = ?", (keyed_from - 1,)
+    ).fetchone()
+    conn.execute("UPDATE audit_meta SET value = ? WHERE name = 'keyed_after'", (after,))
+
+
+def edit_unkeyed(conn: sqlite3.Connection) -> None:
+    tampering.edit_and_rehash(conn, 3, last=20)
+
+
+def pass_keyed_off_as_unkeyed(conn: sqlite3.Connection) -> None:
+    tampering.rehash_from(conn, 21)
+    move_switch(conn, 26)
+
+
+def delete_switch(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM audit_meta WHERE name = 'keyed_from'")
+
+
+AFTER_THE_SWITCH = [  # done to an upgraded trail of 20 unkeyed and `keyed` keyed records
+    (edit_unkeyed, 0, "record 20: not the record the key switch follows"),
+    (edit_unkeyed, 5, "record 20: not the record the key switch follows"),
+    (edit_unkeyed, 5, "record 21: prev_hash is not the hash of record 20"),
+    (pass_keyed_off_as_unkeyed, 5, "audit_meta: HMAC mismatch of the key switch marker"),
+    (delete_switch, 0, "audit_meta: the key switch marker is missing"),
+]
+
+
+@pytest.mark.parametrize("how, keyed, expected", AFTER_THE_SWITCH)
+def test_tampering_with_an_upgraded_trail_is_detected(
+    tmp_path: Path, how: Any, keyed: int, expected: str
+) -> None:
+    path = unkeyed(tmp_path)
+    with SqliteAuditTrail(path, key=KEY) as trail:
+        for i in range(keyed):
+            trail.record(make(20 + i))
+    tampering.attack(path, how)
+    with SqliteAuditTrail(path, key=KEY) as trail:
+        problems = trail.verify().problems
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_what_the_key_alone_cannot_show(long_path: Path) -> None:
+    """Every record re-hashed by the old rule and the key switch marker dropped: the trail
+    looks written before the key and verifies, every record unkeyed (the command line says
+    so). Anchors catch it (test_audit_anchors.py)."""
+    tampering.attack(long_path, tampering.downgrade)
+    with SqliteAuditTrail(long_path, key=KEY) as trail:
+        result = trail.verify()
+    assert (result.ok, result.checked, result.unkeyed) == (True, 150, 150)
