@@ -12,12 +12,15 @@ Two question sets, each over an index of its own:
    a product also matches ``all``; a state also matches ``US-federal``; the doc type.
 2. With ``--corpus DIR``, a folder of regulations (CFPB RegML XML, US Code Markdown, PDFs),
    asked the questions of ``evals/corpus_questions.jsonl`` (``--corpus-questions``), with no
-   filters. Their gold sections are the corpus's own identifiers (see :func:`regml_unit`
-   and :func:`usc_sections`): ``1002-9-a`` is 12 CFR 1002.9(a), ``1002-9-a-Interp`` its
-   official comments, ``1026-Q-h1-A`` a part of Appendix Q, ``15 U.S.C. 1691(d)`` a
-   subsection of the statute. A section id matches that section in any document holding
-   it (the two Reg Z notices both amend parts of § 1026.32). Without the folder the set is
-   skipped.
+   filters; those without gold (unanswerable) are left out. Their gold paragraphs are the
+   corpus's own identifiers, and each counts as the section holding it (see
+   :func:`gold_candidates`, :func:`regml_unit` and :func:`usc_sections`): ``1002-9-a-1-i``
+   (12 CFR 1002.9(a)(1)(i)) is found in the section ``1002-9-a``, ``1002-9-b-2-Interp-1``
+   (comment 9(b)(2)-1) in ``1002-9-b-Interp``, ``1026-Q-h1-A-2-a`` in a part of Appendix
+   Q, ``15 U.S.C. 1691(d)(1)`` in the subsection ``15 U.S.C. 1691(d)``, and a PDF page
+   (``checklist_mortgage_closing p2``) in every section with a passage on it; only in the
+   files the question's ``doc`` names (the two Reg Z notices both amend parts of
+   § 1026.32). Without the folder the set is skipped.
 
 Documents are parsed, segmented and chunked as ingestion does (``ingest.parse``,
 ``ingest.sections``, ``ingest.chunk``; RegML XML and US Code Markdown are cut into sections
@@ -60,6 +63,7 @@ import qdrant_edge as qe
 from app.errors import CopilotError, DocumentError
 from app.models import FEDERAL, Answer, Block, Chunk, Filters, RetrievedChunk, Section, Status
 from evals.metrics import CaseResult, GoldenCase, GoldSource, mrr, recall_at_k
+from evals.metrics import Section as SectionKey
 
 log = logging.getLogger(__name__)
 EVALS = Path(__file__).resolve().parent.parent / "evals"
@@ -711,33 +715,81 @@ def load_golden(path: Path) -> list[GoldenCase]:
     return [c for c in cases if c.answerable]
 
 
+_PDF_PAGE = re.compile(r"^(?P<stem>\S+) p(?P<page>[1-9]\d*)$")
+_LAST_GROUP = re.compile(r"\([^()]+\)$")
+
+
+def gold_candidates(gold: str) -> list[str]:
+    """The section ids a gold paragraph may fall in, deepest first: the id itself, then for
+    a RegML label its units (:func:`regml_unit`: ``1002-9-a-1-i`` -> ``1002-9-a-1``,
+    ``1002-9-a``; ``1002-9-b-2-Interp-1`` -> ``1002-9-b-2-Interp``, ``1002-9-b-Interp``), for
+    the US Code the subdivisions above it down to the subsection (``15 U.S.C. 1691(d)(1)`` ->
+    ``15 U.S.C. 1691(d)``)."""
+    out = [gold]
+    if "U.S.C." in gold:
+        while _LAST_GROUP.search(out[-1]) and _LAST_GROUP.sub("", out[-1]).endswith(")"):
+            out.append(_LAST_GROUP.sub("", out[-1]))
+    elif re.match(r"^\d+-", gold):
+        out += [regml_unit(gold, depth) for depth in range(gold.count("-"), 0, -1)]
+    return list(dict.fromkeys(out))
+
+
 def load_corpus_questions(path: Path, passages: Sequence[Passage]) -> list[GoldenCase]:
-    """The regulation questions, each gold section id resolved to every (document,
-    version) holding it. Raises :class:`CopilotError` naming ids the corpus lacks."""
-    holders: dict[str, set[tuple[str, str]]] = {}
+    """The regulation questions that have gold (the unanswerable ones have nothing to rank),
+    each gold id resolved to the sections holding it, in the files its ``doc`` names (any
+    file when it names none): the section of that id or of the deepest unit above it
+    (:func:`gold_candidates`); for a PDF page (``<file stem> p<N>``), every section with a
+    passage on that page. Raises :class:`CopilotError` naming ids the corpus lacks."""
+    held: dict[str, set[tuple[str, str, str]]] = {}
+    pages: dict[tuple[str, int], set[SectionKey]] = {}
     for p in passages:
-        holders.setdefault(p.chunk.section_id, set()).add((p.chunk.doc_id, p.chunk.version))
+        c = p.chunk
+        held.setdefault(c.section_id, set()).add((c.doc_id, c.version, c.file_name))
+        if c.file_name.lower().endswith(".pdf"):
+            for page in range(c.page_start, c.page_end + 1):
+                pages.setdefault((c.file_name, page), set()).add(
+                    (c.doc_id, c.version, c.section_id)
+                )
+
+    def resolve(gold: str, files: set[str]) -> set[SectionKey]:
+        if page := _PDF_PAGE.match(gold):
+            names = {f"{page['stem']}.pdf"} & files if files else {f"{page['stem']}.pdf"}
+            return {s for name in names for s in pages.get((name, int(page["page"])), set())}
+        for candidate in gold_candidates(gold):
+            found = {
+                (d, v, candidate)
+                for d, v, f in held.get(candidate, set())
+                if not files or f in files
+            }
+            if found:
+                return found
+        return set()
+
     cases = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         data = json.loads(line)
-        unknown = [s for s in data["gold"] if s not in holders]
+        if not data["gold"]:
+            continue
+        files = set(data.get("doc", []))
+        resolved = {g: resolve(g, files) for g in data["gold"]}
+        unknown = [g for g, sections in resolved.items() if not sections]
         if unknown:
             raise CopilotError(
                 f"{path.name} line {number}: no section {', '.join(unknown)} in the corpus"
             )
         gold = tuple(
             GoldSource(doc_id=d, version=v, section_id=s, page_label="")
-            for s in data["gold"]
-            for d, v in sorted(holders[s])
+            for g in data["gold"]
+            for d, v, s in sorted(resolved[g])
         )
         cases.append(
             GoldenCase(
                 id=data["id"],
                 question=data["question"],
                 category="answerable",
-                gold=gold,
+                gold=tuple(dict.fromkeys(gold)),
                 notes=data.get("notes", ""),
             )
         )
