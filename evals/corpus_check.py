@@ -109,6 +109,7 @@ def _row_problems(row: dict[str, Any]) -> list[str]:
             "of non-empty strings"
         ]
     problems = []
+    qid = str(qid)
     if not re.match(r"^[a-z0-9][a-z0-9-]*$", qid):
         problems.append(f"{where} the id must be a lower-case slug")
     if words(row["question"]) < 3:
