@@ -10,6 +10,7 @@ import streamlit as st
 
 from app.models import User
 from app.records.auth import PermissionDeniedError
+from app.ui.render import private_file
 from app.workspace import Workspace
 
 FLAGS = {"All": None, "Flagged (abstained, fell back or needs review)": True, "Not flagged": False}
@@ -86,9 +87,9 @@ def render(ws: Workspace, user: User) -> None:
             end=end if isinstance(end, date) else None,
         )
         data = path.read_bytes()
-    st.download_button(
-        f"Export {count} records from these dates as CSV",
+    private_file(
         data,
-        file_name=f"audit-{start}-{end}.csv",
-        mime="text/csv",
+        f"audit-{start}-{end}.csv",
+        "text/csv",
+        download=f"Export {count} records from these dates as CSV",
     )

@@ -65,6 +65,11 @@ def app(open_workspace) -> Callable[..., Any]:  # type: ignore[no-untyped-def]
     return start
 
 
+def frames(at: Any) -> list[str]:
+    """The HTML inside each ``st.iframe`` on the page (where files are handed to the session)."""
+    return [str(e.proto.srcdoc) for e in at.get("iframe")]
+
+
 def texts(at: Any, kind: str = "markdown") -> list[str]:
     return [str(e.value) for e in getattr(at, kind)]
 
