@@ -1,5 +1,5 @@
-"""Rendering helpers shared by the pages: safe Markdown, answers, citations, and files handed
-to this browser session only."""
+"""Rendering helpers shared by the pages: text made literal for Markdown, answers, citations,
+and files handed to this browser session only."""
 
 from __future__ import annotations
 
@@ -13,12 +13,24 @@ import streamlit as st
 from app.models import Answer, Citation
 from app.workspace import Workspace
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~$])")
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+"""Every ASCII punctuation sign: CommonMark lets each be backslash-escaped."""
+_JOINER = "\u2060"
+"""WORD JOINER: invisible, and not part of any URL, e-mail address or short code."""
+_AUTOLINKED = re.compile(r"(?<=[:@])|(?<=www)(?=\.)", re.IGNORECASE)
 
 
 def md(text: str) -> str:
-    """Text shown as-is inside Markdown: no emphasis, links, HTML or LaTeX from policy text."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """``text`` shown literally wherever Streamlit reads Markdown (bodies, captions, alerts,
+    labels of expanders and widgets): no emphasis, link, image, HTML, entity, LaTeX, emoji or
+    icon code, colour directive, heading or list comes out of a document, a user or a model.
+
+    Escaping is not enough on its own: Streamlit's renderer turns a URL, ``www.`` name or
+    e-mail address in plain text into a link (GitHub's autolinks, found after escapes are
+    undone), as it turns ``:name:`` into an emoji or icon. An invisible word joiner after each
+    ``:`` and ``@`` and inside ``www.`` keeps them text; what the reader sees is unchanged.
+    """
+    return _PUNCTUATION.sub(r"\\\1", _AUTOLINKED.sub(_JOINER, text))
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -28,10 +40,11 @@ def answer_markdown(answer: Answer) -> str:
 
 
 def citation_label(citation: Citation, marker: int | None = None) -> str:
+    """An expander label: ``[n] title, version v, page p, section`` (Markdown, made literal)."""
     number = citation.marker if marker is None else marker
     section = citation.section_title or citation.section_id
-    return (
-        f"[{number}] {citation.title}, version {citation.version}, "
+    return f"[{number}] " + md(
+        f"{citation.title}, version {citation.version}, "
         f"page {citation.page_label or citation.page}, {section}"
     )
 
@@ -61,7 +74,7 @@ def citation_body(ws: Workspace, citation: Citation) -> None:
             page=view.page,
         )
     note = "" if view.found else " (the passage was not located exactly on this page)"
-    st.caption(f"Page {view.page_label or view.page} of {view.file_name}{note}")
+    st.caption(md(f"Page {view.page_label or view.page} of {view.file_name}{note}"))
     st.markdown(
         '<div class="page-text" style="border:1px solid #ccc;padding:0.6rem;'
         f'font-size:0.85rem">{view.html}</div>',

@@ -36,7 +36,7 @@ def render(ws: Workspace, user: User) -> None:
         with st.spinner("Searching the policies…"):
             answer = ws.service.ask(question, user=user, **filters)
     except CopilotError as exc:
-        st.error(f"The question could not be asked: {exc}")
+        st.error(f"The question could not be asked: {md(str(exc))}")
         return
     conversation.append(answer)
     _turn(ws, user, answer)
@@ -80,7 +80,9 @@ def _filters(ws: Workspace) -> dict[str, Any]:
 
 def _answer(ws: Workspace, user: User, answer: Answer) -> None:
     if answer.redacted_entities:
-        st.info("Removed before processing: " + ", ".join(sorted(set(answer.redacted_entities))))
+        st.info(
+            "Removed before processing: " + md(", ".join(sorted(set(answer.redacted_entities))))
+        )
     scope = _scope(answer)
     if answer.abstained:
         st.warning(md(answer.text))
@@ -105,7 +107,7 @@ def _answer(ws: Workspace, user: User, answer: Answer) -> None:
             with st.expander(citation_label(citation)):
                 citation_body(ws, citation)
     if scope:
-        st.caption(scope)
+        st.caption(md(scope))
     _feedback(ws, user, answer)
 
 
@@ -142,7 +144,7 @@ def _feedback(ws: Workspace, user: User, answer: Answer) -> None:
                 answer.audit_id, "up" if rating == 1 else "down", comment, user=user
             )
         except CopilotError as exc:
-            st.error(f"Feedback was not recorded: {exc}")
+            st.error(f"Feedback was not recorded: {md(str(exc))}")
             return
         sent.add(answer.audit_id)
         st.rerun()

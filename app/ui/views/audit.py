@@ -10,7 +10,7 @@ import streamlit as st
 
 from app.models import User
 from app.records.auth import PermissionDeniedError
-from app.ui.render import private_file
+from app.ui.render import md, private_file
 from app.workspace import Workspace
 
 FLAGS = {"All": None, "Flagged (abstained, fell back or needs review)": True, "Not flagged": False}
@@ -21,7 +21,7 @@ def render(ws: Workspace, user: User) -> None:
     try:
         trail = ws.service.audit_trail(user)
     except PermissionDeniedError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return
     check = trail.verify()  # type: ignore[attr-defined]
     if check.ok:
@@ -29,7 +29,7 @@ def render(ws: Workspace, user: User) -> None:
     else:
         st.error(f"Chain verification FAILED over {check.checked} records:")
         for problem in check.problems:
-            st.markdown(f"- {problem}")
+            st.markdown(f"- {md(problem)}")
 
     today = datetime.now(UTC).date()
     c1, c2, c3, c4 = st.columns(4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.records.auth import SignInError
+from app.ui.render import md
 from app.workspace import Workspace
 
 
@@ -23,6 +24,6 @@ def render(ws: Workspace) -> None:
         try:
             st.session_state["user"] = ws.authenticator.sign_in(name.strip(), password)
         except SignInError as exc:
-            st.error(f"Sign-in failed: {exc}.")
+            st.error(f"Sign-in failed: {md(str(exc))}.")
         else:
             st.rerun()

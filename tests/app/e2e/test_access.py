@@ -1,19 +1,25 @@
 """In Chromium against the served app: a cited PDF reaches the signed-in tab only (no request
-without the session gets it from the server, before or after sign-out)."""
+without the session gets it from the server, before or after sign-out), and a document's
+hostile title, heading and text show as text, never as a link."""
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.app.e2e.conftest import shot
-from tests.app.e2e.test_browser import ask, read_in_frame, sign_in, source_link
+from tests.app.e2e.test_browser import ask, go_to, read_in_frame, sign_in, source_link
+from tests.app.ui.helpers import HOSTILE_TITLE, hostile_policy_pdf
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.browser
+
+JOINER = "\u2060"  # invisible; keeps URLs in document text from being made links
 
 
 def fetch_without_session(url: str) -> tuple[int, bytes]:
@@ -83,3 +89,54 @@ def test_a_cited_pdf_reaches_the_signed_in_tab_only(server: str, page: Any) -> N
     page.get_by_role("textbox", name="User name").wait_for()
     assert not tab_can_read(page, href), "the file outlives the sign-out in the tab"
     assert {fetch_without_session(u)[0] for u in media_urls(server)} == {404}
+
+
+def links_out(page: Any) -> list[str]:
+    """Links, images and mail links on the page or in its frames that a document made."""
+    found: list[str] = []
+    for frame in page.frames:
+        found += frame.evaluate(
+            "() => [...document.querySelectorAll("
+            '\'a[href*="evil.example"], a[href^="mailto:"], img[src="x"], img[src*="evil"]\''
+            ")].map((e) => e.outerHTML)"
+        )
+    return found
+
+
+def test_a_hostile_title_and_text_show_as_text(server: str, page: Any, tmp_path: Path) -> None:
+    pdf = hostile_policy_pdf(tmp_path)
+    sign_in(page, server, "ana")
+    go_to(page, "Policies")
+    page.locator('input[type="file"]').set_input_files(str(pdf))
+    page.get_by_test_id("stFileUploader").get_by_text(re.compile(r"[\d.]+KB")).wait_for()
+    page.get_by_role("textbox", name="Document id", exact=True).fill("houseboat-notice")
+    page.get_by_role("textbox", name="Title").fill(HOSTILE_TITLE)
+    page.get_by_role("textbox", name="Version").fill("1.0")
+    page.get_by_role("button", name="Ingest").click()
+    page.get_by_text("new document houseboat-notice").wait_for()
+
+    go_to(page, "Ask")
+    answer = ask(page, "Are houseboats eligible collateral for a personal loan?")
+    citations = answer.get_by_test_id("stExpander")
+    titles = [c.locator("summary").inner_text().replace(JOINER, "") for c in citations.all()]
+    assert any(HOSTILE_TITLE in title for title in titles), titles
+    for citation in citations.all():
+        citation.click()
+    answer.locator("blockquote").first.wait_for()
+    shown = answer.inner_text().replace(JOINER, "")
+    assert "[the portal](https://evil.example/portal)" in shown
+    assert "help@evil.example" in shown
+    assert links_out(page) == []
+    shot(page, "09-hostile-title-shown-as-text")
+
+    go_to(page, "Policies")
+    page.get_by_test_id("stSelectbox").filter(has_text="Document to inspect").click()
+    page.keyboard.type("houseboat-notice")
+    page.keyboard.press("Enter")
+    section = page.get_by_test_id("stExpander").filter(has_text="Houseboat collateral")
+    section.click()
+    heading = section.locator("summary").inner_text().replace(JOINER, "")
+    assert "<img src=x onerror=alert(1)> www.evil.example" in heading, heading
+    assert "[the portal](https://evil.example/portal)" in section.inner_text().replace(JOINER, "")
+    assert links_out(page) == []
+    shot(page, "10-hostile-section-shown-as-text")

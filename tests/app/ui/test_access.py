@@ -1,15 +1,18 @@
-"""What only the signed-in session may see: source files are handed over the session, never
-put on Streamlit's public media route."""
+"""What only the signed-in session may see, and what no document may do: source files are
+handed over the session, never put on Streamlit's public media route; document text shows as
+text, never as links or markup."""
 
 from __future__ import annotations
 
 import base64
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.app.ui.conftest import ask, frames, joined
+from tests.app.ui.conftest import ask, frames, joined, labels, plain, rerun
+from tests.app.ui.helpers import HOSTILE_FIELDS, HOSTILE_TITLE, hostile_policy_pdf, markdown_links
 
 
 @pytest.fixture
@@ -64,3 +67,40 @@ def test_audit_export_is_handed_to_the_session_too(app, media_added) -> None:  #
     export = next(html for html in frames(at) if "as CSV" in html)
     assert "Export 1 records from these dates as CSV" in export
     assert media_added == []
+
+
+def test_a_hostile_document_shows_as_text_in_answers_citations_and_the_library(
+    app, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    at, ws = app()
+    pdf = hostile_policy_pdf(tmp_path)
+    user = ws.authenticator.local_user()
+    result = ws.library.add(user, pdf.name, pdf.read_bytes(), HOSTILE_FIELDS)
+    assert result.outcome == "new", result.reason
+    ask(at, "Are houseboats eligible collateral for a personal loan?")
+    shown = labels(at)
+    assert any(HOSTILE_TITLE in label for label in shown), shown
+    assert "[the portal](https://evil.example/portal)" in joined(at)
+    sources = [e.label for e in at.expander] + [
+        str(e.value) for kind in ("markdown", "caption", "warning", "info") for e in at.get(kind)
+    ]
+    # The page with the passage marked is HTML made by the app, its text HTML-escaped: one
+    # HTML block, which Markdown leaves alone.
+    pages = [s for s in sources if s.startswith('<div class="page-text"')]
+    assert pages and all("\n" not in page for page in pages)
+    assert any("&lt;img src=x onerror=alert(1)&gt;" in page for page in pages)
+    assert not re.search(r"<(a|img|b|script)\b", "".join(pages))
+    sources = [s for s in sources if s not in pages]
+    assert [link for source in sources for link in markdown_links(source)] == []
+    files = "".join(frames(at))
+    assert "&lt;b&gt;notice.pdf" in files and "<b>notice" not in files
+
+    at.switch_page("screens/policies.py")
+    rerun(at)
+    at.selectbox(key="view_doc").set_value("houseboat-notice")
+    rerun(at)
+    headings = [e.label for e in at.expander]
+    assert any("<img src=x onerror=alert(1)>" in plain(h) for h in headings), headings
+    sources = headings + [str(e.value) for e in at.markdown]
+    assert [link for source in sources for link in markdown_links(source)] == []
+    assert "[the portal](https://evil.example/portal)" in joined(at)
