@@ -328,3 +328,10 @@ def test_csv_export_defuses_spreadsheet_formulas(tmp_path: Path) -> None:
     assert row["question"] == '\'=HYPERLINK("http://x")' and row["answer"] == "'-1 [1]"
     assert trail.verify().ok
     trail.close()
+
+
+def test_get_one_record_by_id(tmp_path: Path) -> None:
+    with SqliteAuditTrail(tmp_path / "audit.sqlite3") as trail:
+        first, second = trail.record(make(0)), trail.record(make(9))
+        assert trail.get(1) == first and trail.get(2) == second
+        assert trail.get(3) is None and trail.get(0) is None
