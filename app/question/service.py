@@ -190,6 +190,12 @@ class CopilotService:
         require(user, "compliance", "reading the audit trail")
         return self._audit
 
+    @property
+    def audit_sink(self) -> AuditSink:
+        """Where this service appends its records, for the app's other records to go to the
+        same trail (failed sign-ins); reading it is :meth:`audit_trail`'s."""
+        return self._audit
+
     def close(self) -> None:
         """Release the audit trail's connection (the store belongs to whoever opened it)."""
         close = getattr(self._audit, "close", None)

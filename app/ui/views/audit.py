@@ -37,7 +37,7 @@ def render(ws: Workspace, user: User) -> None:
     end = c2.date_input("To", value=today, format="YYYY-MM-DD")
     who = c3.text_input("User")
     flag = c4.selectbox("Flags", list(FLAGS))
-    kind = st.radio("Records", ["question", "feedback", "all"], horizontal=True)
+    kind = st.radio("Records", ["question", "feedback", "sign_in", "all"], horizontal=True)
     records = trail.records(  # type: ignore[attr-defined]
         start=datetime.combine(start, time.min, UTC) if isinstance(start, date) else None,
         end=datetime.combine(end, time.max, UTC) if isinstance(end, date) else None,
@@ -72,6 +72,7 @@ def render(ws: Workspace, user: User) -> None:
                         if r.feedback
                         else ""
                     ),
+                    "sign-in": _sign_in(r.sign_in),
                 }
                 for r in records
             ],
@@ -93,3 +94,13 @@ def render(ws: Workspace, user: User) -> None:
         "text/csv",
         download=f"Export {count} records from these dates as CSV",
     )
+
+
+def _sign_in(details: dict[str, object] | None) -> str:
+    """A failed sign-in, in words."""
+    if not details:
+        return ""
+    where = f" from {details.get('client')}" if details.get("client") else ""
+    soon = ", too soon after the last" if details.get("too_soon") else ""
+    locked = ", now locked" if details.get("locked") else ""
+    return f"failed{where} ({details.get('failures')} in a row{soon}{locked})"

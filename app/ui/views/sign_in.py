@@ -22,7 +22,9 @@ def render(ws: Workspace) -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            st.session_state["user"] = ws.authenticator.sign_in(name.strip(), password)
+            st.session_state["user"] = ws.authenticator.sign_in(
+                name.strip(), password, client=st.context.ip_address
+            )
         except SignInError as exc:
             st.error(f"Sign-in failed: {md(str(exc))}.")
         else:

@@ -104,3 +104,37 @@ def test_a_hostile_document_shows_as_text_in_answers_citations_and_the_library(
     sources = headings + [str(e.value) for e in at.markdown]
     assert [link for source in sources for link in markdown_links(source)] == []
     assert "[the portal](https://evil.example/portal)" in joined(at)
+
+
+def test_failed_sign_ins_in_one_session_lock_the_name_in_every_session(app) -> None:  # type: ignore[no-untyped-def]
+    from streamlit.testing.v1 import AppTest
+
+    from app.models import User
+    from tests.app.ui.conftest import MAIN
+    from tests.app.ui.test_other_pages import password_settings, sign_in
+
+    at, ws = app(**password_settings())
+    for _ in range(5):
+        sign_in(at, "ben", "a wrong password")
+    assert "too many failed sign-ins, try again in 5 minutes" in joined(at, "error")
+
+    other = AppTest.from_file(str(MAIN), default_timeout=120)  # another browser session
+    other.run()
+    sign_in(other, "ben", "ben-pass-123")
+    assert "Sign-in failed: too many failed sign-ins; try again in 5 minutes." in joined(
+        other, "error"
+    )
+    assert not other.chat_input
+    trail = ws.service.audit_trail(User(name="auditor", role="compliance"))
+    failures = trail.records(kind="sign_in")  # type: ignore[attr-defined]
+    assert [r.user for r in failures] == ["ben"] * 5
+
+    sign_in(other, "ana", "ana-pass-123")  # another name is not locked; compliance reads it
+    other.switch_page("screens/audit.py")
+    rerun(other)
+    other.radio[0].set_value("sign_in")
+    rerun(other)
+    table = other.dataframe[0].value
+    assert list(table["user"]) == ["ben"] * 5
+    newest = table["sign-in"].iloc[0]
+    assert newest.startswith("failed (5 in a row") and newest.endswith(", now locked)"), newest
