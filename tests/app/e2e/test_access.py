@@ -118,11 +118,12 @@ def test_a_hostile_title_and_text_show_as_text(server: str, page: Any, tmp_path:
     go_to(page, "Ask")
     answer = ask(page, "Are houseboats eligible collateral for a personal loan?")
     citations = answer.get_by_test_id("stExpander")
-    titles = [c.locator("summary").inner_text().replace(JOINER, "") for c in citations.all()]
-    assert any(HOSTILE_TITLE in title for title in titles), titles
     for citation in citations.all():
         citation.click()
     answer.locator("blockquote").first.wait_for()
+    assert links_out(page) == []
+    titles = [c.locator("summary").inner_text().replace(JOINER, "") for c in citations.all()]
+    assert any(HOSTILE_TITLE in title for title in titles), titles
     shown = answer.inner_text().replace(JOINER, "")
     assert "[the portal](https://evil.example/portal)" in shown
     assert "help@evil.example" in shown
