@@ -85,7 +85,8 @@ def citation_body(ws: Workspace, citation: Citation) -> None:
 _FILE_LINKS = """<!doctype html><html><head><meta charset="utf-8"><style>
 body {{ margin: 0; font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 1rem;
   line-height: 1.6; color: #31333f; }}
-a {{ color: #0054a3; margin-right: 1.5rem; display: inline-block; overflow-wrap: anywhere; }}
+a {{ color: #0054a3; display: block; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }}
 </style></head><body>{links}<script>
 const text = atob("{data}");
 const bytes = new Uint8Array(text.length);
@@ -132,6 +133,6 @@ def private_file(
             data=base64.b64encode(data).decode("ascii"),
             mime=json.dumps(mime).replace("<", "\\u003c"),
         ),
-        height="content",
+        height=28 * len(links),  # a line per link (long names end in an ellipsis)
         alt=download,
     )
