@@ -184,9 +184,9 @@ def _next_try(attempt: Attempt) -> str:
 
 
 def _duration(seconds: float) -> str:
+    seconds = round(seconds, 3)  # (now + 300) - now is not always 300.0
     if seconds > 90:
-        minutes = math.ceil(seconds / 60)
-        return f"{minutes} minutes"
+        return f"{math.ceil(seconds / 60)} minutes"
     whole = max(math.ceil(seconds), 1)
     return f"{whole} second{'s' if whole != 1 else ''}"
 

@@ -21,9 +21,10 @@ def render(ws: Workspace) -> None:
         password = st.text_input("Password", type="password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
+        address = st.context.ip_address  # None on loopback (and not a str in AppTest)
         try:
             st.session_state["user"] = ws.authenticator.sign_in(
-                name.strip(), password, client=st.context.ip_address
+                name.strip(), password, client=address if isinstance(address, str) else None
             )
         except SignInError as exc:
             st.error(f"Sign-in failed: {md(str(exc))}.")

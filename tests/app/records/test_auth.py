@@ -85,7 +85,7 @@ class Clock:
     """A monotonic clock the test moves by hand."""
 
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = 32630.316742207066  # where (now + 300) - now is 300.00000000000364
 
     def __call__(self) -> float:
         return self.now
