@@ -386,8 +386,11 @@ class AuditRecord(_Frozen):
     abstained: bool = False
     fell_back: bool = False
     needs_review: bool = False
-    kind: Literal["question", "feedback"] = "question"
+    kind: Literal["question", "feedback", "sign_in"] = "question"
     feedback: dict[str, object] | None = None
     """For ``kind == "feedback"``: ``{answer_id, rating: up|down, comment}``."""
+    sign_in: dict[str, object] | None = None
+    """For ``kind == "sign_in"`` (a failed password sign-in of the name in ``user``):
+    ``{client, failures, too_soon, locked}``; ``client`` is the address or None."""
     prev_hash: str = ""
     hash: str = ""

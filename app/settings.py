@@ -210,6 +210,17 @@ class AuthSection(BaseModel):
     a user listed below by e-mail takes that role, anyone else ``oidc_default_role``."""
     users: list[UserEntry] = []
     oidc_default_role: Literal["underwriter", "compliance"] = "underwriter"
+    max_failures: int = Field(default=5, ge=1)
+    """Password mode: failed sign-ins in a row after which a user name is locked."""
+    client_max_failures: int = Field(default=20, ge=1)
+    """Failed sign-ins from one client address, whatever the names, after which it is
+    locked. Behind a proxy every user has the proxy's address: keep this well above
+    max_failures. (Connections from loopback have no address: names only.)"""
+    lockout_s: float = Field(default=300.0, gt=0)
+    """How long a lock lasts; failures this old are forgotten."""
+    failure_delay_s: float = Field(default=1.0, ge=0)
+    """Wait after the second failure in a row before the next attempt is checked, doubling
+    with each further failure (at most 30 s); an attempt made sooner fails too."""
 
 
 class Settings(BaseSettings):

@@ -59,7 +59,7 @@ class Workspace:
         self.settings = settings
         self.service = service
         self.library = library
-        self.authenticator = Authenticator(settings)
+        self.authenticator = Authenticator(settings, audit=service.audit_sink)
         self._close = close
         self._views: dict[tuple[str, str, int, str, str], PageView] = {}
 

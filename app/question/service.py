@@ -36,6 +36,14 @@ class QuestionError(CopilotError):
     """The question cannot be asked as given (empty, too long, bad filter)."""
 
 
+class FeedbackError(CopilotError):
+    """Feedback that is not recorded: a rating other than up or down, an answer that is not
+    one of the user's own, or a comment that is too long."""
+
+
+RATINGS = ("up", "down")
+
+
 class CopilotService:
     """Answers policy questions with verified citations and records each in the audit trail."""
 
@@ -143,7 +151,25 @@ class CopilotService:
     def feedback(
         self, answer_id: int, rating: Literal["up", "down"], comment: str = "", *, user: User
     ) -> AuditRecord:
-        """Record a thumbs up or down on an answer; the comment is redacted like a question."""
+        """Record a thumbs up or down on one of ``user``'s own answers; the comment is redacted
+        like a question. Raises :class:`FeedbackError`, recording nothing, for a rating other
+        than up or down, an id that is not an answer this user was given, or a long comment."""
+        if rating not in RATINGS:
+            raise FeedbackError(f"rate an answer up or down, not {str(rating)[:20]!r}")
+        answered = (
+            self._audit.get(answer_id)
+            if isinstance(answer_id, int) and not isinstance(answer_id, bool)
+            else None
+        )
+        if answered is None or answered.kind != "question" or answered.user != user.name:
+            # One message for both: ids of other people's answers are not confirmed to exist.
+            raise FeedbackError(
+                f"there is no answer #{str(answer_id)[:20]} given to {user.name}; "
+                "feedback is for your own answers"
+            )
+        limit = self._settings.answer.max_question_chars
+        if len(comment) > limit:
+            raise FeedbackError(f"the comment is longer than {limit} characters; shorten it")
         text = self._redactor.redact(comment).text if comment.strip() else ""
         entry = AuditRecord(
             created_at=datetime.now(UTC),
@@ -162,6 +188,12 @@ class CopilotService:
     def audit_trail(self, user: User) -> AuditSink:
         """The audit trail, for compliance staff only."""
         require(user, "compliance", "reading the audit trail")
+        return self._audit
+
+    @property
+    def audit_sink(self) -> AuditSink:
+        """Where this service appends its records, for the app's other records to go to the
+        same trail (failed sign-ins); reading it is :meth:`audit_trail`'s."""
         return self._audit
 
     def close(self) -> None:

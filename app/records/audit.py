@@ -83,6 +83,10 @@ class AuditSink(Protocol):
         """Append ``entry``; return it as stored, with ``id``, ``prev_hash`` and ``hash``."""
         ...
 
+    def get(self, record_id: int) -> AuditRecord | None:
+        """The record with this id, or None."""
+        ...
+
 
 def canonical_json(value: Any) -> str:
     """The one JSON text of ``value`` that is hashed and stored."""
@@ -218,6 +222,11 @@ class SqliteAuditTrail:
         return [
             _to_record(*row) for row in self._select(where, limit=limit, newest_first=newest_first)
         ]
+
+    def get(self, record_id: int) -> AuditRecord | None:
+        """The record with this id, or None."""
+        rows = self._select({"id = ?": record_id})
+        return _to_record(*rows[0]) if rows else None
 
     def verify(self) -> AuditVerification:
         """Re-check every record's digest (keyed, or by the old rule before the key switch),

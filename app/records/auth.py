@@ -2,7 +2,8 @@
 
 Underwriters ask questions and give feedback; compliance staff may also upload, retire and
 purge documents and read the audit trail. The checks live here and are called by the
-services, so no page or command can skip them.
+services, so no page or command can skip them. Failed password sign-ins are throttled per
+user name and client (:mod:`app.records.throttle`) and each is written to the audit trail.
 """
 
 from __future__ import annotations
@@ -10,12 +11,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
+import math
 import secrets
-from typing import Literal
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
 
 from app.errors import CopilotError
-from app.models import User
+from app.models import AuditRecord, Filters, User
+from app.records.throttle import Attempt, SignInThrottle
 from app.settings import AuthSection, Settings
+
+if TYPE_CHECKING:
+    from app.records.audit import AuditSink
+
+log = logging.getLogger(__name__)
 
 Role = Literal["underwriter", "compliance"]
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -24,6 +36,10 @@ _PREFIX = "scrypt"
 
 class SignInError(CopilotError):
     """Unknown user or wrong password (the message does not say which)."""
+
+
+class SignInThrottledError(SignInError):
+    """Too many failed sign-ins for the user name or from the client: refused unchecked."""
 
 
 class PermissionDeniedError(CopilotError):
@@ -55,9 +71,20 @@ def verify_password(password: str, encoded: str) -> bool:
 
 
 class Authenticator:
-    def __init__(self, settings: Settings) -> None:
+    """Who is signed in: one per server process (the web app's workspace holds it), so its
+    count of failed sign-ins is shared by every browser session."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        audit: AuditSink | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._auth: AuthSection = settings.auth
         self._local = User(name=settings.app.user, role=settings.app.role)
+        self._audit = audit
+        self._throttle = SignInThrottle(settings.auth, clock)
 
     @property
     def mode(self) -> str:
@@ -77,17 +104,63 @@ class Authenticator:
         entry = next((u for u in self._auth.users if u.name.lower() == email.lower()), None)
         return User(name=email, role=entry.role if entry else self._auth.oidc_default_role)
 
-    def sign_in(self, name: str, password: str) -> User:
+    def sign_in(self, name: str, password: str, *, client: str | None = None) -> User:
+        """The configured user ``name`` if ``password`` is theirs. ``client`` is the address
+        the attempt comes from, where known. Raises :class:`SignInThrottledError` while the
+        name or client must wait or is locked, else :class:`SignInError` on a failure."""
         if self._auth.mode != "password":
             raise SignInError("password sign-in is not enabled (auth.mode is not password)")
+        name = name[:_NAME_KEPT]
+        attempt = self._throttle.attempt(name, client)
+        if attempt.outcome == "locked":
+            raise SignInThrottledError(
+                f"too many failed sign-ins; try again in {_duration(attempt.wait_s)}"
+            )
+        if attempt.outcome == "too soon":
+            self._failed(name, client, attempt)
+            raise SignInThrottledError(f"tried again too soon after a failure{_next_try(attempt)}")
         entry = next((u for u in self._auth.users if u.name == name), None)
         # Hash even for an unknown name, so timing does not tell which names exist.
         ok = verify_password(
             password, entry.password_hash if entry and entry.password_hash else _DUMMY
         )
         if entry is None or not ok:
-            raise SignInError("unknown user or wrong password")
+            self._failed(name, client, attempt)
+            raise SignInError(f"unknown user or wrong password{_next_try(attempt)}")
+        self._throttle.succeeded(name, client)
         return User(name=entry.name, role=entry.role)
+
+    def _failed(self, name: str, client: str | None, attempt: Attempt) -> None:
+        """Log a failed sign-in and write it to the audit trail (never the password)."""
+        log.warning(
+            "failed sign-in for %r from %s (%d in a row%s)",
+            name,
+            client or "an unknown address",
+            attempt.failures,
+            ", locked" if attempt.locked else "",
+        )
+        if self._audit is None:
+            return
+        details: dict[str, object] = {
+            "client": client,
+            "failures": attempt.failures,
+            "too_soon": attempt.outcome == "too soon",
+            "locked": attempt.locked,
+        }
+        self._audit.record(
+            AuditRecord(
+                created_at=datetime.now(UTC),
+                user=name,
+                role="",
+                question="",
+                filters=Filters(),
+                answer="",
+                backend="",
+                model="",
+                kind="sign_in",
+                sign_in=details,
+            )
+        )
 
 
 def require(user: User, role: Role, action: str) -> None:
@@ -96,6 +169,26 @@ def require(user: User, role: Role, action: str) -> None:
         raise PermissionDeniedError(
             f"{action} is for compliance staff; {user.name} is an {user.role}"
         )
+
+
+_NAME_KEPT = 200
+"""Characters of a user name kept for counting and recording failures (names are short)."""
+
+
+def _next_try(attempt: Attempt) -> str:
+    if attempt.locked:
+        return f"; too many failed sign-ins, try again in {_duration(attempt.wait_s)}"
+    if attempt.wait_s > 0:
+        return f"; wait {_duration(attempt.wait_s)} before trying again"
+    return ""
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds, 3)  # (now + 300) - now is not always 300.0
+    if seconds > 90:
+        return f"{math.ceil(seconds / 60)} minutes"
+    whole = max(math.ceil(seconds), 1)
+    return f"{whole} second{'s' if whole != 1 else ''}"
 
 
 _DUMMY = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="

@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.ui import state
+from app.ui.render import md
 from app.ui.views import sign_in
 
 st.set_page_config(
@@ -25,7 +26,7 @@ if signed_in is None:
 user = signed_in
 
 with st.sidebar:
-    st.caption(f"Signed in as **{user.name}** ({user.role})")
+    st.caption(f"Signed in as **{md(user.name)}** ({user.role})")
     if ws.authenticator.mode != "local" and st.button("Sign out"):
         state.sign_out(ws)
         st.rerun()

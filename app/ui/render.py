@@ -1,7 +1,11 @@
-"""Rendering helpers shared by the pages: safe Markdown, answers, citations, source links."""
+"""Rendering helpers shared by the pages: text made literal for Markdown, answers, citations,
+and files handed to this browser session only."""
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import re
 
 import streamlit as st
@@ -9,12 +13,24 @@ import streamlit as st
 from app.models import Answer, Citation
 from app.workspace import Workspace
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~$])")
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+"""Every ASCII punctuation sign: CommonMark lets each be backslash-escaped."""
+_JOINER = "\u2060"
+"""WORD JOINER: invisible, and not part of any URL, e-mail address or short code."""
+_AUTOLINKED = re.compile(r"(?<=[:@])|(?<=www)(?=\.)", re.IGNORECASE)
 
 
 def md(text: str) -> str:
-    """Text shown as-is inside Markdown: no emphasis, links, HTML or LaTeX from policy text."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """``text`` shown literally wherever Streamlit reads Markdown (bodies, captions, alerts,
+    labels of expanders and widgets): no emphasis, link, image, HTML, entity, LaTeX, emoji or
+    icon code, colour directive, heading or list comes out of a document, a user or a model.
+
+    Escaping is not enough on its own: Streamlit's renderer turns a URL, ``www.`` name or
+    e-mail address in plain text into a link (GitHub's autolinks, found after escapes are
+    undone), as it turns ``:name:`` into an emoji or icon. An invisible word joiner after each
+    ``:`` and ``@`` and inside ``www.`` keeps them text; what the reader sees is unchanged.
+    """
+    return _PUNCTUATION.sub(r"\\\1", _AUTOLINKED.sub(_JOINER, text))
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -24,16 +40,17 @@ def answer_markdown(answer: Answer) -> str:
 
 
 def citation_label(citation: Citation, marker: int | None = None) -> str:
+    """An expander label: ``[n] title, version v, page p, section`` (Markdown, made literal)."""
     number = citation.marker if marker is None else marker
     section = citation.section_title or citation.section_id
-    return (
-        f"[{number}] {citation.title}, version {citation.version}, "
+    return f"[{number}] " + md(
+        f"{citation.title}, version {citation.version}, "
         f"page {citation.page_label or citation.page}, {section}"
     )
 
 
-def citation_body(ws: Workspace, citation: Citation, key: str) -> None:
-    """The cited passage, its provenance, the page it sits on and a link to the source."""
+def citation_body(ws: Workspace, citation: Citation) -> None:
+    """The cited passage, its provenance, the page it sits on and links to the source file."""
     st.markdown(
         f"**{md(citation.title)}** · version {md(citation.version)} · effective "
         f"{citation.effective_date:%Y-%m-%d} · page {md(citation.page_label or str(citation.page))}"
@@ -45,25 +62,19 @@ def citation_body(ws: Workspace, citation: Citation, key: str) -> None:
         st.caption("The source file is not kept in the library, so the page cannot be shown.")
         return
     if view.pdf is not None:
-        url = _media_url(view.pdf, key, view.file_name)
         printed = view.page_label or str(view.page)
         if printed != str(view.page):
             printed += f" (PDF page {view.page})"
-        if url:
-            st.markdown(
-                f'<a href="{url}#page={view.page}" target="_blank" rel="noopener" '
-                f'class="source-link">Open {md(view.file_name)} at page {printed}</a>',
-                unsafe_allow_html=True,
-            )
-        st.download_button(
-            f"Download {view.file_name}",
+        private_file(
             view.pdf,
-            file_name=view.file_name,
-            mime="application/pdf",
-            key=f"dl-{key}",
+            view.file_name,
+            "application/pdf",
+            download=f"Download {view.file_name}",
+            open_label=f"Open {view.file_name} at page {printed}",
+            page=view.page,
         )
     note = "" if view.found else " (the passage was not located exactly on this page)"
-    st.caption(f"Page {view.page_label or view.page} of {view.file_name}{note}")
+    st.caption(md(f"Page {view.page_label or view.page} of {view.file_name}{note}"))
     st.markdown(
         '<div class="page-text" style="border:1px solid #ccc;padding:0.6rem;'
         f'font-size:0.85rem">{view.html}</div>',
@@ -71,18 +82,57 @@ def citation_body(ws: Workspace, citation: Citation, key: str) -> None:
     )
 
 
-def _media_url(data: bytes, key: str, file_name: str) -> str | None:
-    """A URL, private to this session, that serves the PDF inline so a browser can open it
-    at a page (``#page=N``). None where no server runs (the page still offers a download)."""
-    try:
-        from streamlit.runtime import exists, get_instance
-    except ImportError:  # pragma: no cover - very old Streamlit
-        return None
-    if not exists():
-        return None
-    try:
-        return get_instance().media_file_mgr.add(
-            data, "application/pdf", f"source-{key}", file_name=file_name
+_FILE_LINKS = """<!doctype html><html><head><meta charset="utf-8"><style>
+body {{ margin: 0; font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 1rem;
+  line-height: 1.6; color: #31333f; }}
+a {{ color: #0054a3; display: block; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }}
+</style></head><body>{links}<script>
+const text = atob("{data}");
+const bytes = new Uint8Array(text.length);
+for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+const url = URL.createObjectURL(new Blob([bytes], {{ type: {mime} }}));
+for (const link of document.querySelectorAll("a[data-suffix]")) {{
+  link.href = url + link.dataset.suffix;
+}}
+</script></body></html>"""
+
+
+def private_file(
+    data: bytes,
+    file_name: str,
+    mime: str,
+    *,
+    download: str,
+    open_label: str | None = None,
+    page: int | None = None,
+) -> None:
+    """Links that open (at ``page``, for a PDF) and download ``data``, for this browser session
+    only.
+
+    The bytes travel inside the page over the session's own websocket, and a script in the
+    element's frame turns them into a ``blob:`` URL, which exists only in this browser tab and
+    only while the element is shown. Nothing is put on Streamlit's ``/media`` route (what
+    ``st.download_button`` and media files use): that route answers anyone who has the URL,
+    without a cookie, until no session shows the file.
+    """
+    links = []
+    if open_label is not None:
+        suffix = f"#page={page}" if page is not None else ""
+        links.append(
+            f'<a class="source-link" target="_blank" rel="noopener" data-suffix="{suffix}">'
+            f"{html.escape(open_label)}</a>"
         )
-    except Exception:
-        return None
+    links.append(
+        f'<a class="source-download" download="{html.escape(file_name)}" data-suffix="">'
+        f"{html.escape(download)}</a>"
+    )
+    st.iframe(
+        _FILE_LINKS.format(
+            links="".join(links),
+            data=base64.b64encode(data).decode("ascii"),
+            mime=json.dumps(mime).replace("<", "\\u003c"),
+        ),
+        height=28 * len(links),  # a line per link (long names end in an ellipsis)
+        alt=download,
+    )

@@ -7,6 +7,7 @@ import streamlit as st
 from app.errors import CopilotError
 from app.models import User
 from app.settings import load_settings
+from app.ui.render import md
 from app.workspace import Workspace, open_workspace
 
 _provided: Workspace | None = None
@@ -32,7 +33,7 @@ def workspace() -> Workspace:
     try:
         return _open()
     except CopilotError as exc:
-        st.error(f"The copilot could not start: {exc}")
+        st.error(f"The copilot could not start: {md(str(exc))}")
         st.stop()
         raise  # unreachable; st.stop() raises
 

@@ -26,8 +26,8 @@ def render(ws: Workspace, user: User) -> None:
             "account and loan numbers, phone numbers, e-mail addresses) are removed before "
             "the question is processed."
         )
-    for turn, answer in enumerate(conversation):
-        _turn(ws, user, answer, turn)
+    for answer in conversation:
+        _turn(ws, user, answer)
 
     question = st.chat_input("Ask a policy question")
     if question is None:
@@ -36,18 +36,18 @@ def render(ws: Workspace, user: User) -> None:
         with st.spinner("Searching the policies…"):
             answer = ws.service.ask(question, user=user, **filters)
     except CopilotError as exc:
-        st.error(f"The question could not be asked: {exc}")
+        st.error(f"The question could not be asked: {md(str(exc))}")
         return
     conversation.append(answer)
-    _turn(ws, user, answer, len(conversation) - 1)
+    _turn(ws, user, answer)
 
 
-def _turn(ws: Workspace, user: User, answer: Answer, turn: int) -> None:
+def _turn(ws: Workspace, user: User, answer: Answer) -> None:
     """One exchange: the question as redacted, then the answer."""
     with st.chat_message("user"):
         st.markdown(md(answer.question))
     with st.chat_message("assistant"):
-        _answer(ws, user, answer, turn)
+        _answer(ws, user, answer)
 
 
 def _filters(ws: Workspace) -> dict[str, Any]:
@@ -78,9 +78,11 @@ def _filters(ws: Workspace) -> dict[str, Any]:
     }
 
 
-def _answer(ws: Workspace, user: User, answer: Answer, turn: int) -> None:
+def _answer(ws: Workspace, user: User, answer: Answer) -> None:
     if answer.redacted_entities:
-        st.info("Removed before processing: " + ", ".join(sorted(set(answer.redacted_entities))))
+        st.info(
+            "Removed before processing: " + md(", ".join(sorted(set(answer.redacted_entities))))
+        )
     scope = _scope(answer)
     if answer.abstained:
         st.warning(md(answer.text))
@@ -88,7 +90,7 @@ def _answer(ws: Workspace, user: User, answer: Answer, turn: int) -> None:
             st.markdown("The closest sections, for you to check:")
             for n, section in enumerate(answer.closest_sections, start=1):
                 with st.expander(citation_label(section, n).removeprefix(f"[{n}] ")):
-                    citation_body(ws, section, f"{turn}-closest-{n}")
+                    citation_body(ws, section)
     else:
         st.markdown(answer_markdown(answer))
         if answer.fell_back:
@@ -103,10 +105,10 @@ def _answer(ws: Workspace, user: User, answer: Answer, turn: int) -> None:
             )
         for citation in answer.citations:
             with st.expander(citation_label(citation)):
-                citation_body(ws, citation, f"{turn}-{citation.marker}")
+                citation_body(ws, citation)
     if scope:
-        st.caption(scope)
-    _feedback(ws, user, answer, turn)
+        st.caption(md(scope))
+    _feedback(ws, user, answer)
 
 
 def _scope(answer: Answer) -> str:
@@ -121,7 +123,7 @@ def _scope(answer: Answer) -> str:
     return "Filters: " + ", ".join(chosen) if chosen else ""
 
 
-def _feedback(ws: Workspace, user: User, answer: Answer, turn: int) -> None:
+def _feedback(ws: Workspace, user: User, answer: Answer) -> None:
     if answer.audit_id is None:
         return
     sent = st.session_state.setdefault("feedback_sent", set())
@@ -142,7 +144,7 @@ def _feedback(ws: Workspace, user: User, answer: Answer, turn: int) -> None:
                 answer.audit_id, "up" if rating == 1 else "down", comment, user=user
             )
         except CopilotError as exc:
-            st.error(f"Feedback was not recorded: {exc}")
+            st.error(f"Feedback was not recorded: {md(str(exc))}")
             return
         sent.add(answer.audit_id)
         st.rerun()

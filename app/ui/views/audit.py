@@ -10,6 +10,7 @@ import streamlit as st
 
 from app.models import User
 from app.records.auth import PermissionDeniedError
+from app.ui.render import md, private_file
 from app.workspace import Workspace
 
 FLAGS = {"All": None, "Flagged (abstained, fell back or needs review)": True, "Not flagged": False}
@@ -20,7 +21,7 @@ def render(ws: Workspace, user: User) -> None:
     try:
         trail = ws.service.audit_trail(user)
     except PermissionDeniedError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return
     check = trail.verify()  # type: ignore[attr-defined]
     if check.ok:
@@ -28,7 +29,7 @@ def render(ws: Workspace, user: User) -> None:
     else:
         st.error(f"Chain verification FAILED over {check.checked} records:")
         for problem in check.problems:
-            st.markdown(f"- {problem}")
+            st.markdown(f"- {md(problem)}")
 
     today = datetime.now(UTC).date()
     c1, c2, c3, c4 = st.columns(4)
@@ -36,7 +37,7 @@ def render(ws: Workspace, user: User) -> None:
     end = c2.date_input("To", value=today, format="YYYY-MM-DD")
     who = c3.text_input("User")
     flag = c4.selectbox("Flags", list(FLAGS))
-    kind = st.radio("Records", ["question", "feedback", "all"], horizontal=True)
+    kind = st.radio("Records", ["question", "feedback", "sign_in", "all"], horizontal=True)
     records = trail.records(  # type: ignore[attr-defined]
         start=datetime.combine(start, time.min, UTC) if isinstance(start, date) else None,
         end=datetime.combine(end, time.max, UTC) if isinstance(end, date) else None,
@@ -71,6 +72,7 @@ def render(ws: Workspace, user: User) -> None:
                         if r.feedback
                         else ""
                     ),
+                    "sign-in": _sign_in(r.sign_in),
                 }
                 for r in records
             ],
@@ -86,9 +88,19 @@ def render(ws: Workspace, user: User) -> None:
             end=end if isinstance(end, date) else None,
         )
         data = path.read_bytes()
-    st.download_button(
-        f"Export {count} records from these dates as CSV",
+    private_file(
         data,
-        file_name=f"audit-{start}-{end}.csv",
-        mime="text/csv",
+        f"audit-{start}-{end}.csv",
+        "text/csv",
+        download=f"Export {count} records from these dates as CSV",
     )
+
+
+def _sign_in(details: dict[str, object] | None) -> str:
+    """A failed sign-in, in words."""
+    if not details:
+        return ""
+    where = f" from {details.get('client')}" if details.get("client") else ""
+    soon = ", too soon after the last" if details.get("too_soon") else ""
+    locked = ", now locked" if details.get("locked") else ""
+    return f"failed{where} ({details.get('failures')} in a row{soon}{locked})"

@@ -84,7 +84,9 @@ def _upload(ws: Workspace, user: User) -> None:
     results: list[FileResult] = []
     progress = st.progress(0.0, text="Ingesting…")
     for n, upload in enumerate(files, start=1):
-        progress.progress((n - 1) / len(files), text=f"Ingesting {upload.name} ({n}/{len(files)})")
+        progress.progress(
+            (n - 1) / len(files), text=f"Ingesting {md(upload.name)} ({n}/{len(files)})"
+        )
         fields: dict[str, Any] = {
             "doc_id": doc_id.strip() or Path(upload.name).stem,
             "title": title.strip() or None,
@@ -165,14 +167,14 @@ def _lifecycle(ws: Workspace, user: User) -> None:
     retire_col, purge_col = st.columns(2)
     with retire_col:
         st.caption("Retire: keep its history, stop citing it (a new version reinstates it).")
-        sure = st.checkbox(f"Retire {doc_id}: I confirm", key=f"retire-ok-{doc_id}")
+        sure = st.checkbox(f"Retire {md(doc_id)}: I confirm", key=f"retire-ok-{doc_id}")
         if st.button("Retire", disabled=not sure, key="retire"):
-            _act(lambda: ws.library.retire(user, doc_id), f"{doc_id} is retired.")
+            _act(lambda: ws.library.retire(user, doc_id), f"{md(doc_id)} is retired.")
     with purge_col:
         st.caption("Purge: delete every version and its passages from the index for good.")
         typed = st.text_input("Type the document id to confirm", key=f"purge-ok-{doc_id}")
         if st.button("Purge", disabled=typed.strip() != doc_id, key="purge"):
-            _act(lambda: ws.library.purge(user, doc_id), f"{doc_id} is purged.")
+            _act(lambda: ws.library.purge(user, doc_id), f"{md(doc_id)} is purged.")
     if message := st.session_state.pop("lifecycle_message", None):
         st.success(message)
 
@@ -181,7 +183,7 @@ def _act(action: Any, message: str) -> None:
     try:
         action()
     except CopilotError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return
     st.session_state["lifecycle_message"] = message
     st.rerun()
@@ -204,7 +206,7 @@ def _document_view(ws: Workspace) -> None:
     st.caption(f"{len(sections)} sections, {sum(map(len, sections.values()))} passages")
     for heading, chunks in sections.items():
         pages = sorted({c["page_label_start"] for c in chunks})
-        with st.expander(f"{heading} (page {', '.join(pages)})"):
+        with st.expander(md(f"{heading} (page {', '.join(pages)})")):
             for c in chunks:
                 st.markdown(md(c["text"]))
                 st.divider()

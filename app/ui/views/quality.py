@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.ui.render import md
 from app.workspace import Workspace
 
 HEADLINE = (
@@ -30,9 +31,9 @@ def render(ws: Workspace) -> None:
     verdict = "passed" if summary.get("passed") else "FAILED"
     when = str(summary.get("created_at", ""))[:16].replace("T", " ")
     message = f"Latest evaluation ({when} UTC, backend {summary.get('backend')}): {verdict}"
-    (st.success if summary.get("passed") else st.error)(message)
+    (st.success if summary.get("passed") else st.error)(md(message))
     for problem in summary.get("problems", []):
-        st.markdown(f"- {problem}")
+        st.markdown(f"- {md(str(problem))}")
 
     metrics: dict[str, float] = summary.get("metrics", {})
     previous = runs[-2].summary.get("metrics", {}) if len(runs) > 1 else {}
@@ -40,7 +41,7 @@ def render(ws: Workspace) -> None:
     for column, name in zip(st.columns(len(shown)), shown, strict=True):
         delta = metrics[name] - previous[name] if name in previous else None
         column.metric(
-            name.replace("_", " "),
+            md(name.replace("_", " ")),
             f"{metrics[name]:.3f}",
             None if delta is None else f"{delta:+.3f}",
         )
@@ -57,7 +58,8 @@ def render(ws: Workspace) -> None:
         x="run",
     )
     for chart in latest.charts:
-        st.image(str(chart), caption=chart.stem.replace("_", " "))
+        st.image(str(chart), caption=md(chart.stem.replace("_", " ")))
     if latest.report:
         with st.expander("Full report, with the failing questions"):
-            st.markdown(latest.report)
+            # As written (Markdown source): it quotes questions and answers, which are text.
+            st.code(latest.report, language=None, wrap_lines=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.records.auth import SignInError
+from app.ui.render import md
 from app.workspace import Workspace
 
 
@@ -20,9 +21,12 @@ def render(ws: Workspace) -> None:
         password = st.text_input("Password", type="password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
+        address = st.context.ip_address  # None on loopback (and not a str in AppTest)
         try:
-            st.session_state["user"] = ws.authenticator.sign_in(name.strip(), password)
+            st.session_state["user"] = ws.authenticator.sign_in(
+                name.strip(), password, client=address if isinstance(address, str) else None
+            )
         except SignInError as exc:
-            st.error(f"Sign-in failed: {exc}.")
+            st.error(f"Sign-in failed: {md(str(exc))}.")
         else:
             st.rerun()

@@ -68,7 +68,7 @@ def _config(users: dict[str, tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(sample_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app, started by ``copilot serve``, on a free loopback port; yields its URL."""
     if not Path(CHROMIUM).exists():
@@ -124,7 +124,7 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -
     pytest.fail(f"the app did not start within 120 s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

@@ -267,3 +267,28 @@ def test_feedback_is_audited_with_its_comment_redacted(service, tmp_path: Path) 
         service.audit_trail(UNDERWRITER)
     trail = service.audit_trail(User(name="ana", role="compliance"))
     assert trail.verify().ok  # type: ignore[attr-defined]
+
+
+def test_feedback_only_on_ones_own_answers_with_up_or_down(service) -> None:  # type: ignore[no-untyped-def]
+    from app.question.service import FeedbackError
+
+    answer = service.ask("What is the maximum DTI ratio?", user=UNDERWRITER, product="mortgage")
+    own = service.feedback(answer.audit_id, "up", user=UNDERWRITER)
+    trail = service.audit_trail(User(name="ana", role="compliance"))
+    before = trail.records(newest_first=False)
+    refused = [
+        (answer.audit_id, "up", "", User(name="uw2", role="underwriter"), "given to uw2"),
+        (answer.audit_id, "up", "", User(name="ana", role="compliance"), "given to ana"),
+        (9999, "down", "", UNDERWRITER, "no answer #9999"),
+        (own.id, "down", "", UNDERWRITER, f"no answer #{own.id}"),  # feedback is no answer
+        ("1", "up", "", UNDERWRITER, "no answer #1"),
+        (answer.audit_id, "sideways", "", UNDERWRITER, "up or down, not 'sideways'"),
+        (answer.audit_id, "", "", UNDERWRITER, "up or down"),
+        (answer.audit_id, "down", "x" * 2001, UNDERWRITER, "longer than 2000 characters"),
+    ]
+    for answer_id, rating, comment, user, message in refused:
+        with pytest.raises(FeedbackError, match=message):
+            service.feedback(answer_id, rating, comment, user=user)
+    assert trail.records(newest_first=False) == before, "a refused feedback reached the trail"
+    assert trail.verify().ok
+    assert [r.kind for r in before] == ["question", "feedback"]

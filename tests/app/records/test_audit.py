@@ -496,3 +496,10 @@ def test_what_the_key_alone_cannot_show(long_path: Path) -> None:
     with SqliteAuditTrail(long_path, key=KEY) as trail:
         result = trail.verify()
     assert (result.ok, result.checked, result.unkeyed) == (True, 150, 150)
+
+
+def test_get_one_record_by_id(tmp_path: Path) -> None:
+    with SqliteAuditTrail(tmp_path / "audit.sqlite3", key=KEY) as trail:
+        first, second = trail.record(make(0)), trail.record(make(9))
+        assert trail.get(1) == first and trail.get(2) == second
+        assert trail.get(3) is None and trail.get(0) is None

@@ -3,6 +3,7 @@ library (pages upload and retire documents), with the session's models."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -65,8 +66,24 @@ def app(open_workspace) -> Callable[..., Any]:  # type: ignore[no-untyped-def]
     return start
 
 
+def plain(markdown: str) -> str:
+    """What a reader sees of text made literal by ``app.ui.render.md``: its backslash escapes
+    and invisible word joiners removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
+def labels(at: Any) -> list[str]:
+    """The expanders' labels, as the reader sees them."""
+    return [plain(e.label) for e in at.expander]
+
+
+def frames(at: Any) -> list[str]:
+    """The HTML inside each ``st.iframe`` on the page (where files are handed to the session)."""
+    return [str(e.proto.srcdoc) for e in at.get("iframe")]
+
+
 def texts(at: Any, kind: str = "markdown") -> list[str]:
-    return [str(e.value) for e in getattr(at, kind)]
+    return [plain(str(e.value)) for e in getattr(at, kind)]
 
 
 def joined(at: Any, kind: str = "markdown") -> str:
