@@ -104,7 +104,7 @@ def signing_in(tmp_path: Path, clock: Clock) -> Iterator[Callable[..., Any]]:
 
     def make(**auth: Any) -> tuple[Authenticator, SqliteAuditTrail]:
         settings = load_settings(auth={"mode": "password", "users": USERS, **auth})
-        trails.append(SqliteAuditTrail(tmp_path / f"audit-{len(trails)}.sqlite3"))
+        trails.append(SqliteAuditTrail(tmp_path / f"audit-{len(trails)}.sqlite3", key=b"k" * 32))
         return Authenticator(settings, audit=trails[-1], clock=clock), trails[-1]
 
     yield make
