@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from pydantic import ValidationError
 
 from app.errors import CopilotError
-from app.models import Answer, AuditRecord, Citation, Filters, Generation, RetrievedChunk, User
+from app.models import (
+    Answer,
+    AuditRecord,
+    Citation,
+    Filters,
+    Generation,
+    RedactedQuestion,
+    RetrievedChunk,
+    User,
+)
 from app.question.answer import AnswerBackend, ExtractiveBackend, declined, passages
 from app.question.retrieve import Retriever
 from app.question.verify import Verified, Verifier
@@ -170,18 +179,19 @@ class CopilotService:
         limit = self._settings.answer.max_question_chars
         if len(comment) > limit:
             raise FeedbackError(f"the comment is longer than {limit} characters; shorten it")
-        text = self._redactor.redact(comment).text if comment.strip() else ""
+        redacted = self._redactor.redact(comment) if comment.strip() else RedactedQuestion(text="")
         entry = AuditRecord(
             created_at=datetime.now(UTC),
             user=user.name,
             role=user.role,
             question="",
+            redacted_entities=redacted.entity_types,
             filters=Filters(),
             answer="",
             backend="",
             model="",
             kind="feedback",
-            feedback={"answer_id": answer_id, "rating": rating, "comment": text},
+            feedback={"answer_id": answer_id, "rating": rating, "comment": redacted.text},
         )
         return self._audit.record(entry)
 

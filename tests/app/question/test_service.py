@@ -263,6 +263,10 @@ def test_feedback_is_audited_with_its_comment_redacted(service, tmp_path: Path) 
     assert "529-41-8876" not in str(record.feedback) and "<US_SSN_1>" in str(
         record.feedback["comment"]
     )
+    # The record says what was removed, as a question's record does.
+    assert "US_SSN" in record.redacted_entities and "PERSON" in record.redacted_entities
+    plain = service.feedback(answer.audit_id, "up", user=UNDERWRITER)
+    assert plain.redacted_entities == ()
     with pytest.raises(PermissionDeniedError):
         service.audit_trail(UNDERWRITER)
     trail = service.audit_trail(User(name="ana", role="compliance"))
