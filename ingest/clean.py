@@ -8,6 +8,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from app.text import strip_control
+
 _QUOTES = str.maketrans(
     {
         "\u2018": "'",
@@ -85,6 +87,17 @@ def normalize(text: str) -> str:
     """Unicode compatibility forms (ligatures, thin spaces), straight quotes, single spaces."""
     text = _PRIVATE_USE.sub("", unicodedata.normalize("NFKC", text).translate(_QUOTES))
     return _SPACES.sub(" ", text).strip()
+
+
+def clean_title(raw: str, limit: int) -> str | None:
+    """A title a file declares, fit to store: control characters dropped, spaces collapsed,
+    cut to ``limit`` characters (at a word end, marked with an ellipsis)."""
+    text = normalize(" ".join(strip_control(" ".join(raw[: limit * 4].split())).split()))
+    if len(text) > limit:
+        head = text[: limit - 1]
+        word_end = head.rfind(" ")
+        text = (head[:word_end] if word_end > limit // 2 else head).rstrip() + "\u2026"
+    return text or None
 
 
 def clean_lines(text: str) -> list[str]:
