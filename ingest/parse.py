@@ -9,15 +9,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError, WrongPasswordError
+from pypdf.errors import FileNotDecryptedError, PyPdfError, WrongPasswordError
 
 from app.errors import DocumentError
-from app.models import Page, ParsedDocument
-from ingest.clean import clean_lines, drop_running_lines, repair_hyphenation
+from app.models import MAX_TITLE_CHARS, Page, ParsedDocument
+from ingest.clean import clean_lines, clean_title, drop_running_lines, repair_hyphenation
+from ingest.decode import decode
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,8 @@ def parse(path: Path, *, max_bytes: int | None = None) -> ParsedDocument:
         )
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
-        pages, title = _parse_pdf(path)
+        with _pdf_warnings(path.name):
+            pages, title = _parse_pdf(path)
         media_type = "pdf"
     elif suffix in MARKDOWN_SUFFIXES:
         pages, title = _parse_markdown(_read_text(path))
@@ -88,16 +93,40 @@ def parse(path: Path, *, max_bytes: int | None = None) -> ParsedDocument:
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise DocumentError(f"{path.name}: this is a binary file, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+    return decode(path.read_bytes(), path.name)
 
 
 # --- PDF ------------------------------------------------------------------------------
+
+
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@contextmanager
+def _pdf_warnings(name: str) -> Iterator[None]:
+    """Hold back pypdf's warnings about a damaged file (a broken one can log thousands) and
+    log how many there were, once, at INFO (shown by ``copilot -v``)."""
+    logger = logging.getLogger("pypdf")
+    counter = _Counter()
+    propagate = logger.propagate
+    logger.addHandler(counter)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        logger.removeHandler(counter)
+        logger.propagate = propagate
+        total = counter.count + len(caught)
+        if total:
+            log.info("%s: %d PDF warnings", name, total)
 
 
 def _open_pdf(path: Path) -> PdfReader:
@@ -128,7 +157,7 @@ def _open_pdf(path: Path) -> PdfReader:
             raise DocumentError(f"{path.name}: the PDF has no pages")
     except DocumentError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         raise DocumentError(f"{path.name}: the PDF is corrupt and cannot be read ({exc})") from exc
     return reader
 
@@ -165,10 +194,19 @@ def _parse_pdf(path: Path) -> tuple[list[Page], str | None]:
         )
         for i, lines in enumerate(kept)
     ]
-    title = None
-    if reader.metadata is not None and reader.metadata.title:
-        title = " ".join(str(reader.metadata.title).split()) or None
-    return pages, title
+    return pages, _pdf_title(reader)
+
+
+def _pdf_title(reader: PdfReader) -> str | None:
+    """The title in the PDF's metadata, cleaned and cut to length; None when there is none
+    or the metadata is beyond pypdf's limits (it is only a default for the title field)."""
+    try:
+        metadata = reader.metadata
+        raw = metadata.title if metadata is not None else None
+    except Exception:  # pypdf raises many types on damaged objects; LimitReachedError too
+        log.info("ignoring unreadable PDF metadata", exc_info=True)
+        return None
+    return clean_title(str(raw), MAX_TITLE_CHARS) if raw else None
 
 
 def _extract_page(page: object) -> tuple[list[str], set[str]]:
@@ -202,7 +240,7 @@ def _pdf_page_labels(reader: PdfReader) -> list[str] | None:
             return None
         labels = list(reader.page_labels)
     except Exception:  # a broken label tree is not worth refusing the file over
-        log.warning("ignoring unreadable /PageLabels", exc_info=True)
+        log.info("ignoring unreadable /PageLabels", exc_info=True)
         return None
     return labels if len(labels) == len(reader.pages) else None
 
@@ -239,7 +277,7 @@ def _parse_markdown(source: str) -> tuple[list[Page], str | None]:
                 headings=tuple(sorted(headings)),
             )
         )
-    return pages, title
+    return pages, clean_title(title, MAX_TITLE_CHARS) if title else None
 
 
 def _strip_markdown(line: str) -> str:

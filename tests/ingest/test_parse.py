@@ -13,6 +13,7 @@ from app.errors import DocumentError
 from ingest.parse import parse
 from ingest.sections import segment
 from tests.conftest import SAMPLES
+from tests.ingest import helpers
 
 PDFS = SAMPLES / "pdf"
 
@@ -146,3 +147,46 @@ def test_plain_text_pages_split_on_form_feeds(tmp_path: Path) -> None:
     assert [p.label for p in doc.pages] == ["1", "2"]
     assert "Page" not in doc.pages[1].text
     assert [(s.section_id, s.blocks[0].page) for s in segment(doc)] == [("1", 1), ("2", 2)]
+
+
+SENTENCE = "Reserves must cover six months of payments for every investment property loan."
+
+
+def test_the_same_sentence_on_every_page_is_content_not_a_running_header(tmp_path: Path) -> None:
+    path = tmp_path / "repeated.pdf"
+    path.write_bytes(helpers.pdf(SENTENCE, SENTENCE, SENTENCE, SENTENCE))
+    doc = parse(path)
+    assert [p.text for p in doc.pages] == [SENTENCE] * 4
+
+
+def test_a_declared_title_is_cleaned_and_cut_to_length(tmp_path: Path) -> None:
+    path = tmp_path / "titled.pdf"
+    title = "Personal\x07 Loan\nPolicy " + "T" * 10_000_000
+    path.write_bytes(helpers.with_metadata(helpers.pdf(), {"/Title": title}))
+    doc = parse(path)
+    assert doc.title is not None and len(doc.title) <= 300
+    assert doc.title.startswith("Personal Loan Policy T")
+
+
+def test_metadata_beyond_pypdfs_limits_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "keys.pdf"
+    keys = {f"/K{i}": "v" for i in range(200_000)}
+    path.write_bytes(helpers.with_metadata(helpers.pdf(SENTENCE), {"/Title": "Guide", **keys}))
+    doc = parse(path)
+    assert doc.title is None and doc.pages[0].text == SENTENCE
+
+
+def test_pypdf_warnings_are_counted_in_one_line_not_streamed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    path = tmp_path / "xref.pdf"
+    path.write_bytes(helpers.broken_xref(helpers.pdf(SENTENCE, SENTENCE + " Again.")))
+    with caplog.at_level(logging.INFO):
+        doc = parse(path)
+    assert doc.pages[0].text == SENTENCE
+    (record,) = caplog.records
+    count, _ = record.getMessage().removeprefix("xref.pdf: ").split(" ", 1)
+    assert int(count) >= 10 and record.getMessage().endswith(" PDF warnings")
+    assert capsys.readouterr() == ("", "")
