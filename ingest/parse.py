@@ -38,6 +38,14 @@ _MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|,b\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _MIN_TEXT_CHARS = 20
+# A compressed PDF can hold far more than its size: these bound the work one file may cause.
+_MAX_PAGE_CONTENT = 2_000_000
+"""Bytes of uncompressed drawing instructions a page may hold: a dense page of text needs
+under 100 KB, and pypdf reads them at about a megabyte a second."""
+_MAX_CONTENT = 50_000_000
+"""The same, for all the pages of a file together."""
+_MAX_PAGE_CHARS = 100_000
+"""Characters of text a page may yield (a dense page holds under 10,000)."""
 
 
 def sha256_of(path: Path) -> str:
@@ -167,12 +175,18 @@ def _parse_pdf(path: Path) -> tuple[list[Page], str | None]:
     raw_pages: list[list[str]] = []
     emphasized: list[set[str]] = []
     try:
+        _check_content(reader, path.name)
         for page in reader.pages:
             lines, strong = _extract_page(page)
             raw_pages.append(lines)
             emphasized.append(strong)
     except DocumentError:
         raise
+    except _TooMuchText:
+        raise DocumentError(
+            f"{path.name}: page {len(raw_pages) + 1} yields over {_MAX_PAGE_CHARS:,} characters "
+            "of text, more than any page holds; the PDF is malformed"
+        ) from None
     except Exception as exc:  # pypdf raises many types on damaged content streams
         raise DocumentError(
             f"{path.name}: page {len(raw_pages) + 1} is corrupt and cannot be read ({exc})"
@@ -209,12 +223,42 @@ def _pdf_title(reader: PdfReader) -> str | None:
     return clean_title(str(raw), MAX_TITLE_CHARS) if raw else None
 
 
+def _check_content(reader: PdfReader, name: str) -> None:
+    """Refuse, before reading any text, a file whose pages hold more drawing instructions than
+    text needs (decompressing them is quick; parsing them is not)."""
+    total = 0
+    for number, page in enumerate(reader.pages, start=1):
+        contents = page.get_contents()
+        size = len(contents.get_data()) if contents is not None else 0
+        if size > _MAX_PAGE_CONTENT:
+            raise DocumentError(
+                f"{name}: page {number} holds {size / 1e6:.1f} MB of drawing instructions, over "
+                f"the {_MAX_PAGE_CONTENT / 1e6:.0f} MB a page of text needs; the PDF is "
+                "malformed or mostly drawings"
+            )
+        total += size
+        if total > _MAX_CONTENT:
+            raise DocumentError(
+                f"{name}: the pages hold over {_MAX_CONTENT / 1e6:.0f} MB of drawing "
+                "instructions; split the document, or export it again with fewer drawings"
+            )
+
+
+class _TooMuchText(Exception):
+    pass
+
+
 def _extract_page(page: object) -> tuple[list[str], set[str]]:
     """The page's lines in reading order, and the lines set in a bold or larger font."""
     sizes: Counter[float] = Counter()
     fragments: list[tuple[str, float, bool]] = []
+    chars = 0
 
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        nonlocal chars
+        chars += len(text)
+        if chars > _MAX_PAGE_CHARS:
+            raise _TooMuchText
         if not text.strip():
             return
         scale = abs(cm[3] * tm[3]) if cm and tm else 1.0

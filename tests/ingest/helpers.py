@@ -61,3 +61,38 @@ def broken_xref(source: bytes) -> bytes:
 
     head, xref, tail = source.rpartition(b"\nxref\n")
     return head + xref + re.sub(rb"(?m)^\d{10} (\d{5}) n", rb"0000000001 \1 n", tail)
+
+
+def raw_pdf(*objects: bytes, trailer: bytes = b"/Root 1 0 R") -> bytes:
+    """A PDF written by hand, object ``n`` being ``objects[n - 1]``, with a correct
+    cross-reference table: for structures no PDF library would write."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        trailer,
+        xref,
+    )
+    return bytes(out)
+
+
+def one_page_pdf(content: bytes, *, compress: bool = True) -> bytes:
+    """A one-page PDF (Helvetica) whose page draws ``content`` (a content stream)."""
+    import zlib
+
+    data = zlib.compress(content, 9) if compress else content
+    flate = b" /Filter /FlateDecode" if compress else b""
+    return raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d%s >>\nstream\n%s\nendstream" % (len(data), flate, data),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    )

@@ -95,7 +95,39 @@ BAD_INPUTS = [
     ("empty.md", lambda: b"   \n\n", "no text"),
     ("binary.txt", lambda: b"\x00\x01\x02" * 100, "binary"),
     ("policy.docx", lambda: b"PK\x03\x04", "unsupported file type"),
+    ("bomb.pdf", lambda: helpers.one_page_pdf(b" " * 50_000_000), "50.0 MB of drawing"),
+    ("dense.pdf", lambda: helpers.one_page_pdf(_text_op(b"A" * 1_500_000)), "over 100,000 char"),
+    ("lines.pdf", lambda: helpers.one_page_pdf(_text_op(b"(loan) Tj T* " * 40_000)), "100,000"),
+    ("shared.pdf", lambda: _pages_sharing(b"0 0 m\n" * 300_000, 30), "over 50 MB of drawing"),
+    ("kids-loop.pdf", lambda: _kids_loop(), "corrupt"),
 ]
+
+
+def _text_op(operands: bytes) -> bytes:
+    return b"BT /F1 12 Tf 72 720 Td (" + operands + b") Tj ET"
+
+
+def _pages_sharing(content: bytes, count: int) -> bytes:
+    """``count`` pages that all draw the same (compressed) content stream."""
+    import zlib
+
+    data = zlib.compress(content, 9)
+    kids = b" ".join(b"%d 0 R" % (4 + n) for n in range(count))
+    return helpers.raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(data), data),
+        *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>"] * count,
+    )
+
+
+def _kids_loop() -> bytes:
+    """A page tree whose node lists itself as its own kid."""
+    return helpers.raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+    )
 
 
 @pytest.mark.parametrize(("name", "content", "message"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
