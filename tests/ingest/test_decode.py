@@ -1,4 +1,5 @@
-"""Text files in the encodings they come in: read right, or refused, never garbled."""
+"""Text files in the encodings they come in: Unicode read as written, anything else refused
+with what to do, never stored garbled."""
 
 from __future__ import annotations
 
@@ -20,9 +21,8 @@ CHINESE = (
     "第二条 借款人必须提供收入证明和身份证明。\n"
     "第三条 债务收入比不得超过百分之四十三。\n"
 )
-ENGLISH = (
-    "The lender\u2019s \u201cgift letter\u201d must be signed \u2013 reserves cover six months."
-)
+ENGLISH = "The lender\u2019s \u201cgift letter\u201d must be signed \u2013 six months' reserves."
+FRENCH = "La politique de cr\u00e9dit exige une preuve de revenu \u00e0 jour."
 
 
 @pytest.mark.parametrize(
@@ -30,18 +30,14 @@ ENGLISH = (
     [
         ("utf8.txt", ENGLISH, "utf-8"),
         ("bom.md", ENGLISH, "utf-8-sig"),
-        ("utf16.txt", ENGLISH, "utf-16"),
-        ("windows.txt", ENGLISH, "cp1252"),
-        (
-            "french.txt",
-            "La politique de cr\u00e9dit exige une preuve de revenu \u00e0 jour.",
-            "latin-1",
-        ),
-        ("shift-jis.txt", JAPANESE, "shift_jis"),
-        ("gb18030.md", CHINESE, "gb18030"),
+        ("utf16.txt", FRENCH, "utf-16"),
+        ("utf32.md", ENGLISH, "utf-32"),
+        ("japanese.txt", JAPANESE, "utf-8"),
+        ("chinese.md", CHINESE, "utf-16"),
+        ("ascii.txt", "Reserves must cover six months of payments.", "cp1252"),
     ],
 )
-def test_text_in_a_recognisable_encoding_is_read_as_written(
+def test_unicode_text_is_read_as_written(
     tmp_path: Path, name: str, text: str, encoding: str
 ) -> None:
     path = tmp_path / name
@@ -51,19 +47,27 @@ def test_text_in_a_recognisable_encoding_is_read_as_written(
 
 
 @pytest.mark.parametrize(
-    ("name", "raw"),
+    ("name", "raw", "looks_like"),
     [
-        ("short-sjis.txt", "審査基準".encode("shift_jis")),
-        ("mixed.txt", "Reserves must cover six months. 注意: 審査".encode("shift_jis")),
-        ("noise.md", bytes(range(128, 256)) * 8),
-        ("bad-utf16.txt", b"\xff\xfe" + "Reserves".encode("utf-16-le") + b"\x00\xd8"),
+        ("shift-jis.txt", JAPANESE.encode("shift_jis"), "cp932"),
+        ("gb18030.md", CHINESE.encode("gb18030"), "gb18030"),
+        ("short-sjis.txt", "審査基準".encode("shift_jis"), ""),
+        ("windows.txt", ENGLISH.encode("cp1252"), ""),
+        ("latin1.md", FRENCH.encode("latin-1"), ""),
+        ("dos.txt", FRENCH.encode("cp437"), ""),
+        ("noise.md", bytes(range(128, 256)) * 8, ""),
+        ("bad-utf16.txt", b"\xff\xfe" + "Reserves".encode("utf-16-le") + b"\x00\xd8", ""),
+        ("utf16-no-bom.txt", ENGLISH.encode("utf-16-le"), "binary"),
     ],
 )
-def test_text_whose_encoding_cannot_be_told_is_refused(
-    tmp_path: Path, name: str, raw: bytes
+def test_text_in_any_other_encoding_is_refused_with_what_to_do(
+    tmp_path: Path, name: str, raw: bytes, looks_like: str
 ) -> None:
     path = tmp_path / name
     path.write_bytes(raw)
-    with pytest.raises(DocumentError, match="save it as UTF-8") as raised:
+    with pytest.raises(DocumentError) as raised:
         parse(path)
-    assert str(raised.value).startswith(f"{name}: ") and "\n" not in str(raised.value)
+    message = str(raised.value)
+    assert message.startswith(f"{name}: ") and "\n" not in message
+    assert ("binary" in message) if looks_like == "binary" else ("save it as UTF-8" in message)
+    assert looks_like in message
