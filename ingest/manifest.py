@@ -66,7 +66,7 @@ def load_manifest(path: Path) -> list[ManifestEntry]:
                 f"unknown field(s) {', '.join(sorted(unknown))}"
             )
         fields = {k: v for k, v in row.items() if k != "file" and v not in (None, "")}
-        file = _absolute(path.parent / str(row["file"]))
+        file = absolute(path.parent / str(row["file"]))
         if file in seen_files:
             raise MetadataError(
                 f"manifest {path.name}: entries {seen_files[file]} and {number} both list "
@@ -84,10 +84,12 @@ def load_manifest(path: Path) -> list[ManifestEntry]:
     return entries
 
 
-def _absolute(path: Path) -> Path:
+def absolute(path: Path) -> Path:
+    """``path`` resolved; only made absolute when the file system cannot hold its name (NUL,
+    too long): that file is then reported as not found, not a crash."""
     try:
         return path.resolve()
-    except (OSError, ValueError):  # a name the file system cannot hold: reported per file
+    except (OSError, ValueError):
         return Path(os.path.abspath(path))
 
 

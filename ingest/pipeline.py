@@ -23,7 +23,7 @@ from app.index.store import PolicyStore
 from app.models import Chunk, FileOutcome, FileResult, ParsedDocument
 from app.settings import Settings
 from ingest.chunk import chunk
-from ingest.manifest import ManifestEntry, build_meta
+from ingest.manifest import ManifestEntry, absolute, build_meta
 from ingest.parse import SUPPORTED_SUFFIXES, parse, sha256_of
 from ingest.sections import segment
 
@@ -38,7 +38,7 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         path = Path(path)
-        if path.is_dir():
+        if _is_dir(path):
             files.extend(
                 sorted(
                     p
@@ -51,6 +51,13 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long for the file system: reported as no such file
+        return False
+
+
 def plan(
     paths: Sequence[Path], manifest: Sequence[ManifestEntry], overrides: Mapping[str, Any]
 ) -> list[ManifestEntry]:
@@ -58,11 +65,11 @@ def plan(
 
     With no paths, every file in the manifest is ingested.
     """
-    by_path = {entry.path.resolve(): entry for entry in manifest}
+    by_path = {absolute(entry.path): entry for entry in manifest}
     files = expand(paths) if paths else [entry.path for entry in manifest]
     plan = []
     for file in files:
-        entry = by_path.get(Path(file).resolve())
+        entry = by_path.get(absolute(Path(file)))
         fields = dict(entry.fields) if entry else {}
         fields.update({k: v for k, v in overrides.items() if v not in (None, "")})
         plan.append(ManifestEntry(path=Path(file), fields=fields))
