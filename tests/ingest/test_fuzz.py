@@ -245,16 +245,36 @@ def _run(manifest: Path, data_dir: Path) -> tuple[int, list[tuple[float, str]], 
         process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err)
     watchdog = threading.Timer(BATCH * INGEST_S, process.kill)
     watchdog.start()
+    done, peak = threading.Event(), [0]
+    watcher = threading.Thread(target=_watch_memory, args=(process.pid, done, peak))
+    watcher.start()
     lines, last = [], time.monotonic()
     assert process.stdout is not None
     for raw in process.stdout:
         now = time.monotonic()
         lines.append((now - last, raw.decode("utf-8").rstrip("\n")))
         last = now
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    watcher.join()
+    code = process.wait()
     watchdog.cancel()
-    return process.returncode, lines, errors.read_text(), usage.ru_maxrss // 1024
+    return code, lines, errors.read_text(), peak[0]
+
+
+def _watch_memory(pid: int, done: threading.Event, peak: list[int]) -> None:
+    """Keep the process's VmHWM, its peak resident memory in MB. (Not ru_maxrss: Linux
+    carries a forked child's high-water mark across exec, so it would count this test
+    process's own memory.)"""
+    status = Path(f"/proc/{pid}/status")
+    while not done.is_set():
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:
+            lines = []
+        for line in lines:
+            if line.startswith("VmHWM:"):
+                peak[0] = max(peak[0], int(line.split()[1]) // 1024)
+        done.wait(0.05)
 
 
 def _index(data_dir: Path) -> dict[str, str]:
