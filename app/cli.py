@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from app.errors import CopilotError
 from app.models import Answer, Citation, DocumentRecord, FileOutcome, FileResult
 from app.settings import Settings, load_settings
+from app.text import one_line
 
 if TYPE_CHECKING:
     from app.models import User
@@ -32,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         return int(args.handler(args, settings))
     except CopilotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -172,30 +173,44 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     entries = plan(args.paths, manifest, overrides)
     if not entries:
         raise CopilotError("no supported files (.pdf, .md, .txt) found in the paths given")
-    embedding, store = _open(settings)
+    # The model loads only once a file has passed its checks: refusals are cheap.
+    store = _open_store_only(settings)
     try:
-        progress = _progress(len(entries), enabled=not args.no_progress)
         results = ingest(
-            entries, store=store, embedding=embedding, settings=settings, on_result=progress
+            entries,
+            store=store,
+            embedding=_model_loader(settings),
+            settings=settings,
+            on_result=_progress(len(entries), enabled=not args.no_progress),
         )
     finally:
         store.close()
-    for result in results:
-        print(_describe(result))
     counts = {o: sum(r.outcome is o for r in results) for o in FileOutcome}
-    print(", ".join(f"{n} {o.value}" for o, n in counts.items()))
+    if len(results) > 1:
+        print(", ".join(f"{n} {o.value}" for o, n in counts.items()))
     return EXIT_FAILED if counts[FileOutcome.FAILED] else EXIT_OK
 
 
+def _model_loader(settings: Settings):  # type: ignore[no-untyped-def]
+    """Builds the embedding model when first called (once)."""
+    import functools
+
+    from app.factory import build_embedding
+
+    return functools.cache(lambda: build_embedding(settings))
+
+
 def _progress(total: int, *, enabled: bool):  # type: ignore[no-untyped-def]
+    """Prints each file's result line as it is known, above a progress bar on a terminal."""
     if not enabled or total < 2 or not sys.stderr.isatty():
-        return None
+        return lambda result: print(_describe(result), flush=True)
     from tqdm import tqdm
 
     bar = tqdm(total=total, unit="file", file=sys.stderr, leave=False)
 
     def advance(result: FileResult) -> None:
-        bar.set_postfix_str(result.path.name[:40])
+        bar.write(_describe(result), file=sys.stdout)
+        bar.set_postfix_str(one_line(result.path.name)[:40])
         bar.update()
         if bar.n >= total:
             bar.close()
@@ -204,6 +219,11 @@ def _progress(total: int, *, enabled: bool):  # type: ignore[no-untyped-def]
 
 
 def _describe(result: FileResult) -> str:
+    """One line, whatever the file's name holds (newlines, escapes: shown escaped)."""
+    return one_line(_result_line(result))
+
+
+def _result_line(result: FileResult) -> str:
     name = result.path.name
     match result.outcome:
         case FileOutcome.FAILED:
@@ -301,12 +321,16 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
         if answer.strip().lower() not in {"y", "yes"}:
             print("nothing deleted")
             return EXIT_OK
+    from app.models import User
+    from app.records.library import PolicyLibrary
+
     store = _open_store_only(settings)
     try:
-        removed = store.purge(args.doc_id)
+        library = PolicyLibrary(settings, store, _model_loader(settings))
+        removed = library.purge(User(name=settings.app.user, role=settings.app.role), args.doc_id)
     finally:
         store.close()
-    print(f"purged {args.doc_id}: {removed} chunk(s) removed")
+    print(f"purged {one_line(args.doc_id)}: {removed} chunk(s) removed; its source files deleted")
     return EXIT_OK
 
 

@@ -19,6 +19,10 @@ _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 _STATE = re.compile(r"^[A-Z]{2}$")
 FEDERAL = "US-federal"
 _FEDERAL_ALIASES = {"us-federal", "federal", "us", "usa", "us federal", "united states"}
+MAX_TITLE_CHARS = 300
+"""The longest title taken in (a file's own title is cut to it). Like the limit below, checked
+where metadata comes in (``ingest.manifest``), not on records already stored."""
+MAX_DOC_ID_CHARS = 100
 
 
 def normalize_jurisdiction(value: str) -> str:

@@ -26,6 +26,12 @@ from pydantic_settings import (
 CONFIG_ENV = "COPILOT_CONFIG"
 DEFAULT_CONFIG_FILE = "copilot.toml"
 SAMPLE_MANIFEST = Path(__file__).resolve().parent.parent / "policies_sample" / "manifest.json"
+# Postal codes: the 50 states and the District of Columbia, then the inhabited territories.
+US_STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+             "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+             "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+             "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"]  # fmt: skip
+US_TERRITORIES = ["PR", "GU", "VI", "AS", "MP"]
 
 
 class AppSection(BaseModel):
@@ -104,6 +110,18 @@ class IngestSection(BaseModel):
         "statute",
     ]
     max_file_mb: int = Field(default=100, ge=1)
+    jurisdictions: list[str] = [*US_STATES, *US_TERRITORIES, "US-federal"]
+    """The jurisdiction codes a document may carry: the 50 states, DC, the territories and
+    ``US-federal``. Input is matched regardless of case when that is unambiguous (tx -> TX)."""
+
+    @field_validator("jurisdictions")
+    @classmethod
+    def _known_shape(cls, codes: list[str]) -> list[str]:
+        # Stored jurisdictions are two-letter codes or US-federal (see app.models).
+        bad = [c for c in codes if c != "US-federal" and not (len(c) == 2 and c.isupper())]
+        if bad or not codes:
+            raise ValueError(f"use two-letter upper-case codes or US-federal, not {bad}")
+        return codes
 
 
 class RedactionSection(BaseModel):

@@ -1,4 +1,5 @@
-"""Word-level helpers shared by the extractive answerer and the citation check."""
+"""Word-level helpers shared by the extractive answerer and the citation check, and the
+characters that must not reach a one-line message or a stored name unescaped."""
 
 from __future__ import annotations
 
@@ -361,3 +362,25 @@ def unsafe(text: str) -> tuple[str, list[str]] | None:
     if found := [m.group(0) for m in _MARKUP.finditer(text)]:
         return "markup", found
     return None
+
+
+# Characters that break a line or hide part of it on a terminal: C0 and C1 controls (newline,
+# escape), the Unicode line and paragraph separators, bidirectional overrides and isolates, and
+# lone surrogates (a file name's undecodable bytes).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a character :func:`one_line` would escape."""
+    return _UNSAFE.search(text) is not None
+
+
+def one_line(text: str) -> str:
+    """``text`` with those characters escaped (``\\n``, ``\\x1b``, ``\\u2028``): printed, it
+    stays one line and shows what is there."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def strip_control(text: str) -> str:
+    """``text`` without those characters (a name or title taken from a file)."""
+    return _UNSAFE.sub("", text)

@@ -89,7 +89,11 @@ class Workspace:
         path = self.library.source(version.sha256)
         if path is None:
             return None
-        pages = _page_texts(str(path), version.sha256)
+        try:
+            pages = _page_texts(str(path), version.sha256)
+        except CopilotError as exc:  # kept before today's checks, which now refuse it
+            log.warning("cannot show %s: %s", path.name, exc)
+            return None
         if not 1 <= citation.page <= len(pages):
             return None
         page_html, found = highlight(pages[citation.page - 1], citation.passage, citation.quote)

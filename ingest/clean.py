@@ -8,6 +8,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from app.text import strip_control
+
 _QUOTES = str.maketrans(
     {
         "\u2018": "'",
@@ -87,6 +89,17 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def clean_title(raw: str, limit: int) -> str | None:
+    """A title a file declares, fit to store: control characters dropped, spaces collapsed,
+    cut to ``limit`` characters (at a word end, marked with an ellipsis)."""
+    text = normalize(" ".join(strip_control(" ".join(raw[: limit * 4].split())).split()))
+    if len(text) > limit:
+        head = text[: limit - 1]
+        word_end = head.rfind(" ")
+        text = (head[:word_end] if word_end > limit // 2 else head).rstrip() + "\u2026"
+    return text or None
+
+
 def clean_lines(text: str) -> list[str]:
     """Split a page's text into normalised, non-empty lines."""
     return [line for line in (normalize(raw) for raw in text.splitlines()) if line]
@@ -112,31 +125,38 @@ def drop_running_lines(pages: Sequence[Sequence[str]]) -> tuple[list[list[str]],
     """Remove running headers and footers; also report each page's printed page number.
 
     A line in the top or bottom zone of a page is a running line when the same line (page
-    numbers aside) stands in that zone on at least half the pages (and on two or more), or
-    when it is nothing but a page number.
+    numbers aside) stands in that zone, above or below other text, on at least half the pages
+    (and on two or more), or when it is nothing but a page number. A line that is all the text
+    of the pages it stands on is their content, not a header: furniture frames a body.
     """
+    threshold = max(2, (len(pages) + 1) // 2)
     zone_counts: Counter[str] = Counter()
     for lines in pages:
         zone_counts.update({_shape(line) for line in _zone(lines)})
-    threshold = max(2, (len(pages) + 1) // 2)
-    repeated = {shape for shape, count in zone_counts.items() if count >= threshold}
+    candidates = {shape for shape, count in zone_counts.items() if count >= threshold}
+    framing: Counter[str] = Counter()
+    for lines in pages:
+        running = _running_indexes(lines, candidates)
+        if len(running) < len(lines):  # the page has a body beside these lines
+            framing.update({_shape(lines[i]) for i in running})
+    repeated = {shape for shape in candidates if framing[shape] >= threshold}
 
     kept_pages: list[list[str]] = []
     printed: list[str | None] = []
     for lines in pages:
-        zone_index = _zone_indexes(lines)
-        kept: list[str] = []
-        number: str | None = None
-        for index, line in enumerate(lines):
-            if index in zone_index:
-                alone = next((p.match(line) for p in _PAGE_PATTERNS if p.match(line)), None)
-                if alone or _shape(line) in repeated:
-                    number = number or page_number_in(line)
-                    continue
-            kept.append(line)
-        kept_pages.append(kept)
-        printed.append(number)
+        running = _running_indexes(lines, repeated)
+        kept_pages.append([line for i, line in enumerate(lines) if i not in running])
+        printed.append(next((n for i in sorted(running) if (n := page_number_in(lines[i]))), None))
     return kept_pages, printed
+
+
+def _running_indexes(lines: Sequence[str], repeated: set[str]) -> set[int]:
+    """The lines of a page's zones that are bare page numbers or of a ``repeated`` shape."""
+    return {
+        i
+        for i in _zone_indexes(lines)
+        if _shape(lines[i]) in repeated or any(p.match(lines[i]) for p in _PAGE_PATTERNS)
+    }
 
 
 def _zone_indexes(lines: Sequence[str]) -> set[int]:

@@ -9,15 +9,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError, WrongPasswordError
+from pypdf.errors import FileNotDecryptedError, PyPdfError, WrongPasswordError
 
 from app.errors import DocumentError
-from app.models import Page, ParsedDocument
-from ingest.clean import clean_lines, drop_running_lines, repair_hyphenation
+from app.models import MAX_TITLE_CHARS, Page, ParsedDocument
+from ingest.clean import clean_lines, clean_title, drop_running_lines, repair_hyphenation
+from ingest.decode import decode
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,14 @@ _MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|,b\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _MIN_TEXT_CHARS = 20
+# A compressed PDF can hold far more than its size: these bound the work one file may cause.
+_MAX_PAGE_CONTENT = 2_000_000
+"""Bytes of uncompressed drawing instructions a page may hold: a dense page of text needs
+under 100 KB, and pypdf reads them at about a megabyte a second."""
+_MAX_CONTENT = 50_000_000
+"""The same, for all the pages of a file together."""
+_MAX_PAGE_CHARS = 100_000
+"""Characters of text a page may yield (a dense page holds under 10,000)."""
 
 
 def sha256_of(path: Path) -> str:
@@ -59,7 +71,8 @@ def parse(path: Path, *, max_bytes: int | None = None) -> ParsedDocument:
         )
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
-        pages, title = _parse_pdf(path)
+        with _pdf_warnings(path.name):
+            pages, title = _parse_pdf(path)
         media_type = "pdf"
     elif suffix in MARKDOWN_SUFFIXES:
         pages, title = _parse_markdown(_read_text(path))
@@ -88,16 +101,40 @@ def parse(path: Path, *, max_bytes: int | None = None) -> ParsedDocument:
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise DocumentError(f"{path.name}: this is a binary file, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+    return decode(path.read_bytes(), path.name)
 
 
 # --- PDF ------------------------------------------------------------------------------
+
+
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@contextmanager
+def _pdf_warnings(name: str) -> Iterator[None]:
+    """Hold back pypdf's warnings about a damaged file (a broken one can log thousands) and
+    log how many there were, once, at INFO (shown by ``copilot -v``)."""
+    logger = logging.getLogger("pypdf")
+    counter = _Counter()
+    propagate = logger.propagate
+    logger.addHandler(counter)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        logger.removeHandler(counter)
+        logger.propagate = propagate
+        total = counter.count + len(caught)
+        if total:
+            log.info("%s: %d PDF warnings", name, total)
 
 
 def _open_pdf(path: Path) -> PdfReader:
@@ -128,7 +165,7 @@ def _open_pdf(path: Path) -> PdfReader:
             raise DocumentError(f"{path.name}: the PDF has no pages")
     except DocumentError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         raise DocumentError(f"{path.name}: the PDF is corrupt and cannot be read ({exc})") from exc
     return reader
 
@@ -138,12 +175,18 @@ def _parse_pdf(path: Path) -> tuple[list[Page], str | None]:
     raw_pages: list[list[str]] = []
     emphasized: list[set[str]] = []
     try:
+        _check_content(reader, path.name)
         for page in reader.pages:
             lines, strong = _extract_page(page)
             raw_pages.append(lines)
             emphasized.append(strong)
     except DocumentError:
         raise
+    except _TooMuchText:
+        raise DocumentError(
+            f"{path.name}: page {len(raw_pages) + 1} yields over {_MAX_PAGE_CHARS:,} characters "
+            "of text, more than any page holds; the PDF is malformed"
+        ) from None
     except Exception as exc:  # pypdf raises many types on damaged content streams
         raise DocumentError(
             f"{path.name}: page {len(raw_pages) + 1} is corrupt and cannot be read ({exc})"
@@ -165,18 +208,57 @@ def _parse_pdf(path: Path) -> tuple[list[Page], str | None]:
         )
         for i, lines in enumerate(kept)
     ]
-    title = None
-    if reader.metadata is not None and reader.metadata.title:
-        title = " ".join(str(reader.metadata.title).split()) or None
-    return pages, title
+    return pages, _pdf_title(reader)
+
+
+def _pdf_title(reader: PdfReader) -> str | None:
+    """The title in the PDF's metadata, cleaned and cut to length; None when there is none
+    or the metadata is beyond pypdf's limits (it is only a default for the title field)."""
+    try:
+        metadata = reader.metadata
+        raw = metadata.title if metadata is not None else None
+    except Exception:  # pypdf raises many types on damaged objects; LimitReachedError too
+        log.info("ignoring unreadable PDF metadata", exc_info=True)
+        return None
+    return clean_title(str(raw), MAX_TITLE_CHARS) if raw else None
+
+
+def _check_content(reader: PdfReader, name: str) -> None:
+    """Refuse, before reading any text, a file whose pages hold more drawing instructions than
+    text needs (decompressing them is quick; parsing them is not)."""
+    total = 0
+    for number, page in enumerate(reader.pages, start=1):
+        contents = page.get_contents()
+        size = len(contents.get_data()) if contents is not None else 0
+        if size > _MAX_PAGE_CONTENT:
+            raise DocumentError(
+                f"{name}: page {number} holds {size / 1e6:.1f} MB of drawing instructions, over "
+                f"the {_MAX_PAGE_CONTENT / 1e6:.0f} MB a page of text needs; the PDF is "
+                "malformed or mostly drawings"
+            )
+        total += size
+        if total > _MAX_CONTENT:
+            raise DocumentError(
+                f"{name}: the pages hold over {_MAX_CONTENT / 1e6:.0f} MB of drawing "
+                "instructions; split the document, or export it again with fewer drawings"
+            )
+
+
+class _TooMuchText(Exception):
+    pass
 
 
 def _extract_page(page: object) -> tuple[list[str], set[str]]:
     """The page's lines in reading order, and the lines set in a bold or larger font."""
     sizes: Counter[float] = Counter()
     fragments: list[tuple[str, float, bool]] = []
+    chars = 0
 
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        nonlocal chars
+        chars += len(text)
+        if chars > _MAX_PAGE_CHARS:
+            raise _TooMuchText
         if not text.strip():
             return
         scale = abs(cm[3] * tm[3]) if cm and tm else 1.0
@@ -202,7 +284,7 @@ def _pdf_page_labels(reader: PdfReader) -> list[str] | None:
             return None
         labels = list(reader.page_labels)
     except Exception:  # a broken label tree is not worth refusing the file over
-        log.warning("ignoring unreadable /PageLabels", exc_info=True)
+        log.info("ignoring unreadable /PageLabels", exc_info=True)
         return None
     return labels if len(labels) == len(reader.pages) else None
 
@@ -239,7 +321,7 @@ def _parse_markdown(source: str) -> tuple[list[Page], str | None]:
                 headings=tuple(sorted(headings)),
             )
         )
-    return pages, title
+    return pages, clean_title(title, MAX_TITLE_CHARS) if title else None
 
 
 def _strip_markdown(line: str) -> str:

@@ -2,11 +2,14 @@
 
 Each file is handled on its own: a bad file is reported as failed with its reason and the
 others still go in. The store commits a file's new version in one step (see ``app.index.store``),
-so a failure at any point leaves the index as it was.
+so a failure at any point leaves the index as it was. A file is checked (read, parsed, its
+metadata validated) before the embedding model is needed, and the model may be given as a
+loader called on first need: a batch of refused files never loads it.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import tempfile
@@ -14,17 +17,20 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from app.errors import CopilotError, DocumentError, MetadataError
+from app.errors import ConfigError, CopilotError, DocumentError, MetadataError
 from app.index.embedding import LocalEmbedding
 from app.index.store import PolicyStore
 from app.models import Chunk, FileOutcome, FileResult, ParsedDocument
 from app.settings import Settings
 from ingest.chunk import chunk
-from ingest.manifest import ManifestEntry, build_meta
+from ingest.manifest import ManifestEntry, absolute, build_meta
 from ingest.parse import SUPPORTED_SUFFIXES, parse, sha256_of
 from ingest.sections import segment
 
 log = logging.getLogger(__name__)
+
+Embedder = LocalEmbedding | Callable[[], LocalEmbedding]
+"""The embedding model, or a function that loads it (called when a file first needs it)."""
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
@@ -32,7 +38,7 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         path = Path(path)
-        if path.is_dir():
+        if _is_dir(path):
             files.extend(
                 sorted(
                     p
@@ -45,6 +51,13 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long for the file system: reported as no such file
+        return False
+
+
 def plan(
     paths: Sequence[Path], manifest: Sequence[ManifestEntry], overrides: Mapping[str, Any]
 ) -> list[ManifestEntry]:
@@ -52,11 +65,11 @@ def plan(
 
     With no paths, every file in the manifest is ingested.
     """
-    by_path = {entry.path.resolve(): entry for entry in manifest}
+    by_path = {absolute(entry.path): entry for entry in manifest}
     files = expand(paths) if paths else [entry.path for entry in manifest]
     plan = []
     for file in files:
-        entry = by_path.get(Path(file).resolve())
+        entry = by_path.get(absolute(Path(file)))
         fields = dict(entry.fields) if entry else {}
         fields.update({k: v for k, v in overrides.items() if v not in (None, "")})
         plan.append(ManifestEntry(path=Path(file), fields=fields))
@@ -67,11 +80,13 @@ def ingest(
     entries: Sequence[ManifestEntry],
     *,
     store: PolicyStore,
-    embedding: LocalEmbedding,
+    embedding: Embedder,
     settings: Settings,
     on_result: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
     """Ingest every entry; returns one result per file, in order."""
+    if not isinstance(embedding, LocalEmbedding):
+        embedding = functools.cache(embedding)  # loaded once, by the first file that needs it
     results = []
     for entry in entries:
         result = ingest_file(entry, store=store, embedding=embedding, settings=settings)
@@ -107,7 +122,11 @@ def write_source(target: Path, content: bytes | Path) -> None:
             handle.close()
             temporary.unlink(missing_ok=True)
             raise
-    temporary.replace(target)
+    try:
+        temporary.replace(target)
+    except BaseException:  # e.g. a name the file system refuses: leave nothing behind
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def keep_source(path: Path, sha256: str, settings: Settings) -> None:
@@ -135,16 +154,36 @@ def chunk_document(
     )
 
 
+def loaded(embedding: Embedder, store: PolicyStore) -> LocalEmbedding:
+    """The model itself (loading it if need be), checked against the index's vector size."""
+    model = embedding if isinstance(embedding, LocalEmbedding) else embedding()
+    if store.dimension is not None and store.dimension != model.dimension:
+        raise ConfigError(
+            f"the index was built with {store.dimension}-dimensional embeddings but the "
+            f"configured model gives {model.dimension}; re-ingest into a new collection "
+            "(store.collection)"
+        )
+    return model
+
+
+def _readable(path: Path) -> None:
+    try:
+        if path.is_file():
+            return
+    except OSError as exc:  # a name too long for the file system, or not allowed in it
+        raise DocumentError(f"{path.name}: cannot be opened ({exc.strerror})") from None
+    raise DocumentError(f"{path}: no such file")
+
+
 def ingest_file(
-    entry: ManifestEntry, *, store: PolicyStore, embedding: LocalEmbedding, settings: Settings
+    entry: ManifestEntry, *, store: PolicyStore, embedding: Embedder, settings: Settings
 ) -> FileResult:
     path = entry.path
     doc_id = entry.fields.get("doc_id")
     try:
         if not doc_id:
             raise MetadataError("missing metadata: doc_id")
-        if not path.is_file():
-            raise DocumentError(f"{path}: no such file")
+        _readable(path)
         sha = sha256_of(path)
         existing = store.unchanged(str(doc_id).strip().lower(), sha)
         if existing is not None:
@@ -160,10 +199,11 @@ def ingest_file(
             )
         parsed = parse(path, max_bytes=settings.ingest.max_file_mb * 1_000_000)
         meta = build_meta(entry.fields, settings.ingest, default_title=parsed.title)
-        chunks = chunk_document(parsed, meta.title, embedding=embedding, settings=settings)
+        model = loaded(embedding, store)
+        chunks = chunk_document(parsed, meta.title, embedding=model, settings=settings)
         if not chunks:
             raise DocumentError(f"{path.name}: no text could be extracted")
-        vectors = embedding.embed([c.embed_text for c in chunks])
+        vectors = model.embed([c.embed_text for c in chunks])
         outcome, stored, previous = store.add_version(
             meta,
             file_name=parsed.file_name,
@@ -186,10 +226,11 @@ def ingest_file(
     except CopilotError as exc:
         return FileResult(path=path, outcome=FileOutcome.FAILED, doc_id=doc_id, reason=str(exc))
     except Exception as exc:  # one broken file must not stop the batch
-        log.exception("unexpected error ingesting %s", path.name)
+        log.info("unexpected error ingesting %s", path.name, exc_info=True)
         return FileResult(
             path=path,
             outcome=FileOutcome.FAILED,
             doc_id=doc_id,
-            reason=f"{path.name}: unexpected error ({type(exc).__name__}: {exc})",
+            reason=f"{path.name}: unexpected error ({type(exc).__name__}: {str(exc)[:200]}); "
+            "run with -v for the details and report it",
         )

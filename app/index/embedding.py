@@ -112,6 +112,10 @@ class LocalEmbedding(BaseEmbedding):
 
     def _load_torch(self, model_path: Path, device: str, threads: int | None) -> None:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # Its "Loading weights" bar would break the command line's one line per file.
+        transformers_logging.disable_progress_bar()
 
         if threads:
             import torch

@@ -1,11 +1,13 @@
 """The policy library as compliance staff manage it: upload, retire, purge, inspect.
 
 Uploaded files are kept under ``<data_dir>/library/<sha256>/<file name>``, so a citation
-can open the exact file it came from. Every change checks the user's role here.
+can open the exact file it came from. Every change checks the user's role here. The command
+line and the web app both change the library through this service.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 from collections.abc import Mapping
@@ -13,16 +15,34 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import DocumentError
-from app.index.embedding import LocalEmbedding
 from app.index.store import PolicyStore
 from app.models import DocumentRecord, FileOutcome, FileResult, User
 from app.records.auth import require
 from app.settings import Settings
-from ingest.pipeline import source_folder
+from app.text import strip_control
+from ingest.pipeline import Embedder, source_folder
+
+MAX_NAME_CHARS = 150
+MAX_NAME_BYTES = 200
+"""An upload's stored name is cut to these (its extension kept): file systems hold 255 bytes."""
+
+
+def upload_name(file_name: str) -> str:
+    """The name an upload is stored and reported under: its last path part, without control
+    characters, at most ``MAX_NAME_CHARS`` characters and ``MAX_NAME_BYTES`` bytes in UTF-8."""
+    name = strip_control(" ".join(file_name.split())).replace("\\", "/").rsplit("/", 1)[-1]
+    name = name.strip()
+    if not name or name.startswith("."):
+        raise DocumentError(f"{file_name[:80]!r} is not a usable file name; rename the file")
+    suffix = Path(name).suffix if len(Path(name).suffix) <= 16 else ""
+    stem = name[: len(name) - len(suffix)][: MAX_NAME_CHARS - len(suffix)]
+    while len((stem + suffix).encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem.rstrip() + suffix
 
 
 class PolicyLibrary:
-    def __init__(self, settings: Settings, store: PolicyStore, embedding: LocalEmbedding) -> None:
+    def __init__(self, settings: Settings, store: PolicyStore, embedding: Embedder) -> None:
         self._settings = settings
         self._store = store
         self._embedding = embedding
@@ -46,28 +66,44 @@ class PolicyLibrary:
     def add(
         self, user: User, file_name: str, content: bytes, fields: Mapping[str, Any]
     ) -> FileResult:
-        """Ingest one uploaded file with its metadata; the file is kept only if it went in."""
+        """Ingest one uploaded file with its metadata; the file is kept only if it went in.
+        The name is made safe (:func:`upload_name`) before anything is written."""
         from ingest.manifest import ManifestEntry
         from ingest.pipeline import ingest_file, source_path, write_source
 
         require(user, "compliance", "uploading policy documents")
-        name = Path(file_name).name
-        if not name or name.startswith("."):
-            raise DocumentError(f"{file_name!r} is not a usable file name")
+        name = upload_name(file_name)
         sha = hashlib.sha256(content).hexdigest()
         target = source_path(self._settings, sha, name)
         kept = target.exists()
-        if not kept:
-            write_source(target, content)
-        result = ingest_file(
-            ManifestEntry(path=target, fields=dict(fields)),
-            store=self._store,
-            embedding=self._embedding,
-            settings=self._settings,
-        )
-        if result.outcome is FileOutcome.FAILED and not kept:
-            shutil.rmtree(target.parent, ignore_errors=True)
+        try:
+            if not kept:
+                write_source(target, content)
+            result = ingest_file(
+                ManifestEntry(path=target, fields=dict(fields)),
+                store=self._store,
+                embedding=self._embedding,
+                settings=self._settings,
+            )
+        except OSError as exc:
+            self._discard(target, kept)
+            raise DocumentError(f"{name}: could not be stored ({exc.strerror})") from exc
+        except BaseException:
+            self._discard(target, kept)
+            raise
+        if result.outcome is FileOutcome.FAILED:
+            self._discard(target, kept)
         return result.model_copy(update={"path": Path(name)})
+
+    @staticmethod
+    def _discard(target: Path, kept: bool) -> None:
+        """Remove an upload written for a change that failed (and its folder once empty);
+        the same content kept under another name stays."""
+        if kept:
+            return
+        target.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            target.parent.rmdir()
 
     def seed(self, manifest: Path) -> list[FileResult]:
         """First start: ingest the files a manifest lists when the library is empty.

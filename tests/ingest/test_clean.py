@@ -78,3 +78,20 @@ def test_single_page_keeps_everything_but_a_bare_page_number() -> None:
     kept, printed = drop_running_lines([["Memo", "Text.", "1"]])
     assert kept == [["Memo", "Text."]]
     assert printed == ["1"]
+
+
+def test_a_line_that_is_all_the_text_of_its_pages_is_content() -> None:
+    sentence = "Reserves must cover six months of payments."
+    kept, _ = drop_running_lines([[sentence]] * 4)
+    assert kept == [[sentence]] * 4
+    kept, printed = drop_running_lines([[sentence, f"Page {n} of 4"] for n in range(1, 5)])
+    assert kept == [[sentence]] * 4 and printed == ["1", "2", "3", "4"]
+
+
+def test_a_header_that_frames_bodies_goes_even_from_a_page_without_one() -> None:
+    bodies = ["Reserves cover six months.", "Returns for two years.", "Appraisals expire."]
+    pages = [["Harbor Point Bank", body, f"Page {n}"] for n, body in enumerate(bodies, start=1)]
+    pages.append(["Harbor Point Bank", "Page 4"])  # a blank page with its furniture
+    kept, printed = drop_running_lines(pages)
+    assert kept == [*([body] for body in bodies), []]
+    assert printed == ["1", "2", "3", "4"]

@@ -13,6 +13,7 @@ from app.errors import DocumentError
 from ingest.parse import parse
 from ingest.sections import segment
 from tests.conftest import SAMPLES
+from tests.ingest import helpers
 
 PDFS = SAMPLES / "pdf"
 
@@ -94,7 +95,39 @@ BAD_INPUTS = [
     ("empty.md", lambda: b"   \n\n", "no text"),
     ("binary.txt", lambda: b"\x00\x01\x02" * 100, "binary"),
     ("policy.docx", lambda: b"PK\x03\x04", "unsupported file type"),
+    ("bomb.pdf", lambda: helpers.one_page_pdf(b" " * 50_000_000), "50.0 MB of drawing"),
+    ("dense.pdf", lambda: helpers.one_page_pdf(_text_op(b"A" * 1_500_000)), "over 100,000 char"),
+    ("lines.pdf", lambda: helpers.one_page_pdf(_text_op(b"(loan) Tj T* " * 40_000)), "100,000"),
+    ("shared.pdf", lambda: _pages_sharing(b"0 0 m\n" * 300_000, 30), "over 50 MB of drawing"),
+    ("kids-loop.pdf", lambda: _kids_loop(), "corrupt"),
 ]
+
+
+def _text_op(operands: bytes) -> bytes:
+    return b"BT /F1 12 Tf 72 720 Td (" + operands + b") Tj ET"
+
+
+def _pages_sharing(content: bytes, count: int) -> bytes:
+    """``count`` pages that all draw the same (compressed) content stream."""
+    import zlib
+
+    data = zlib.compress(content, 9)
+    kids = b" ".join(b"%d 0 R" % (4 + n) for n in range(count))
+    return helpers.raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(data), data),
+        *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>"] * count,
+    )
+
+
+def _kids_loop() -> bytes:
+    """A page tree whose node lists itself as its own kid."""
+    return helpers.raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+    )
 
 
 @pytest.mark.parametrize(("name", "content", "message"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
@@ -146,3 +179,46 @@ def test_plain_text_pages_split_on_form_feeds(tmp_path: Path) -> None:
     assert [p.label for p in doc.pages] == ["1", "2"]
     assert "Page" not in doc.pages[1].text
     assert [(s.section_id, s.blocks[0].page) for s in segment(doc)] == [("1", 1), ("2", 2)]
+
+
+SENTENCE = "Reserves must cover six months of payments for every investment property loan."
+
+
+def test_the_same_sentence_on_every_page_is_content_not_a_running_header(tmp_path: Path) -> None:
+    path = tmp_path / "repeated.pdf"
+    path.write_bytes(helpers.pdf(SENTENCE, SENTENCE, SENTENCE, SENTENCE))
+    doc = parse(path)
+    assert [p.text for p in doc.pages] == [SENTENCE] * 4
+
+
+def test_a_declared_title_is_cleaned_and_cut_to_length(tmp_path: Path) -> None:
+    path = tmp_path / "titled.pdf"
+    title = "Personal\x07 Loan\nPolicy " + "T" * 10_000_000
+    path.write_bytes(helpers.with_metadata(helpers.pdf(), {"/Title": title}))
+    doc = parse(path)
+    assert doc.title is not None and len(doc.title) <= 300
+    assert doc.title.startswith("Personal Loan Policy T")
+
+
+def test_metadata_beyond_pypdfs_limits_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "keys.pdf"
+    keys = {f"/K{i}": "v" for i in range(200_000)}
+    path.write_bytes(helpers.with_metadata(helpers.pdf(SENTENCE), {"/Title": "Guide", **keys}))
+    doc = parse(path)
+    assert doc.title is None and doc.pages[0].text == SENTENCE
+
+
+def test_pypdf_warnings_are_counted_in_one_line_not_streamed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    path = tmp_path / "xref.pdf"
+    path.write_bytes(helpers.broken_xref(helpers.pdf(SENTENCE, SENTENCE + " Again.")))
+    with caplog.at_level(logging.INFO):
+        doc = parse(path)
+    assert doc.pages[0].text == SENTENCE
+    (record,) = caplog.records
+    count, _ = record.getMessage().removeprefix("xref.pdf: ").split(" ", 1)
+    assert int(count) >= 10 and record.getMessage().endswith(" PDF warnings")
+    assert capsys.readouterr() == ("", "")
