@@ -49,6 +49,15 @@ class Status(StrEnum):
     RETIRED = "retired"
 
 
+def doc_id_from_name(file_name: str) -> str:
+    """A document id made from a file name, for an upload whose id was left empty:
+    ``"Mortgage Guide (v2).pdf"`` -> ``"mortgage-guide-v2"``; at most ``MAX_DOC_ID_CHARS``."""
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name.lstrip(".") else file_name
+    slug = re.sub(r"[^a-z0-9._-]+", "-", stem.lower())
+    slug = re.sub(r"-{2,}", "-", slug).strip("-._")[:MAX_DOC_ID_CHARS].rstrip("-._")
+    return slug or "document"
+
+
 class DocumentMeta(_Frozen):
     """What compliance staff say about a document when they add it."""
 

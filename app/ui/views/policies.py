@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from app.errors import CopilotError
-from app.models import FileOutcome, FileResult, User
+from app.models import FileOutcome, FileResult, User, doc_id_from_name
 from app.ui.render import md
 from app.workspace import Workspace
 
@@ -88,7 +88,7 @@ def _upload(ws: Workspace, user: User) -> None:
             (n - 1) / len(files), text=f"Ingesting {md(upload.name)} ({n}/{len(files)})"
         )
         fields: dict[str, Any] = {
-            "doc_id": doc_id.strip() or Path(upload.name).stem,
+            "doc_id": doc_id.strip() or doc_id_from_name(upload.name),
             "title": title.strip() or None,
             "product": product,
             "jurisdiction": jurisdiction.strip(),
