@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import CopilotError
-from app.models import Answer, Citation, DocumentRecord, FileOutcome, FileResult
+from app.models import MAX_FLAGGED, Answer, Citation, DocumentRecord, FileOutcome, FileResult
 from app.settings import Settings, load_settings
 from app.text import one_line
 
@@ -220,7 +220,15 @@ def _progress(total: int, *, enabled: bool):  # type: ignore[no-untyped-def]
 
 def _describe(result: FileResult) -> str:
     """One line, whatever the file's name holds (newlines, escapes: shown escaped)."""
-    return one_line(_result_line(result))
+    line = _result_line(result)
+    if result.flagged and result.outcome is not FileOutcome.FAILED:
+        count = len(result.flagged)
+        line += (
+            f"; {count}{'+' if count >= MAX_FLAGGED else ''} sentence(s) addressed to a model or"
+            f" the reader, never quoted (first on page {result.flagged[0].page}: "
+            f"{result.flagged[0].text[:80]!r}); see copilot docs --json"
+        )
+    return one_line(line)
 
 
 def _result_line(result: FileResult) -> str:

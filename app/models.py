@@ -167,6 +167,21 @@ class Chunk(_Frozen):
     kind: Literal["text", "table", "mixed"]
 
 
+MAX_FLAGGED = 20
+"""Flagged sentences kept per version: the count is what compliance needs first, and a few
+examples show what they say."""
+
+
+class FlaggedText(_Frozen):
+    """A sentence of a document addressed to a model or to the reader as a command ("ignore
+    previous instructions", "system: ..."): found at ingestion, never quoted as an answer,
+    shown to compliance staff."""
+
+    page: int
+    section: str
+    text: str
+
+
 class DocumentVersion(_Frozen):
     """One version of a document as the catalog knows it."""
 
@@ -177,6 +192,8 @@ class DocumentVersion(_Frozen):
     pages: int
     chunks: int
     ingested_at: datetime
+    flagged: tuple[FlaggedText, ...] = ()
+    """Sentences addressed to a model or to the reader (see :class:`FlaggedText`)."""
 
 
 class DocumentRecord(_Frozen):
@@ -223,6 +240,7 @@ class FileResult(_Frozen):
     pages: int = 0
     chunks: int = 0
     reason: str | None = None
+    flagged: tuple[FlaggedText, ...] = ()
 
 
 class RedactedEntity(_Frozen):

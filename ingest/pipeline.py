@@ -20,8 +20,10 @@ from typing import Any
 from app.errors import ConfigError, CopilotError, DocumentError, MetadataError
 from app.index.embedding import LocalEmbedding
 from app.index.store import PolicyStore
-from app.models import Chunk, FileOutcome, FileResult, ParsedDocument
+from app.models import MAX_FLAGGED, Chunk, FileOutcome, FileResult, FlaggedText, ParsedDocument
+from app.sentences import split_sentences
 from app.settings import Settings
+from app.text import instruction
 from ingest.chunk import chunk
 from ingest.manifest import ManifestEntry, absolute, build_meta
 from ingest.parse import SUPPORTED_SUFFIXES, parse, sha256_of
@@ -154,6 +156,27 @@ def chunk_document(
     )
 
 
+_FLAGGED_CHARS = 300
+
+
+def flag_instructions(chunks: Sequence[Chunk]) -> tuple[FlaggedText, ...]:
+    """The sentences of a document that address a model or the reader as a command: never
+    quoted as an answer (the answerer skips them), listed for compliance staff."""
+    found: dict[str, FlaggedText] = {}
+    for c in chunks:
+        for line in c.text.splitlines():
+            for sentence in split_sentences(" ".join(line.split())):
+                if sentence not in found and instruction(sentence):
+                    found[sentence] = FlaggedText(
+                        page=c.page_start,
+                        section=f"{c.section_id} {c.section_title}".strip(),
+                        text=sentence[:_FLAGGED_CHARS],
+                    )
+                    if len(found) == MAX_FLAGGED:
+                        return tuple(found.values())
+    return tuple(found.values())
+
+
 def loaded(embedding: Embedder, store: PolicyStore) -> LocalEmbedding:
     """The model itself (loading it if need be), checked against the index's vector size."""
     model = embedding if isinstance(embedding, LocalEmbedding) else embedding()
@@ -196,6 +219,7 @@ def ingest_file(
                 status=existing.status,
                 pages=existing.pages,
                 chunks=existing.chunks,
+                flagged=existing.flagged,
             )
         parsed = parse(path, max_bytes=settings.ingest.max_file_mb * 1_000_000)
         meta = build_meta(entry.fields, settings.ingest, default_title=parsed.title)
@@ -211,6 +235,7 @@ def ingest_file(
             pages=len(parsed.pages),
             chunks=chunks,
             vectors=vectors,
+            flagged=flag_instructions(chunks),
         )
         keep_source(path, parsed.sha256, settings)
         return FileResult(
@@ -222,6 +247,7 @@ def ingest_file(
             status=stored.status,
             pages=stored.pages,
             chunks=stored.chunks,
+            flagged=stored.flagged,
         )
     except CopilotError as exc:
         return FileResult(path=path, outcome=FileOutcome.FAILED, doc_id=doc_id, reason=str(exc))

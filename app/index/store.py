@@ -62,6 +62,7 @@ from app.models import (
     DocumentVersion,
     FileOutcome,
     Filters,
+    FlaggedText,
     Status,
 )
 
@@ -365,6 +366,7 @@ class PolicyStore:
         pages: int,
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
+        flagged: Sequence[FlaggedText] = (),
     ) -> tuple[FileOutcome, DocumentVersion, str | None]:
         """Store a version of a document; returns the outcome, the stored version and the
         version that was current before (if any)."""
@@ -403,6 +405,7 @@ class PolicyStore:
                 pages=pages,
                 chunks=len(chunks),
                 ingested_at=ingested_at,
+                flagged=tuple(flagged),
             )
             updated = _with_statuses(
                 base.model_copy(

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from app.errors import CopilotError
-from app.models import FileOutcome, FileResult, User, doc_id_from_name
+from app.models import FileOutcome, FileResult, FlaggedText, User, doc_id_from_name
 from app.ui.render import md
 from app.workspace import Workspace
 
@@ -130,6 +130,17 @@ def _show_results() -> None:
                 )
             case _:
                 st.error(f"{name}: failed. {md(r.reason or 'unknown reason')}")
+        if r.flagged and r.outcome != "failed":
+            _flagged(r.flagged)
+
+
+def _flagged(flagged: tuple[FlaggedText, ...]) -> None:
+    """Sentences written at a model or the reader: never quoted, shown for review."""
+    st.warning(
+        f"{len(flagged)} sentence(s) in this document address a model or the reader as a "
+        "command. They are never quoted in answers; check whether the document was tampered "
+        "with:\n\n" + "\n".join(f"- page {f.page}, {md(f.section)}: {md(f.text)}" for f in flagged)
+    )
 
 
 def _inventory(ws: Workspace) -> None:
@@ -146,6 +157,7 @@ def _inventory(ws: Workspace) -> None:
             "type": v.meta.doc_type,
             "pages": v.pages,
             "passages": v.chunks,
+            "flagged": len(v.flagged),
             "file": v.file_name,
             "ingested": v.ingested_at.strftime("%Y-%m-%d %H:%M"),
         }
@@ -204,6 +216,9 @@ def _document_view(ws: Workspace) -> None:
             f"{payload['section_id']} {payload['section_title']}".strip(), []
         ).append(payload)
     st.caption(f"{len(sections)} sections, {sum(map(len, sections.values()))} passages")
+    flagged = next(v.flagged for v in record.versions if v.meta.version == version)
+    if flagged:
+        _flagged(flagged)
     for heading, chunks in sections.items():
         pages = sorted({c["page_label_start"] for c in chunks})
         with st.expander(md(f"{heading} (page {', '.join(pages)})")):
