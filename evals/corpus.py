@@ -252,10 +252,15 @@ def read_pdf(path: Path) -> Document:
     """Every page of a PDF, ``<stem> p<N>``, as pypdf extracts its text."""
     from pypdf import PdfReader
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-xref warnings
-    document = Document(path.name, "pdf")
-    for number, page in enumerate(PdfReader(path).pages, start=1):
-        document.add(f"{path.stem} p{number}", page.extract_text() or "")
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # malformed-xref warnings; the level is restored after
+    try:
+        document = Document(path.name, "pdf")
+        for number, page in enumerate(PdfReader(path).pages, start=1):
+            document.add(f"{path.stem} p{number}", page.extract_text() or "")
+    finally:
+        logger.setLevel(level)
     return document
 
 
