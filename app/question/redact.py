@@ -50,6 +50,7 @@ from app.question.recognizers import build_identity_recognizers, build_recognize
 from app.question.vocabulary import (
     FIELD_WORDS,
     NAME_LIKE,
+    NOT_NAMES,
     POLICY_TERMS,
     english_words,
     is_english,
@@ -259,40 +260,61 @@ class PresidioRedactor:
         protected: list[tuple[int, int]],
     ) -> list[tuple[int, int, str, float]]:
         """Add the other occurrences of each found value (NER may tag only one of them): the
-        same value in any case, and for a name each of its words that is no English word
-        ("Did Garcia sign?" after "Maria Garcia")."""
-        taken = [(start, end) for start, end, _, _ in spans] + protected
-        extra = []
+        same value (a name in any case), and each word of a name that stands for the person
+        on its own ("Did Garcia sign?" after "Maria Garcia"). An occurrence that overlaps a
+        part of the same name found there grows it ("Did Patterson, Mark sign?")."""
+        found = list(spans)
         for start, end, kind, score in spans:
             value = text[start:end]
             if sum(c.isalnum() for c in value) < (2 if kind == "PERSON" else 3):
                 continue
-            wanted = [value]
+            wanted: list[tuple[str, int]] = [(value, re.IGNORECASE if kind == "PERSON" else 0)]
             if kind == "PERSON":
                 words = _NAME_TOKEN.findall(value)
-                wanted += [w for w in words if len(words) > 1 and self._distinctive(w)]
                 if len(words) == 1 and norm(value) in NAME_LIKE:
                     wanted = []  # "Will", "Faith": the same word elsewhere is policy text
-            for piece in wanted:
-                flags = re.IGNORECASE if kind == "PERSON" else 0
-                edge = r"[\w-]" if kind == "PERSON" else r"\w"
-                found = re.finditer(rf"(?<!{edge}){re.escape(piece)}(?!{edge})", text, flags)
-                for match in found:
-                    if not _overlaps(match.start(), match.end(), taken):
-                        extra.append((match.start(), match.end(), kind, score))
-                        taken.append(match.span())
-        return sorted(spans + extra)
+                elif len(words) > 1:
+                    for word in dict.fromkeys(words):
+                        flags = self._repeatable(word)
+                        if flags is not None:
+                            wanted.append((word, flags))
+            edge = r"[\w-]" if kind == "PERSON" else r"\w"
+            for piece, flags in wanted:
+                for match in re.finditer(rf"(?<!{edge}){re.escape(piece)}(?!{edge})", text, flags):
+                    found = _merge(found, (*match.span(), kind, score), protected)
+        return sorted(found)
 
-    def _distinctive(self, word: str) -> bool:
-        """A word of a name that stands for the person on its own: not an English word,
-        policy vocabulary or a label ("Garcia", not "Grace" or "Will")."""
+    def _repeatable(self, word: str) -> int | None:
+        """How a word of a found name is looked for elsewhere on its own: in any case when it
+        is no English word ("Garcia"), as written when it is a capitalised English word
+        ("Medina", "Young"), never when it is policy vocabulary, a label or short."""
         folded = norm(word)
-        return len(folded) >= 3 and not (
-            is_english(folded, self._english)
-            or folded in POLICY_TERMS
-            or folded in STOP_WORDS
-            or folded in FIELD_WORDS
-        )
+        common = folded in POLICY_TERMS or folded in STOP_WORDS or folded in NOT_NAMES
+        if len(folded) < 3 or common or folded in FIELD_WORDS:
+            return None
+        if not is_english(folded, self._english):
+            return re.IGNORECASE
+        return 0 if word[0].isupper() else None
+
+
+def _merge(
+    spans: list[tuple[int, int, str, float]],
+    candidate: tuple[int, int, str, float],
+    protected: list[tuple[int, int]],
+) -> list[tuple[int, int, str, float]]:
+    """``spans`` with ``candidate`` added where it overlaps nothing, or grown into the spans
+    of its own kind that it overlaps (none of another kind, no placeholder)."""
+    start, end, kind, score = candidate
+    if _overlaps(start, end, protected):
+        return spans
+    hit = [s for s in spans if _overlaps(start, end, [(s[0], s[1])])]
+    if not hit:
+        return [*spans, candidate]
+    if any(s[2] != kind for s in hit) or all(s[0] <= start and end <= s[1] for s in hit):
+        return spans
+    rest = [s for s in spans if s not in hit]
+    merged = (min(start, *(s[0] for s in hit)), max(end, *(s[1] for s in hit)), kind, score)
+    return [*rest, merged]
 
 
 def _keep(text: str, result: AnalyzerResult, protected: list[tuple[int, int]]) -> bool:

@@ -9,6 +9,7 @@ inside a longer name ("Grace Kim").
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 
@@ -77,7 +78,7 @@ NAME_LIKE: frozenset[str] = frozenset(
 """Policy words that are also people's names: dropped alone, never trimmed off a name."""
 
 PERSON_LABEL = (
-    r"(?:(?:primary|secondary|co-?)?\s*(?:borrower|applicant)(?:'?s)?(?:\s+name)?|"
+    r"(?:(?:primary|secondary|co-?)?\s*(?:borrower|applicant)(?:(?:'?s)?\s+name)?|"
     r"co-?signer|cosigner|guarantor|customer|(?:my\s+)?client|member|spouse|wife|husband|"
     r"the\s+buyer|buyer|seller|tenant|owner|employee|name|full\s+name|"
     r"mr|mrs|ms|miss|mx|dr|sr|sra|srta)"
@@ -101,7 +102,10 @@ NOT_NAMES: frozenset[str] = frozenset(
     scores debt debts assets asset employment employer job pay paystub paystubs statement
     statements account accounts number numbers id ssn dob email phone address status report
     letter letters gift gifts documents document docs requirement requirements question
-    questions"""
+    questions borrower borrowers applicant applicants customer customers client clients member
+    members spouse signer cosigner guarantor buyer seller tenant owner employee wife husband
+    fiancé fiancée fiance fiancee partner son daughter mother father parents parent relative
+    relatives sister brother cousin uncle aunt friend landlord mr mrs ms miss mx dr"""
     )
 )
 """Capitalised words that are never part of a name ("Applicant Income", "Borrower File")."""
@@ -121,6 +125,7 @@ FIELD_WORDS: frozenset[str] = frozenset(
 def is_english(word: str, english: frozenset[str]) -> bool:
     """Whether ``word`` (lower case) is in ``english`` as it is or as an inflection of a word
     there ("called", "rentals", "applies")."""
+    word = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
     forms = {word}
     for suffix, base in (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""),
                          ("ed", "e"), ("d", ""), ("ing", ""), ("ing", "e")):  # fmt: skip
