@@ -51,7 +51,10 @@ def targets() -> dict[str, float]:
     return {kind: rules[f"recall_{kind.lower()}"]["min"] for kind in TYPES}
 
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f"))
+_INVISIBLE: dict[int, str | None] = {
+    **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f")),
+    **dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-"),
+}
 _TOKEN = re.compile(r"\d+|[^\W\d_]+")
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 _STATES = (
@@ -73,8 +76,8 @@ _EMAIL_WORDS = frozenset({"at", "dot"})
 
 
 def fold(text: str) -> str:
-    """Text as the metric compares it: NFKC, invisible characters dropped, no accents,
-    case-folded."""
+    """Text as the metric compares it: NFKC, invisible characters dropped, dashes as ``-``, no
+    accents, case-folded."""
     text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
     text = text.replace("Đ", "D").replace("đ", "d")
     bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))

@@ -172,7 +172,8 @@ class LabelledNameRecognizer(NameRecognizer):
             return True  # "Borrower Will Price", "Borrower: BANKS, RICH", "molly chase"
         if folded in FIELD_WORDS or folded in NOT_NAMES or folded in TITLES:
             return False
-        return folded not in self._policy_terms
+        code = len(folded) == 2 and not word.isupper()  # "Vi" is a name, "VI" a state code
+        return code or folded not in self._policy_terms
 
     @staticmethod
     def _before_comma_or_form(
