@@ -40,7 +40,7 @@ from app.question.vocabulary import (
 _VERBS = frozenset({"VERB", "AUX"})
 _NOT_IN_NAMES = frozenset({"VERB", "AUX", "ADP", "DET", "PRON", "CCONJ", "SCONJ", "PART", "NUM"})
 _WORD = regex.compile(r"\G[ \t]*(,[ \t]*)?([\p{L}\p{M}][\p{L}\p{M}'’-]*\.?)")
-_LIST_END = regex.compile(r"\A(?:\s*[,;(\[]|\s+-\s|\s*$|\s+and\b|\.(?:\s|$))")
+_LIST_END = regex.compile(r"(?:\s*[,;(\[]|\s+-\s|\s*$|\s+and\b|\.(?:\s|$))")
 _FIELDS = (
     r"ssn|social|soc|ss#|s\.s|dob|d\.o\.b|date of birth|born|birth|phone|cell|mobile|tel|ph\b|"
     r"e-?mail|contact|acct|account|a/c|bank|checking|savings|loan|ln\b|app(?:lication)?\b|id\b|"
@@ -101,12 +101,11 @@ class NameRecognizer(EntityRecognizer):
         words = [t for t in tokens if t.is_alpha and t.lower_ not in PARTICLES]
         if not words or any(t.is_stop for t in words):
             return False
+        evidence = any(t.pos_ == "PROPN" or not self.known_word(t) for t in words)
         if listed:  # spaCy tags unknown lower-case words as verbs: trust only inflections
-            inflected = [t for t in words if t.pos_ in _VERBS and t.lemma_.lower() != t.lower_]
-            return len(words) > 1 or not inflected
-        if any(t.pos_ in _NOT_IN_NAMES for t in words):
-            return False
-        return any(t.pos_ == "PROPN" or not self.known_word(t) for t in words)
+            inflected = any(t.pos_ in _VERBS and t.lemma_.lower() != t.lower_ for t in words)
+            return evidence or not inflected
+        return evidence and not any(t.pos_ in _NOT_IN_NAMES for t in words)
 
 
 class LabelledNameRecognizer(NameRecognizer):

@@ -31,7 +31,7 @@ PARTICLES = frozenset(
 )
 """Small words inside names: ``de la Garza``, ``Ní Dhomhnaill``, ``van der Berg``."""
 PARTICLE = "(?:" + "|".join(sorted(PARTICLES, key=len, reverse=True)) + ")"
-_NEXT = regex.compile(rf"\A,?[ \t]+((?:(?i:{PARTICLE})\s+){{0,2}}{NAME_WORD})")
+_NEXT = regex.compile(rf",?[ \t]+((?:(?i:{PARTICLE})\s+){{0,2}}{NAME_WORD})")
 _PREVIOUS = regex.compile(rf"(?<![\w'’-])({NAME_WORD}(?:\s+(?i:{PARTICLE})){{0,2}}),?[ \t]+\Z")
 
 

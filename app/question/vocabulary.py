@@ -80,7 +80,7 @@ NAME_LIKE: frozenset[str] = frozenset(
 PERSON_LABEL = (
     r"(?:(?:primary|secondary|co-?)?\s*(?:borrower|applicant)(?:(?:'?s)?\s+name)?|"
     r"co-?signer|cosigner|guarantor|customer|(?:my\s+)?client|member|spouse|wife|husband|"
-    r"the\s+buyer|buyer|seller|tenant|owner|employee|name|full\s+name|"
+    r"the\s+buyer|buyer|name|full\s+name|"
     r"mr|mrs|ms|miss|mx|dr|sr|sra|srta)"
 )
 """Words that introduce a person: ``Borrower``, ``co-borrower``, ``my client``, ``Ms.``."""
