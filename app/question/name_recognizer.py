@@ -39,7 +39,11 @@ from app.question.vocabulary import (
 
 _VERBS = frozenset({"VERB", "AUX"})
 _NOT_IN_NAMES = frozenset({"VERB", "AUX", "ADP", "DET", "PRON", "CCONJ", "SCONJ", "PART", "NUM"})
-_WORD = regex.compile(r"\G[ \t]*(,[ \t]*)?([\p{L}\p{M}][\p{L}\p{M}'’-]*\.?)")
+_WORD = regex.compile(
+    r"\G[ \t]*(,[ \t]*)?([\p{L}\p{M}](?:[\p{L}\p{M}'’-]*[\p{L}\p{M}])?\.?)(?![\w'’-])"
+)
+"""One word after a label (letters, inner apostrophes and hyphens, an initial's full stop),
+and whether a comma came before it."""
 _LIST_END = regex.compile(r"(?:\s*[,;(\[]|\s+-\s|\s*$|\s+and\b|\.(?:\s|$))")
 _FIELDS = (
     r"ssn|social|soc|ss#|s\.s|dob|d\.o\.b|date of birth|born|birth|phone|cell|mobile|tel|ph\b|"

@@ -55,7 +55,7 @@ def trim_policy_terms(text: str, start: int, end: int) -> tuple[int, int] | None
     for i, word in enumerate(words):
         technical = any(c.isdigit() or c in "§<>_@/" for c in word)
         acronym = len(words) == 1 and word.isupper() and len(norm(word)) <= 6
-        label = norm(word) in FIELD_WORDS
+        label = norm(word) in FIELD_WORDS or norm(word) in NOT_NAMES  # "Gift came from"
         policy[i] = policy[i] or technical or acronym or label or norm(word) in STOP_WORDS
     if all(policy) and not (len(words) > 1 and all(norm(w) in NAME_LIKE for w in words)):
         return None
