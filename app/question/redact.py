@@ -33,7 +33,6 @@ from presidio_anonymizer.entities import (
     OperatorConfig,
     RecognizerResult,
 )
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from app.errors import ConfigError
 from app.models import RedactedEntity, RedactedQuestion
@@ -43,17 +42,13 @@ from app.question.person_recognizer import (
     PolicyAwarePersonRecognizer,
     adjoining,
     grow,
-    norm,
     trim_policy_terms,
 )
 from app.question.recognizers import build_identity_recognizers, build_recognizers
+from app.question.repeats import Repeats, overlaps
 from app.question.vocabulary import (
-    FIELD_WORDS,
-    NAME_LIKE,
-    NOT_NAMES,
     POLICY_TERMS,
     english_words,
-    is_english,
 )
 from app.settings import RedactionSection
 
@@ -100,7 +95,6 @@ PLACEHOLDER = re.compile(rf"<(?:{'|'.join(ENTITIES)})_[1-9]\d{{0,3}}>")
 """What this stage writes in place of a value; never redacted again."""
 _LABELLED = LabelledNameRecognizer.__name__
 _NEIGHBOUR_SCORE = 0.7
-_NAME_TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
 
 
 class RedactionError(RuntimeError):
@@ -152,6 +146,7 @@ class PresidioRedactor:
         assert isinstance(nlp_engine, SpacyNlpEngine)
         self._nlp = nlp_engine.get_nlp(settings.language)
         self._english = english_words(self._nlp)
+        self._repeats = Repeats(self._english)
         self._lock = threading.Lock()
         registry = RecognizerRegistry(supported_languages=[settings.language])
         for recognizer in [
@@ -222,9 +217,9 @@ class PresidioRedactor:
         neighbours = self._name_neighbours(text)
         if neighbours:  # grown placeholders are not personal data themselves: no longer protected
             grown = [(start, end) for start, end, _, _ in neighbours]
-            candidates = [c for c in candidates if not _overlaps(c.start, c.end, grown)]
+            candidates = [c for c in candidates if not overlaps(c.start, c.end, grown)]
             candidates += [RecognizerResult(k, s, e, v) for s, e, k, v in neighbours]
-            protected = [p for p in protected if not _overlaps(*p, grown)]
+            protected = [p for p in protected if not overlaps(*p, grown)]
         if not candidates:
             return []
         resolved = self._anonymizer.anonymize(
@@ -240,7 +235,7 @@ class PresidioRedactor:
             end = item.end - (len(value) - len(value.rstrip()))
             if start < end:
                 spans.append((start, end, item.entity_type, float(item.score or 0.0)))
-        return self._with_repeats(text, sorted(spans), protected)
+        return self._repeats.add(text, sorted(spans), protected)
 
     def _name_neighbours(self, text: str) -> list[tuple[int, int, str, float]]:
         """Name words next to a name found in an earlier pass ("File: LÝ, <PERSON_1>",
@@ -253,82 +248,15 @@ class PresidioRedactor:
                     spans.append((start, end, "PERSON", _NEIGHBOUR_SCORE))
         return spans
 
-    def _with_repeats(
-        self,
-        text: str,
-        spans: list[tuple[int, int, str, float]],
-        protected: list[tuple[int, int]],
-    ) -> list[tuple[int, int, str, float]]:
-        """Add the other occurrences of each found value (NER may tag only one of them): the
-        same value (a name in any case), and each word of a name that stands for the person
-        on its own ("Did Garcia sign?" after "Maria Garcia"). An occurrence that overlaps a
-        part of the same name found there grows it ("Did Patterson, Mark sign?")."""
-        found = list(spans)
-        for start, end, kind, score in spans:
-            value = text[start:end]
-            if sum(c.isalnum() for c in value) < (2 if kind == "PERSON" else 3):
-                continue
-            wanted: list[tuple[str, int]] = [(value, re.IGNORECASE if kind == "PERSON" else 0)]
-            if kind == "PERSON":
-                words = _NAME_TOKEN.findall(value)
-                if len(words) == 1 and norm(value) in NAME_LIKE:
-                    wanted = []  # "Will", "Faith": the same word elsewhere is policy text
-                elif len(words) > 1:
-                    for word in dict.fromkeys(words):
-                        flags = self._repeatable(word)
-                        if flags is not None:
-                            wanted.append((word, flags))
-            edge = r"[\w-]" if kind == "PERSON" else r"\w"
-            for piece, flags in wanted:
-                for match in re.finditer(rf"(?<!{edge}){re.escape(piece)}(?!{edge})", text, flags):
-                    found = _merge(found, (*match.span(), kind, score), protected)
-        return sorted(found)
-
-    def _repeatable(self, word: str) -> int | None:
-        """How a word of a found name is looked for elsewhere on its own: in any case when it
-        is no English word ("Garcia"), as written when it is a capitalised English word
-        ("Medina", "Young"), never when it is policy vocabulary, a label or short."""
-        folded = norm(word)
-        common = folded in POLICY_TERMS or folded in STOP_WORDS or folded in NOT_NAMES
-        if len(folded) < 3 or common or folded in FIELD_WORDS:
-            return None
-        if not is_english(folded, self._english):
-            return re.IGNORECASE
-        return 0 if word[0].isupper() else None
-
-
-def _merge(
-    spans: list[tuple[int, int, str, float]],
-    candidate: tuple[int, int, str, float],
-    protected: list[tuple[int, int]],
-) -> list[tuple[int, int, str, float]]:
-    """``spans`` with ``candidate`` added where it overlaps nothing, or grown into the spans
-    of its own kind that it overlaps (none of another kind, no placeholder)."""
-    start, end, kind, score = candidate
-    if _overlaps(start, end, protected):
-        return spans
-    hit = [s for s in spans if _overlaps(start, end, [(s[0], s[1])])]
-    if not hit:
-        return [*spans, candidate]
-    if any(s[2] != kind for s in hit) or all(s[0] <= start and end <= s[1] for s in hit):
-        return spans
-    rest = [s for s in spans if s not in hit]
-    merged = (min(start, *(s[0] for s in hit)), max(end, *(s[1] for s in hit)), kind, score)
-    return [*rest, merged]
-
 
 def _keep(text: str, result: AnalyzerResult, protected: list[tuple[int, int]]) -> bool:
     """Drop results inside existing placeholders, and bare policy terms unless a person
     label introduced them ("Borrower Will")."""
-    if _overlaps(result.start, result.end, protected):
+    if overlaps(result.start, result.end, protected):
         return False
     if result.recognition_metadata.get(AnalyzerResult.RECOGNIZER_NAME_KEY) == _LABELLED:
         return True
     return text[result.start : result.end].strip().casefold() not in POLICY_TERMS
-
-
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start < other_end and other_start < end for other_start, other_end in spans)
 
 
 class _Placeholders:
