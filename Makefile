@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANIFEST := policies_sample/manifest.json
 
-.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-store bench-ask bench-hybrid bench-embed bench-ui samples clean
+.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-store bench-ask bench-hybrid bench-embed bench-ui samples eval-redaction redaction-set clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,14 @@ bench-hybrid: install
 ## The web app in Chromium: first page, question to cited answer, opening a citation.
 bench-ui: install
 	$(BIN)/python -m benchmarks.ui
+
+## Redaction recall per type and false redaction on evals/redaction.jsonl, through the service.
+eval-redaction: install
+	$(BIN)/copilot eval --redaction
+
+## Regenerate evals/redaction.jsonl from its seed (Faker); CHECK=1 only compares.
+redaction-set: install
+	$(BIN)/python -m evals.redaction_set $(if $(CHECK),--check)
 
 ## Rebuild the sample policy PDFs from policies_sample/src.
 samples: install

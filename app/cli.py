@@ -136,6 +136,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--backend", choices=["extractive", "openai-compatible"])
     evaluate.add_argument("--reports", type=Path, help="where dated report folders go")
+    evaluate.add_argument(
+        "--redaction",
+        action="store_true",
+        help="score redaction on the redaction set instead (default: evals/redaction.jsonl)",
+    )
     evaluate.set_defaults(handler=_eval)
     return parser
 
@@ -633,6 +638,8 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from evals.run import DEFAULT_CORPUS, DEFAULT_DATASET, run
 
     reports = args.reports or settings.app.data_dir / "reports"
+    if args.redaction:
+        return _eval_redaction(args, settings, reports)
     metrics, problems, folder = run(
         args.dataset or DEFAULT_DATASET,
         args.corpus or DEFAULT_CORPUS,
@@ -650,6 +657,27 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_FAILED
     print("evaluation passed")
     return EXIT_OK
+
+
+def _eval_redaction(args: argparse.Namespace, settings: Settings, reports: Path) -> int:
+    from evals.redaction import SET_PATH, targets
+    from evals.redaction_run import DEFAULT_CORPUS, run
+
+    parts, problems, folder = run(
+        args.dataset or SET_PATH, args.corpus or DEFAULT_CORPUS, reports=reports, settings=settings
+    )
+    print(f"{'recall':<20}{'all':>8}{'tuned':>8}{'holdout':>9}  target")
+    for kind, target in targets().items():
+        row = "".join(f"{parts[p].recall(kind):>8.3f}" for p in ("all", "tuned")) + (
+            f"{parts['holdout'].recall(kind):>9.3f}"
+        )
+        print(f"{kind:<20}{row}  {target}")
+    rates = "".join(f"{parts[p].false_redaction_rate:>8.3f}" for p in ("all", "tuned"))
+    print(f"{'false redaction':<20}{rates}{parts['holdout'].false_redaction_rate:>9.3f}  0.01")
+    print(f"figures redacted: {parts['all'].figures_lost}; report in {folder}")
+    for problem in problems:
+        print(f"REGRESSION: {problem}")
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -99,9 +99,11 @@ def build_service(
     embedding: LocalEmbedding | None = None,
     store: PolicyStore | None = None,
     redactor: Redactor | None = None,
+    backend: AnswerBackend | None = None,
 ) -> CopilotService:
     """Everything the question path needs, built once (model loading takes seconds).
-    Parts already built elsewhere (the embedding model, the store, the redactor) are reused."""
+    Parts already built elsewhere (the embedding model, the store, the redactor, an answer
+    backend) are reused."""
     from app.question.redact import PresidioRedactor
     from app.records.audit import open_trail
 
@@ -109,9 +111,12 @@ def build_service(
     embedding = embedding or build_embedding(settings)
     store = store or open_store(settings, embedding.dimension)
     extractive = ExtractiveBackend(embedding, settings.answer)
-    backend = (
-        extractive if settings.llm.backend == "extractive" else build_backend(settings, embedding)
-    )
+    if backend is None:
+        backend = (
+            extractive
+            if settings.llm.backend == "extractive"
+            else build_backend(settings, embedding)
+        )
     return CopilotService(
         settings,
         redactor=redactor or PresidioRedactor(settings.redaction),

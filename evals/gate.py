@@ -13,9 +13,10 @@ THRESHOLDS = EVALS / "thresholds.toml"
 BASELINE = EVALS / "baseline.json"
 
 
-def load_thresholds(path: Path = THRESHOLDS) -> dict[str, dict[str, float]]:
+def load_thresholds(path: Path = THRESHOLDS, table: str = "metrics") -> dict[str, dict[str, float]]:
+    """The rules of one table: ``metrics`` (the golden set) or ``redaction``."""
     with path.open("rb") as handle:
-        return dict(tomllib.load(handle)["metrics"])
+        return dict(tomllib.load(handle)[table])
 
 
 def load_baseline(path: Path = BASELINE) -> dict[str, float]:

@@ -6,15 +6,21 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.errors import CopilotError
 from app.models import FileOutcome, User
 from app.settings import Settings, load_settings
 from evals.gate import check, load_baseline, load_thresholds
 from evals.metrics import CaseResult, GoldenCase, Metrics, compute
+
+if TYPE_CHECKING:
+    from app.question.answer import AnswerBackend
+    from app.question.service import CopilotService
 
 log = logging.getLogger(__name__)
 EVALS = Path(__file__).resolve().parent
@@ -38,26 +44,25 @@ def load_cases(path: Path) -> list[GoldenCase]:
     return cases
 
 
-def run(
-    dataset: Path = DEFAULT_DATASET,
-    corpus: Path = DEFAULT_CORPUS,
+@contextmanager
+def fresh_service(
+    base: Settings,
+    corpus: Path,
     *,
-    reports: Path,
-    settings: Settings | None = None,
     backend: str | None = None,
-) -> tuple[Metrics, list[str], Path]:
-    """Evaluate; returns the metrics, the gate's problems (empty: passed) and the report folder."""
+    answer_backend: AnswerBackend | None = None,
+) -> Iterator[tuple[CopilotService, Settings]]:
+    """The question service over a fresh, embedded index of ``corpus`` and a fresh audit
+    trail, both in a temporary folder: an evaluation never touches the real ones.
+    ``answer_backend`` stands in for the configured one (to see what a model is sent)."""
     from app.factory import build_embedding, build_service, open_store
     from ingest.manifest import load_manifest
     from ingest.pipeline import ingest
 
-    cases = load_cases(dataset)
     manifest = corpus / "manifest.json"
     if not manifest.is_file():
         raise CopilotError(f"{corpus} has no manifest.json describing its documents")
-    base = settings or load_settings()
     with tempfile.TemporaryDirectory() as data_dir:
-        # A fresh, embedded index and audit trail: the evaluation never touches the real ones.
         data = base.model_dump()
         data["app"]["data_dir"] = Path(data_dir)
         data["audit"]["path"] = Path(data_dir) / "audit.sqlite3"
@@ -70,13 +75,38 @@ def run(
         settings = Settings(**data)
         embedding = build_embedding(settings)
         store = open_store(settings, embedding.dimension)
-        ingested = ingest(
-            load_manifest(manifest), store=store, embedding=embedding, settings=settings
-        )
-        failed = [r for r in ingested if r.outcome is FileOutcome.FAILED]
-        if failed:
-            raise CopilotError(f"the corpus did not ingest: {failed[0].reason}")
-        service = build_service(settings, embedding=embedding, store=store)
+        try:
+            ingested = ingest(
+                load_manifest(manifest), store=store, embedding=embedding, settings=settings
+            )
+            failed = [r for r in ingested if r.outcome is FileOutcome.FAILED]
+            if failed:
+                raise CopilotError(f"the corpus did not ingest: {failed[0].reason}")
+            service = build_service(
+                settings, embedding=embedding, store=store, backend=answer_backend
+            )
+            try:
+                yield service, settings
+            finally:
+                service.close()
+        finally:
+            store.close()
+
+
+def run(
+    dataset: Path = DEFAULT_DATASET,
+    corpus: Path = DEFAULT_CORPUS,
+    *,
+    reports: Path,
+    settings: Settings | None = None,
+    backend: str | None = None,
+) -> tuple[Metrics, list[str], Path]:
+    """Evaluate; returns the metrics, the gate's problems (empty: passed) and the report folder."""
+    cases = load_cases(dataset)
+    with fresh_service(settings or load_settings(), corpus, backend=backend) as (
+        service,
+        settings,
+    ):
         answers = []
         for case in cases:
             f = case.filters
@@ -91,9 +121,9 @@ def run(
                 )
             )
         service.close()
-        store.close()
         # Everything the audit trail holds left the redaction step: it is checked for PII too.
-        audit_text = b"".join(p.read_bytes() for p in Path(data_dir).glob("audit.sqlite3*"))
+        audit_files = settings.audit_path.parent.glob("audit.sqlite3*")
+        audit_text = b"".join(p.read_bytes() for p in audit_files)
         outbound = (audit_text.decode("utf-8", errors="replace"),)
     results = [
         CaseResult(case, answer, outbound) for case, answer in zip(cases, answers, strict=True)

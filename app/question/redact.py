@@ -8,6 +8,10 @@ Policy vocabulary survives: no LOCATION / ORGANIZATION / DATE_TIME entities are
 analysed, and PERSON results are trimmed of policy terms (``Fannie Mae``, ``Texas``,
 ``HELOC``) that spaCy's small model mistakes for names.
 
+The recognizers read the question normalised (:mod:`app.question.normalise`: pasted dashes,
+invisible characters, hard spaces and full-width digits made plain); what they find is
+replaced in the question as typed, which is what is kept and passed on.
+
 Runs fully offline: the spaCy model must be installed as a package (it is never
 downloaded), and e-mail domains are checked against tldextract's bundled suffix list.
 """
@@ -22,28 +26,48 @@ from typing import Protocol
 import spacy
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer import RecognizerResult as AnalyzerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngineProvider, SpacyNlpEngine
-from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+from presidio_analyzer.nlp_engine import NlpEngineProvider, SpacyNlpEngine
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import (
     ConflictResolutionStrategy,
     OperatorConfig,
     RecognizerResult,
 )
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from app.errors import ConfigError
 from app.models import RedactedEntity, RedactedQuestion
-from app.question.name_recognizer import ContextualNameRecognizer
-from app.question.recognizers import STATE_CODES, STATE_NAMES, build_recognizers
+from app.question.name_recognizer import ContextualNameRecognizer, LabelledNameRecognizer
+from app.question.normalise import Normalised, normalise
+from app.question.person_recognizer import (
+    PolicyAwarePersonRecognizer,
+    adjoining,
+    grow,
+    trim_policy_terms,
+)
+from app.question.recognizers import build_identity_recognizers, build_recognizers
+from app.question.repeats import Repeats, overlaps
+from app.question.vocabulary import (
+    POLICY_TERMS,
+    english_words,
+)
 from app.settings import RedactionSection
 
+__all__ = [
+    "ENTITIES",
+    "PLACEHOLDER",
+    "POLICY_TERMS",
+    "PresidioRedactor",
+    "RedactionError",
+    "Redactor",
+    "trim_policy_terms",
+]
+
 ENTITIES: tuple[str, ...] = (
-    "PERSON",  # spaCy NER, policy vocabulary trimmed
+    "PERSON",  # spaCy NER, policy vocabulary trimmed; names after labels; names in context
     "US_SSN",
     "US_ITIN",  # borrowers without an SSN; 9xx numbers the SSN recognizer rejects
     "US_EIN",  # self-employed / small-business borrowers
-    "LOAN_NUMBER",
+    "LOAN_NUMBER",  # loan and application numbers
     "ACCOUNT_NUMBER",
     "ABA_ROUTING_NUMBER",
     "CREDIT_CARD",
@@ -51,120 +75,26 @@ ENTITIES: tuple[str, ...] = (
     "EMAIL_ADDRESS",
     "US_STREET_ADDRESS",
     "DATE_OF_BIRTH",
+    "US_DRIVER_LICENSE",  # after a licence label only
 )
 """What is redacted. Deliberately absent: LOCATION, NRP and ORGANIZATION (states,
 agencies and products are the policy vocabulary), DATE_TIME (effective dates), URL
-(policy links), and the noisy US_DRIVER_LICENSE / US_PASSPORT / US_BANK_NUMBER patterns
-(the labelled account number recognizer covers bank accounts)."""
+(policy links), and Presidio's noisy US_DRIVER_LICENSE / US_PASSPORT / US_BANK_NUMBER
+patterns (the labelled licence and account number recognizers cover them)."""
 
 _NUMERIC = {
-    "US_SSN", "US_ITIN", "US_EIN", "LOAN_NUMBER", "ACCOUNT_NUMBER", "ABA_ROUTING_NUMBER",
-    "CREDIT_CARD", "PHONE_NUMBER",
+    "US_SSN", "US_ITIN", "US_EIN", "ACCOUNT_NUMBER", "ABA_ROUTING_NUMBER", "CREDIT_CARD",
+    "PHONE_NUMBER",
 }  # fmt: skip
 _MAX_PASSES = 3
 _SPACY_LABELS_IGNORED = [
     "CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP",
     "ORDINAL", "ORG", "PERCENT", "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART",
 ]  # fmt: skip
-
-# Policy vocabulary that must survive redaction (spaCy's small model tags some as PERSON).
-_POLICY_WORDS = (
-    "US-federal", "federal", "Fannie Mae", "Freddie Mac", "Ginnie Mae", "Fannie", "Freddie",
-    "Ginnie", "Mae", "Mac", "FHA", "VA", "USDA", "SBA", "SBA 7(a)", "7(a)", "HUD", "CFPB", "FHFA",
-    "OCC", "FDIC", "NCUA", "IRS", "FEMA", "Federal Reserve", "HELOC", "HELOCs", "mortgage",
-    "auto", "jumbo", "conforming", "ARM", "DTI", "LTV", "CLTV", "HCLTV", "FICO", "DSCR", "PTI",
-    "Tier", "PITI", "PMI", "MI", "MIP", "AUS", "DU", "LP", "LPA", "Desktop Underwriter",
-    "Loan Product Advisor", "Selling Guide", "Servicing Guide", "Seller Guide", "Handbook",
-    "HomeReady", "Home Possible", "ECOA", "TILA", "RESPA", "HMDA", "TRID", "FCRA", "ATR", "QM",
-    "Reg", "Regulation", "Reg B", "Reg Z", "Regulation B", "Regulation Z", "CFR", "USC", "UCC",
-    "Art", "Article", "Section", "Sec", "Chapter", "Appendix", "Schedule", "Schedule C",
-    "Schedule E", "Form", "Exhibit", "Part", "Title", "Texas Constitution", "W-2", "W2", "1099",
-    "K-1", "VOE", "VOD", "LLC", "LLPA", "NMLS", "KYC", "AML", "OFAC", "Borrower", "Co-Borrower",
-    "Coborrower", "Applicant", "Guarantor", "Underwriter", "Lender", "Servicer", "Cash-Out",
-    "Refinance", "Refi", "Escrow", "Appraisal", "Appraiser", "Homestead", "Veteran", "Veterans",
-    "Lien", "Max", "Min", "Maximum", "Minimum", "Email", "E-mail", "Call", "Phone", "Text",
-    "Contact", "Please", "Hi", "Hello", "Dear", "Thanks", "Per", "Re", "Note", "Verify",
-    "Confirm", "Check", "Ask",
-)  # fmt: skip
-POLICY_TERMS: frozenset[str] = frozenset(
-    term.casefold() for term in (*STATE_NAMES, *STATE_CODES, *_POLICY_WORDS)
-)
-"""Policy vocabulary (case-folded) that is never personal data on its own."""
 PLACEHOLDER = re.compile(rf"<(?:{'|'.join(ENTITIES)})_[1-9]\d{{0,3}}>")
 """What this stage writes in place of a value; never redacted again."""
-
-_TOKEN = re.compile(r"\S+")
-# Policy words that are also people's names: dropped alone, never trimmed off a name.
-_NAME_LIKE = frozenset(
-    [name.casefold() for name in STATE_NAMES] + ["max", "mae", "mac", "guam", "will", "may"]
-)
-
-
-class PolicyAwarePersonRecognizer(SpacyRecognizer):
-    """spaCy PERSON entities minus policy vocabulary: policy terms and acronyms at the
-    edges of a span are trimmed, and a span with nothing else (or no proper noun) left is
-    dropped."""
-
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(supported_language=supported_language, supported_entities=["PERSON"])
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[AnalyzerResult]:
-        """spaCy's PERSON results, each trimmed by :func:`trim_policy_terms`; a span
-        without a proper noun ("Gift letter", "Reserves of ...") is dropped."""
-        doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
-        kept = []
-        for result in super().analyze(text, entities, nlp_artifacts):
-            span = trim_policy_terms(text, result.start, result.end)
-            if span is None:
-                continue
-            tokens = doc.char_span(*span, alignment_mode="expand") if doc is not None else None
-            if tokens is not None and not any(token.pos_ == "PROPN" for token in tokens):
-                continue
-            result.start, result.end = span
-            kept.append(result)
-        return kept
-
-
-def trim_policy_terms(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """What is left of a name span once policy vocabulary is taken off its edges.
-
-    A span made only of policy terms, stop words ("Does"), acronyms, numbers or
-    placeholders is dropped
-    (None). State names are only trimmed when nothing but policy vocabulary is left,
-    since Virginia, Georgia or Washington are also people's names. What is left must hold
-    a capitalised word; a trailing possessive ``'s`` stays outside the span.
-    """
-    tokens = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
-    words = [text[s:e] for s, e in tokens]
-    policy = [False] * len(words)
-    for i in range(len(words)):  # mark one- to three-word policy phrases
-        for n in (3, 2, 1):
-            if i + n <= len(words) and _norm(" ".join(words[i : i + n])) in POLICY_TERMS:
-                policy[i : i + n] = [True] * n
-                break
-    for i, word in enumerate(words):
-        technical = any(c.isdigit() or c in "§<>_@/" for c in word)
-        acronym = len(words) == 1 and word.isupper() and len(_norm(word)) <= 6
-        policy[i] = policy[i] or technical or acronym or _norm(word) in STOP_WORDS
-    if all(policy):
-        return None
-    strippable = [p and _norm(w) not in _NAME_LIKE for p, w in zip(policy, words, strict=True)]
-    while strippable[0]:
-        words, tokens, strippable = words[1:], tokens[1:], strippable[1:]
-    while strippable[-1]:
-        words, tokens, strippable = words[:-1], tokens[:-1], strippable[:-1]
-    if not any(word[0].isupper() for word in words):
-        return None
-    end = tokens[-1][1]
-    if words[-1].endswith(("'s", "’s")) and len(words[-1]) > 2:
-        end -= 2
-    return tokens[0][0], end
-
-
-def _norm(word: str) -> str:
-    return word.strip(".,;:!?'\"()[]").removesuffix("'s").removesuffix("’s").casefold()
+_LABELLED = LabelledNameRecognizer.__name__
+_NEIGHBOUR_SCORE = 0.7
 
 
 class RedactionError(RuntimeError):
@@ -215,12 +145,16 @@ class PresidioRedactor:
         ).create_engine()
         assert isinstance(nlp_engine, SpacyNlpEngine)
         self._nlp = nlp_engine.get_nlp(settings.language)
+        self._english = english_words(self._nlp)
+        self._repeats = Repeats(self._english)
         self._lock = threading.Lock()
         registry = RecognizerRegistry(supported_languages=[settings.language])
         for recognizer in [
             *build_recognizers(settings.language),
+            *build_identity_recognizers(settings.language),
             PolicyAwarePersonRecognizer(settings.language),
-            ContextualNameRecognizer(settings.language, POLICY_TERMS),
+            LabelledNameRecognizer(settings.language, POLICY_TERMS, self._english),
+            ContextualNameRecognizer(settings.language, POLICY_TERMS, self._english),
         ]:
             registry.add_recognizer(recognizer)
         self._analyzer = AnalyzerEngine(
@@ -249,14 +183,20 @@ class PresidioRedactor:
     def _redact(self, question: str) -> RedactedQuestion:
         # Passes until nothing new is found: spaCy reads "<US_SSN_1>" more easily than
         # a run of digits, so a second pass can catch a name the first one missed, and
-        # the result is then a fixed point (redacting it again changes nothing).
+        # the result is then a fixed point (redacting it again changes nothing). Each pass
+        # reads the question normalised (pasted dashes, invisible characters, full-width
+        # digits made plain) and replaces what it finds in the question as typed.
         placeholders = _Placeholders(question)
         text = question
         with self._lock, self._nlp.memory_zone():
             for _ in range(_MAX_PASSES):
-                spans = self._find(text)
+                plain = Normalised(text)
+                spans = self._find(plain.text)
                 if not spans:
                     break
+                spans = [
+                    (*plain.span(start, end), kind, score) for start, end, kind, score in spans
+                ]
                 text = placeholders.substitute(text, spans)
         return placeholders.finish(text)
 
@@ -274,6 +214,12 @@ class PresidioRedactor:
             for r in found
             if _keep(text, r, protected)
         ]
+        neighbours = self._name_neighbours(text)
+        if neighbours:  # grown placeholders are not personal data themselves: no longer protected
+            grown = [(start, end) for start, end, _, _ in neighbours]
+            candidates = [c for c in candidates if not overlaps(c.start, c.end, grown)]
+            candidates += [RecognizerResult(k, s, e, v) for s, e, k, v in neighbours]
+            protected = [p for p in protected if not overlaps(*p, grown)]
         if not candidates:
             return []
         resolved = self._anonymizer.anonymize(
@@ -289,37 +235,28 @@ class PresidioRedactor:
             end = item.end - (len(value) - len(value.rstrip()))
             if start < end:
                 spans.append((start, end, item.entity_type, float(item.score or 0.0)))
-        return _with_repeats(text, sorted(spans), protected)
+        return self._repeats.add(text, sorted(spans), protected)
+
+    def _name_neighbours(self, text: str) -> list[tuple[int, int, str, float]]:
+        """Name words next to a name found in an earlier pass ("File: LÝ, <PERSON_1>",
+        "<PERSON_1> DE LA GARZA"): spans holding the placeholder, which keeps its number."""
+        spans = []
+        for match in PLACEHOLDER.finditer(text):
+            if match.group().startswith("<PERSON_"):
+                start, end = adjoining(text, *grow(text, *match.span()), self._english)
+                if (start, end) != match.span():
+                    spans.append((start, end, "PERSON", _NEIGHBOUR_SCORE))
+        return spans
 
 
 def _keep(text: str, result: AnalyzerResult, protected: list[tuple[int, int]]) -> bool:
-    """Drop results inside existing placeholders and bare policy terms."""
-    if _overlaps(result.start, result.end, protected):
+    """Drop results inside existing placeholders, and bare policy terms unless a person
+    label introduced them ("Borrower Will")."""
+    if overlaps(result.start, result.end, protected):
         return False
+    if result.recognition_metadata.get(AnalyzerResult.RECOGNIZER_NAME_KEY) == _LABELLED:
+        return True
     return text[result.start : result.end].strip().casefold() not in POLICY_TERMS
-
-
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start < other_end and other_start < end for other_start, other_end in spans)
-
-
-def _with_repeats(
-    text: str,
-    spans: list[tuple[int, int, str, float]],
-    protected: list[tuple[int, int]],
-) -> list[tuple[int, int, str, float]]:
-    """Add the other occurrences of each found value (NER may tag only one of them)."""
-    taken = [(start, end) for start, end, _, _ in spans] + protected
-    extra = []
-    for start, end, kind, score in spans:
-        value = text[start:end]
-        if sum(c.isalnum() for c in value) < 3:
-            continue
-        for match in re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", text):
-            if not _overlaps(match.start(), match.end(), taken):
-                extra.append((match.start(), match.end(), kind, score))
-                taken.append(match.span())
-    return sorted(spans + extra)
 
 
 class _Placeholders:
@@ -339,7 +276,10 @@ class _Placeholders:
         """Replace sorted, non-overlapping spans of ``text`` with placeholders."""
         pieces, cursor = [], 0
         for start, end, kind, score in spans:
-            key = (kind, _normalise(kind, text[start:end]))
+            inner = PLACEHOLDER.search(text, start, end)
+            key = (kind, _normalise(kind, inner.group() if inner else text[start:end]))
+            if inner is not None:  # a name grown around its placeholder keeps the placeholder
+                self._assigned.setdefault(key, inner.group())
             if key not in self._assigned:
                 self._counters[kind] = self._counters.get(kind, 0) + 1
                 self._assigned[key] = f"<{kind}_{self._counters[kind]}>"
@@ -372,11 +312,14 @@ class _Placeholders:
 
 def _normalise(kind: str, value: str) -> str:
     """The form under which two mentions count as the same value."""
+    value = normalise(value)
     if kind in _NUMERIC:
         digits = "".join(c for c in value if c.isdigit())
         if kind == "PHONE_NUMBER" and len(digits) == 11 and digits.startswith("1"):
             digits = digits[1:]
         return digits
+    if kind in ("LOAN_NUMBER", "US_DRIVER_LICENSE"):
+        return "".join(c for c in value if c.isalnum()).upper()
     return " ".join(value.split()).casefold()
 
 

@@ -267,6 +267,11 @@ def test_feedback_is_audited_with_its_comment_redacted(service, tmp_path: Path) 
     assert "US_SSN" in record.redacted_entities and "PERSON" in record.redacted_entities
     plain = service.feedback(answer.audit_id, "up", user=UNDERWRITER)
     assert plain.redacted_entities == ()
+    phone = service.feedback(
+        answer.audit_id, "down", "Call me back at 555-123-4567 about this", user=UNDERWRITER
+    )
+    assert phone.feedback is not None and "555-123-4567" not in str(phone.feedback)
+    assert "4567" not in str(phone.feedback) and "PHONE_NUMBER" in phone.redacted_entities
     with pytest.raises(PermissionDeniedError):
         service.audit_trail(UNDERWRITER)
     trail = service.audit_trail(User(name="ana", role="compliance"))
