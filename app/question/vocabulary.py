@@ -78,7 +78,7 @@ NAME_LIKE: frozenset[str] = frozenset(
 """Policy words that are also people's names: dropped alone, never trimmed off a name."""
 
 PERSON_LABEL = (
-    r"(?:(?:primary|secondary|co-?)?\s*(?:borrower|applicant)(?:(?:'?s)?\s+name)?|"
+    r"(?:(?:primary|secondary|co-?)?\s*(?:borrower|applicant)s?(?:(?:'?s)?\s+names?)?|"
     r"co-?signer|cosigner|guarantor|customer|(?:my\s+)?client|member|spouse|wife|husband|"
     r"the\s+buyer|buyer|name|full\s+name|"
     r"mr|mrs|ms|miss|mx|dr|sr|sra|srta)"
@@ -105,7 +105,9 @@ NOT_NAMES: frozenset[str] = frozenset(
     questions borrower borrowers applicant applicants customer customers client clients member
     members spouse signer cosigner guarantor buyer seller tenant owner employee wife husband
     fiancé fiancée fiance fiancee partner son daughter mother father parents parent relative
-    relatives sister brother cousin uncle aunt friend landlord mr mrs ms miss mx dr"""
+    relatives sister brother cousin uncle aunt friend landlord mr mrs ms miss mx dr
+    co-borrower co-borrowers coborrower coborrowers co-applicant co-applicants co-signer
+    co-signers"""
     )
 )
 """Capitalised words that are never part of a name ("Applicant Income", "Borrower File")."""

@@ -76,3 +76,22 @@ def test_policy_words_survive_beside_personal_data(redactor: PresidioRedactor) -
 def test_pasted_values_are_redacted_and_the_rest_kept_as_typed(redactor: PresidioRedactor) -> None:
     question = "SSN 529\u200b-41\u20138876 per B3\u20116\u201102 \u2014 DTI?"
     assert redactor.redact(question).text == "SSN <US_SSN_1> per B3\u20116\u201102 \u2014 DTI?"
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        (
+            "Co-borrowers Li Wei and Sarah Bennett have middle scores of 701 and 664.",
+            "Co-borrowers",
+        ),
+        ("co-applicants maria lopez and juan perez asked about DTI", "co-applicants"),
+        ("Co-signers Tom Reed and Ana Diaz both signed.", "Co-signers"),
+    ],
+)
+def test_a_plural_person_label_is_kept_and_the_names_after_it_go(
+    redactor: PresidioRedactor, question: str, label: str
+) -> None:
+    """The label tells search what the question is about (co-borrowers' scores)."""
+    text = redactor.redact(question).text
+    assert text.startswith(f"{label} <PERSON_1> and <PERSON_2>"), text
