@@ -118,6 +118,10 @@ class Verifier:
         vectors = self._embedding.embed_cached([c.text for c in claims] + [u for _, u in flat])
         claim_vectors, unit_vectors = vectors[: len(claims)], vectors[len(claims) :]
         lexical, semantic = self._settings.support_lexical, self._settings.support_semantic
+        # What each passage sentence states, read once for all the claims that cite it.
+        unit_words = [content_words(u) for _, u in flat]
+        unit_figures = [numbers(u) for _, u in flat]
+        unit_stance = [polarity(u) for _, u in flat]
         results = []
         for k, claim in enumerate(claims):
             words = content_words(claim.text)
@@ -129,6 +133,7 @@ class Verifier:
                 if not rows:
                     continue
                 heading = " ".join(sources[i].section_path)
+                heading_figures = numbers(heading)
                 similarity = unit_vectors[rows] @ claim_vectors[k]
                 # How near each sentence is to the claim: in meaning, plus the share of the
                 # claim's words it holds (the embedding alone barely tells "is eligible"
@@ -138,15 +143,13 @@ class Verifier:
                 # about as near (a figure swapped into the rule's own words must not be
                 # backed by some other sentence that happens to hold it).
                 nearness = [
-                    float(similarity[r])
-                    + len(words & content_words(flat[n][1])) / max(1, len(words))
+                    float(similarity[r]) + len(words & unit_words[n]) / max(1, len(words))
                     for r, n in enumerate(rows)
                 ]
                 fits = [
                     r
                     for r, n in enumerate(rows)
-                    if figures <= numbers(flat[n][1]) | numbers(heading)
-                    and polarity(flat[n][1]) == stance
+                    if figures <= unit_figures[n] | heading_figures and unit_stance[n] == stance
                 ]
                 if not fits:
                     continue
