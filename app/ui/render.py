@@ -87,6 +87,7 @@ body {{ margin: 0; font-family: "Source Sans", "Source Sans Pro", sans-serif; fo
   line-height: 1.6; color: #31333f; }}
 a {{ color: #0054a3; display: block; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
+a:not([href]) {{ visibility: hidden; }}
 </style></head><body>{links}<script>
 const text = atob("{data}");
 const bytes = new Uint8Array(text.length);
