@@ -45,6 +45,46 @@ def test_audit_filters_by_flag(app) -> None:  # type: ignore[no-untyped-def]
     assert list(flagged["abstained"]) == [True]
 
 
+def exported_csv(at) -> tuple[str, list[dict[str, str]]]:  # type: ignore[no-untyped-def]
+    """The export link's label and the rows of the CSV its frame holds."""
+    import base64
+    import csv
+    import io
+    import re
+
+    export = next(html for html in frames(at) if "CSV" in html)
+    label = re.search(r">(Export [^<]*)<", export)
+    data = re.search(r'atob\("([^"]*)"\)', export)
+    assert label and data, export[:300]
+    text = base64.b64decode(data.group(1)).decode("utf-8")
+    return label.group(1), list(csv.DictReader(io.StringIO(text)))
+
+
+def test_audit_export_holds_exactly_the_records_the_filters_show(app) -> None:  # type: ignore[no-untyped-def]
+    """The table shows questions only (the default); the feedback record and, with a flag
+    filter, the answered question are left out of the export as they are of the table."""
+    at, ws = app()
+    ask(at, "What is the maximum DTI ratio for a personal loan?")
+    ask(at, "What is the capital of France?")
+    user = ws.authenticator.local_user()
+    answered = ws.service.audit_trail(user).records(kind="question")[-1]
+    ws.service.feedback(answered.id, "up", "", user=user)
+    at.switch_page("screens/audit.py")
+    rerun(at)
+    assert len(at.dataframe[0].value) == 2
+    label, rows = exported_csv(at)
+    assert label.startswith("Export 2 records"), label
+    assert sorted(r["kind"] for r in rows) == ["question", "question"]
+
+    at.selectbox[0].set_value("Flagged (abstained, fell back or needs review)")
+    rerun(at)
+    shown = list(at.dataframe[0].value["id"])
+    label, rows = exported_csv(at)
+    assert label.startswith(f"Export {len(shown)} records"), label
+    assert sorted(int(r["id"]) for r in rows) == sorted(shown)
+    assert all(r["abstained"] == "true" for r in rows), rows
+
+
 def test_tampered_audit_trail_is_reported(app) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
 
