@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from app.records.auth import hash_password
@@ -136,6 +137,54 @@ def test_quality_page_shows_the_latest_run_and_the_trend(app) -> None:  # type: 
     assert metric.delta == "-0.050"
     assert at.get("arrow_line_chart") or at.get("vega_lite_chart")
     assert "Trend over 2 runs" in joined(at, "subheader")
+
+
+def chart_series(at) -> set[str]:  # type: ignore[no-untyped-def]
+    """The names of the lines in the page's charts (Streamlit melts the columns into rows)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    names: set[str] = set()
+    for chart in at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"):
+        tables = [chart.proto.data.data, *(d.data.data for d in chart.proto.datasets)]
+        for table in filter(None, tables):
+            frame = convert_arrow_bytes_to_pandas_df(table)
+            for column in frame.columns:
+                if "color" in str(column):
+                    names |= set(map(str, frame[column]))
+    return names
+
+
+def test_quality_tiles_show_every_gated_metric_and_no_change_in_grey(app) -> None:  # type: ignore[no-untyped-def]
+    """Both failing metrics get a tile (key fact recall was left out), an unchanged metric
+    shows no green "+0.000", and a metric with fewer than two measured runs is not charted."""
+    from evals.gate import load_thresholds
+
+    at, ws = app()
+    measured = {k: v for k, v in METRICS.items() if k != "wrong_version_citations"}
+    measured["abstention_recall"] = math.nan  # undefined in both runs (written as NaN)
+    older = measured | {"key_fact_recall": 0.7}
+    write_run(ws.reports_folder, "2026-11-26T020000Z", True, older)
+    failing = measured | {
+        "citation_precision": 0.61,
+        "key_fact_recall": 0.41,
+        "abstention_precision": 0.9,  # measured by the latest run only
+    }
+    write_run(ws.reports_folder, "2026-11-27T020000Z", False, failing)
+    at.switch_page("screens/quality.py")
+    rerun(at)
+    tiles = {m.label: m for m in at.metric}
+    assert set(tiles) == {name.replace("_", " ") for name in load_thresholds()}, set(tiles)
+    assert tiles["key fact recall"].value == "0.410"
+    assert tiles["citation precision"].delta == "-0.050"
+    unchanged = tiles["retrieval recall at 5"]
+    assert not unchanged.delta.startswith("+"), unchanged.delta
+    assert unchanged.proto.color == unchanged.proto.MetricColor.GRAY, unchanged.proto
+    assert tiles["wrong version citations"].value == "not measured"
+    assert tiles["abstention recall"].value == "not measured"
+    charted = chart_series(at)
+    assert {"key_fact_recall", "citation_precision"} <= charted, charted
+    assert "abstention_recall" not in charted  # no finite value: an infinite extent
+    assert "abstention_precision" not in charted  # one point makes no line
 
 
 def test_underwriters_have_no_audit_page_and_the_service_refuses_them(app) -> None:  # type: ignore[no-untyped-def]
