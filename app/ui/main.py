@@ -9,13 +9,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.ui import state
+from app.ui import state, style
 from app.ui.render import md
 from app.ui.views import sign_in
 
 st.set_page_config(
     page_title="Underwriting Policy Copilot", page_icon=":material/menu_book:", layout="wide"
 )
+style.apply()
 
 ws = state.workspace()
 signed_in = state.user(ws)
