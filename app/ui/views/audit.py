@@ -11,6 +11,7 @@ import streamlit as st
 
 from app.models import User
 from app.records.auth import PermissionDeniedError
+from app.ui.dates import EARLIEST, LATEST
 from app.ui.render import md, private_file
 from app.workspace import Workspace
 
@@ -36,8 +37,8 @@ def render(ws: Workspace, user: User) -> None:
 
     today = datetime.now(UTC).date()
     c1, c2, c3, c4 = st.columns(4)
-    start = c1.date_input("From", value=today - timedelta(days=30), format="YYYY-MM-DD")
-    end = c2.date_input("To", value=today, format="YYYY-MM-DD")
+    start = c1.date_input("From", today - timedelta(days=30), EARLIEST, LATEST, format="YYYY-MM-DD")
+    end = c2.date_input("To", today, EARLIEST, LATEST, format="YYYY-MM-DD")
     who = c3.text_input("User")
     flag = c4.selectbox("Flags", list(FLAGS))
     kind = st.radio("Records", ["question", "feedback", "sign_in", "all"], horizontal=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 from pathlib import Path
 
 from app.records.auth import hash_password
@@ -77,8 +78,10 @@ def test_audit_export_holds_exactly_the_records_the_filters_show(app) -> None:  
     assert label.startswith("Export 2 records"), label
     assert sorted(r["kind"] for r in rows) == ["question", "question"]
 
+    at.date_input[0].set_value(date(2012, 1, 1))  # further back than Streamlit's ten years
     at.selectbox[0].set_value("Flagged (abstained, fell back or needs review)")
     rerun(at)
+    assert at.date_input[0].value == date(2012, 1, 1)
     shown = list(at.dataframe[0].value["id"])
     label, rows = exported_csv(at)
     assert label.startswith(f"Export {len(shown)} records"), label
