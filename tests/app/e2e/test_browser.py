@@ -137,6 +137,9 @@ def test_compliance_uploads_a_new_version_and_the_next_answer_cites_it(
     page.get_by_role("button", name="Ingest").click()
     page.get_by_text("replaces version 1.6").wait_for()
     shot(page, "06-upload-result")
+    # A new, empty form: the file is not sent again with the next upload.
+    expect(page.get_by_test_id("stFileUploader").get_by_test_id("stFileChip")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Version")).to_have_value("")
 
     go_to(page, "Ask")
     answer = ask(page, "What is the maximum APR on a personal loan?")
@@ -145,3 +148,14 @@ def test_compliance_uploads_a_new_version_and_the_next_answer_cites_it(
     assert not any("Personal Loan Credit Policy, version 1.6" in label for label in labels)
     assert "21.99%" in answer.inner_text()
     shot(page, "07-answer-cites-new-version")
+
+
+def test_a_question_over_the_limit_is_refused_and_stays_in_the_box(server: str, page: Any) -> None:
+    sign_in(page, server, "ben")
+    question = "What is the maximum DTI ratio? " + "x" * 2100
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    box.press("Enter")
+    page.get_by_text("longer than 2000 characters").wait_for()
+    expect(box).to_have_value(question)
+    assert page.get_by_test_id("stChatMessage").count() == 0
