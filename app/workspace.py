@@ -139,6 +139,13 @@ class Workspace:
             for folder, summary in past_runs(self.reports_folder)
         ]
 
+    def metric_gates(self) -> dict[str, dict[str, float]]:
+        """The gated metrics of ``copilot eval`` and their rules (``min``, ``max``,
+        ``tolerance``), in the order evals/thresholds.toml lists them."""
+        from evals.gate import load_thresholds
+
+        return load_thresholds()
+
     def close(self) -> None:
         self.service.close()
         if self._close is not None:

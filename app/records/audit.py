@@ -212,13 +212,7 @@ class SqliteAuditTrail:
         """Records with ``start <= created_at <= end`` (naive datetimes are UTC), of ``user``
         and ``kind``; ``flagged`` means abstained, fell back or needs review. Ordered by id
         (the order of appending)."""
-        where: dict[str, object] = {
-            "created_at >= ?": None if start is None else _iso(start),
-            "created_at <= ?": None if end is None else _iso(end),
-            "user = ?": user,
-            "kind = ?": kind,
-            "(abstained OR fell_back OR needs_review) = ?": flagged,
-        }
+        where = _where(start, end, user=user, flagged=flagged, kind=kind)
         return [
             _to_record(*row) for row in self._select(where, limit=limit, newest_first=newest_first)
         ]
@@ -313,17 +307,24 @@ class SqliteAuditTrail:
         *,
         start: date | None = None,
         end: date | None = None,
+        user: str | None = None,
+        flagged: bool | None = None,
+        kind: str | None = None,
     ) -> int:
-        """Write the records created from ``start`` to ``end`` (inclusive UTC dates), oldest
-        first, to ``path``; return how many. CSV has one column per field (nested fields as
+        """Write the records created from ``start`` to ``end`` (inclusive UTC dates), of
+        ``user``, ``kind`` and ``flagged`` as in :meth:`records`, oldest first, to ``path``;
+        return how many. CSV has one column per field (nested fields as
         JSON); JSONL has one record per line, ``id`` and ``hash`` included (the hash can be
         recomputed with the audit key, or by the old rule for records older than the key)."""
         if fmt not in ("csv", "jsonl"):
             raise ValueError(f"export format must be csv or jsonl, not {fmt!r}")
-        where: dict[str, object] = {
-            "created_at >= ?": None if start is None else _iso(datetime.combine(start, time())),
-            "created_at <= ?": None if end is None else _iso(datetime.combine(end, time.max)),
-        }
+        where = _where(
+            None if start is None else datetime.combine(start, time()),
+            None if end is None else datetime.combine(end, time.max),
+            user=user,
+            flagged=flagged,
+            kind=kind,
+        )
         rows = [{**json.loads(text), "id": n, "hash": h} for n, h, text in self._select(where)]
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with Path(path).open("w", encoding="utf-8", newline="") as out:
@@ -349,6 +350,24 @@ class SqliteAuditTrail:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _where(
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    user: str | None,
+    flagged: bool | None,
+    kind: str | None,
+) -> dict[str, object]:
+    """The filters of :meth:`SqliteAuditTrail.records` and of its export, as SQL clauses."""
+    return {
+        "created_at >= ?": None if start is None else _iso(start),
+        "created_at <= ?": None if end is None else _iso(end),
+        "user = ?": user,
+        "kind = ?": kind,
+        "(abstained OR fell_back OR needs_review) = ?": flagged,
+    }
 
 
 def _check(row: tuple[Any, ...], prev_id: int, prev_hash: str, key: bytes | None) -> list[str]:

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.ui import state
+from app.ui import state, style
 from app.ui.render import md
 from app.ui.views import sign_in
 
-st.set_page_config(
-    page_title="Underwriting Policy Copilot", page_icon=":material/menu_book:", layout="wide"
-)
+# An emoji icon is drawn by the browser itself; a ":material/...:" page icon was fetched
+# from a font server on the internet at every page load.
+st.set_page_config(page_title="Underwriting Policy Copilot", page_icon="📖", layout="wide")
+style.apply()
 
 ws = state.workspace()
 signed_in = state.user(ws)

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 
 from app.errors import CopilotError
 from app.models import Answer, User
+from app.ui.dates import CHOOSE, pick_date
 from app.ui.render import answer_markdown, citation_body, citation_label, md
 from app.workspace import Workspace
 
 ANY = "Any"
+QUESTION, DRAFT, REFUSED = "question", "question_draft", "question_refused"
 
 
 def render(ws: Workspace, user: User) -> None:
     st.title("Ask the policy")
-    filters = _filters(ws)
+    filters, problem = _filters(ws)
     conversation: list[Answer] = st.session_state.setdefault("conversation", [])
     if not conversation:
         st.caption(
@@ -29,17 +30,30 @@ def render(ws: Workspace, user: User) -> None:
     for answer in conversation:
         _turn(ws, user, answer)
 
-    question = st.chat_input("Ask a policy question")
+    if refused := st.session_state.pop(REFUSED, None):
+        st.error(refused)
+    if (draft := st.session_state.pop(DRAFT, None)) is not None:
+        st.session_state[QUESTION] = draft  # back in the box, to be shortened or fixed
+    question = st.chat_input("Ask a policy question", key=QUESTION)
     if question is None:
         return
+    if problem:
+        _refuse(question, problem)
     try:
         with st.spinner("Searching the policies…"):
             answer = ws.service.ask(question, user=user, **filters)
     except CopilotError as exc:
-        st.error(f"The question could not be asked: {md(str(exc))}")
-        return
+        _refuse(question, f"The question could not be asked: {md(str(exc))}")
     conversation.append(answer)
     _turn(ws, user, answer)
+
+
+def _refuse(question: str, message: str) -> NoReturn:
+    """Show ``message`` and put the question back in the box (the box empties on sending,
+    and a refused question must not be lost): it is set before the box is drawn again."""
+    st.session_state[REFUSED] = message
+    st.session_state[DRAFT] = question
+    st.rerun()
 
 
 def _turn(ws: Workspace, user: User, answer: Answer) -> None:
@@ -50,7 +64,8 @@ def _turn(ws: Workspace, user: User, answer: Answer) -> None:
         _answer(ws, user, answer)
 
 
-def _filters(ws: Workspace) -> dict[str, Any]:
+def _filters(ws: Workspace) -> tuple[dict[str, Any], str | None]:
+    """The chosen filters, and why they cannot be used (None when they can)."""
     settings = ws.settings
     documents = ws.documents()
     jurisdictions = sorted(
@@ -64,18 +79,22 @@ def _filters(ws: Workspace) -> dict[str, Any]:
         jurisdiction = st.selectbox("Jurisdiction", [ANY, *jurisdictions], key="jurisdiction")
         doc_type = st.selectbox("Document type", [ANY, *settings.ingest.doc_types], key="doc_type")
         past = st.checkbox("As of a past date", key="use_as_of")
-        as_of: date | None = None
-        if past:
-            as_of = st.date_input("Policy in force on", key="as_of", format="YYYY-MM-DD")
+        as_of = pick_date("Policy in force on", key="as_of") if past else None
         if st.button("Clear conversation"):
             st.session_state["conversation"] = []
             st.rerun()
-    return {
+    chosen = {
         "product": None if product == ANY else product,
         "jurisdiction": None if jurisdiction == ANY else jurisdiction,
         "doc_type": None if doc_type == ANY else doc_type,
         "as_of": as_of,
     }
+    if past and as_of is None:
+        return (
+            chosen,
+            f'Choose the date the policy was in force, {CHOOSE}, or untick "As of a past date".',
+        )
+    return chosen, None
 
 
 def _answer(ws: Workspace, user: User, answer: Answer) -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from app.models import User
 from app.records.auth import PermissionDeniedError
+from app.ui.dates import EARLIEST, LATEST
 from app.ui.render import md, private_file
 from app.workspace import Workspace
 
+SHOWN = 500
+"""Records shown in the table; the export holds every record the filters select."""
 FLAGS = {"All": None, "Flagged (abstained, fell back or needs review)": True, "Not flagged": False}
 
 
@@ -33,20 +37,23 @@ def render(ws: Workspace, user: User) -> None:
 
     today = datetime.now(UTC).date()
     c1, c2, c3, c4 = st.columns(4)
-    start = c1.date_input("From", value=today - timedelta(days=30), format="YYYY-MM-DD")
-    end = c2.date_input("To", value=today, format="YYYY-MM-DD")
+    start = c1.date_input("From", today - timedelta(days=30), EARLIEST, LATEST, format="YYYY-MM-DD")
+    end = c2.date_input("To", today, EARLIEST, LATEST, format="YYYY-MM-DD")
     who = c3.text_input("User")
     flag = c4.selectbox("Flags", list(FLAGS))
     kind = st.radio("Records", ["question", "feedback", "sign_in", "all"], horizontal=True)
+    chosen: dict[str, Any] = {  # the same filters for the table and the export
+        "user": who.strip() or None,
+        "flagged": FLAGS[flag],
+        "kind": None if kind == "all" else kind,
+    }
     records = trail.records(  # type: ignore[attr-defined]
         start=datetime.combine(start, time.min, UTC) if isinstance(start, date) else None,
         end=datetime.combine(end, time.max, UTC) if isinstance(end, date) else None,
-        user=who.strip() or None,
-        flagged=FLAGS[flag],
-        kind=None if kind == "all" else kind,
-        limit=500,
+        limit=SHOWN,
+        **chosen,
     )
-    st.caption(f"{len(records)} records (newest first, at most 500 shown)")
+    st.caption(f"{len(records)} records (newest first, at most {SHOWN} shown)")
     if records:
         st.dataframe(
             [
@@ -86,13 +93,14 @@ def render(ws: Workspace, user: User) -> None:
             "csv",
             start=start if isinstance(start, date) else None,
             end=end if isinstance(end, date) else None,
+            **chosen,
         )
         data = path.read_bytes()
     private_file(
         data,
         f"audit-{start}-{end}.csv",
         "text/csv",
-        download=f"Export {count} records from these dates as CSV",
+        download=f"Export {count} records (these filters) as CSV",
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import streamlit as st
 
 from app.errors import CopilotError
 from app.models import FileOutcome, FileResult, FlaggedText, User, doc_id_from_name
+from app.ui.dates import CHOOSE, pick_date
 from app.ui.render import md
 from app.workspace import Workspace
 
@@ -31,55 +31,70 @@ def render(ws: Workspace, user: User) -> None:
 
 def _upload(ws: Workspace, user: User) -> None:
     st.header("Upload policy documents")
+    _show_results()
+    form = st.session_state.setdefault("upload_form", 0)  # a new form after each upload
     ids = [r.doc_id for r in ws.documents()]
     chosen = st.selectbox(
         "New version of",
         [NEW, *ids],
-        key="upload_target",
+        key=f"upload_target-{form}",
         help="Pick a document to prefill its details for a new version.",
     )
     known = ws.known_fields(chosen) if chosen != NEW else {}
     settings = ws.settings.ingest
-    with st.form("upload", clear_on_submit=False):
+    with st.form(f"upload-{form}", clear_on_submit=False):
         files = st.file_uploader(
             "Policy files (PDF, Markdown or text)",
             type=["pdf", "md", "txt"],
             accept_multiple_files=True,
-            key="files",
+            key=f"files-{form}",
         )
         left, right = st.columns(2)
         doc_id = left.text_input(
             "Document id",
             value=known.get("doc_id", ""),
             help="Leave empty to use each file's name (for several files at once).",
+            key=f"doc_id-{form}-{chosen}",
         )
         title = right.text_input(
-            "Title", value=known.get("title", ""), help="Empty: the title the file declares."
+            "Title",
+            value=known.get("title", ""),
+            help="Empty: the title the file declares.",
+            key=f"title-{form}-{chosen}",
         )
         product = left.selectbox(
-            "Product", settings.products, index=_index(settings.products, known.get("product"))
+            "Product",
+            settings.products,
+            index=_index(settings.products, known.get("product")),
+            key=f"product-{form}-{chosen}",
         )
         doc_type = right.selectbox(
             "Document type",
             settings.doc_types,
             index=_index(settings.doc_types, known.get("doc_type")),
+            key=f"doc_type-{form}-{chosen}",
         )
         jurisdiction = left.text_input(
             "Jurisdiction",
             value=known.get("jurisdiction", "US-federal"),
             help="US-federal, or a state code such as TX.",
+            key=f"jurisdiction-{form}-{chosen}",
         )
-        version = right.text_input("Version", value="", placeholder=_next_hint(known))
-        effective = left.date_input("Effective date", value=date.today(), format="YYYY-MM-DD")
+        version = right.text_input(
+            "Version", value="", placeholder=_next_hint(known), key=f"version-{form}-{chosen}"
+        )
+        effective = pick_date("Effective date", key=f"effective-{form}", where=left)
         submitted = st.form_submit_button("Ingest", type="primary")
     if not submitted:
-        _show_results()
         return
     if not files:
         st.error("Choose at least one file to upload.")
         return
     if doc_id.strip() and len(files) > 1:
         st.error("A document id names one document: upload one file, or leave the id empty.")
+        return
+    if effective is None:
+        st.error(f"Choose the effective date: {CHOOSE}.")
         return
     results: list[FileResult] = []
     progress = st.progress(0.0, text="Ingesting…")
@@ -94,7 +109,7 @@ def _upload(ws: Workspace, user: User) -> None:
             "jurisdiction": jurisdiction.strip(),
             "doc_type": doc_type,
             "version": version.strip(),
-            "effective_date": effective.isoformat() if effective else "",
+            "effective_date": effective.isoformat(),
         }
         try:
             result = ws.library.add(user, upload.name, upload.getvalue(), fields)
@@ -102,12 +117,16 @@ def _upload(ws: Workspace, user: User) -> None:
             result = FileResult(path=Path(upload.name), outcome=FileOutcome.FAILED, reason=str(exc))
         results.append(result)
     progress.progress(1.0, text="Done")
+    # Shown once by the next run, above a new, empty form: the files and fields of this
+    # upload must not be sent again with the next one.
     st.session_state["upload_results"] = results
-    _show_results()
+    st.session_state["upload_form"] = form + 1
+    st.rerun()
 
 
 def _show_results() -> None:
-    results: list[FileResult] = st.session_state.get("upload_results", [])
+    """The result of the last upload, once."""
+    results: list[FileResult] = st.session_state.pop("upload_results", [])
     if not results:
         return
     for r in results:

@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from tests.app.e2e.conftest import shot
-from tests.app.e2e.test_browser import ask, go_to, read_in_frame, sign_in, source_link
+from tests.app.e2e.test_browser import (
+    ask,
+    go_to,
+    read_in_frame,
+    sign_in,
+    source_link,
+    type_date,
+)
 from tests.app.ui.helpers import HOSTILE_TITLE, hostile_policy_pdf
 from tests.conftest import SAMPLES
 
@@ -115,6 +122,7 @@ def test_a_hostile_title_and_text_show_as_text(server: str, page: Any, tmp_path:
     page.get_by_role("textbox", name="Document id", exact=True).fill("houseboat-notice")
     page.get_by_role("textbox", name="Title").fill(HOSTILE_TITLE)
     page.get_by_role("textbox", name="Version").fill("1.0")
+    type_date(page, "Effective date", "2025-01-01")
     page.get_by_role("button", name="Ingest").click()
     page.get_by_text("new document houseboat-notice").wait_for()
 

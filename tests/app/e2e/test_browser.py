@@ -29,6 +29,19 @@ def go_to(page: Any, title: str) -> None:
     page.get_by_role("heading", level=1).first.wait_for()
 
 
+def type_date(page: Any, label: str, day: str) -> None:
+    """Type ``day`` (YYYY-MM-DD) into the date field ``label``, segment by segment, as a
+    user does, and leave the field."""
+    year, month, dd = day.split("-")
+    page.get_by_role("spinbutton", name=f"year, {label}").click()
+    page.keyboard.type(year)
+    page.get_by_role("spinbutton", name=f"month, {label}").click()
+    page.keyboard.type(month)
+    page.get_by_role("spinbutton", name=f"day, {label}").click()
+    page.keyboard.type(dd)
+    page.keyboard.press("Tab")
+
+
 def ask(page: Any, question: str) -> Any:
     """Ask and wait for the answer; returns the assistant's message."""
     before = page.get_by_test_id("stChatMessage").count()
@@ -119,10 +132,14 @@ def test_compliance_uploads_a_new_version_and_the_next_answer_cites_it(
     page.locator('input[type="file"]').set_input_files(str(pdf))
     page.get_by_test_id("stFileUploader").get_by_text(re.compile(r"[\d.]+KB")).wait_for()
     page.get_by_role("textbox", name="Version").fill("1.7")
+    type_date(page, "Effective date", "2026-01-01")
     shot(page, "05-upload-form-filled")
     page.get_by_role("button", name="Ingest").click()
     page.get_by_text("replaces version 1.6").wait_for()
     shot(page, "06-upload-result")
+    # A new, empty form: the file is not sent again with the next upload.
+    expect(page.get_by_test_id("stFileUploader").get_by_test_id("stFileChip")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Version")).to_have_value("")
 
     go_to(page, "Ask")
     answer = ask(page, "What is the maximum APR on a personal loan?")
@@ -131,3 +148,14 @@ def test_compliance_uploads_a_new_version_and_the_next_answer_cites_it(
     assert not any("Personal Loan Credit Policy, version 1.6" in label for label in labels)
     assert "21.99%" in answer.inner_text()
     shot(page, "07-answer-cites-new-version")
+
+
+def test_a_question_over_the_limit_is_refused_and_stays_in_the_box(server: str, page: Any) -> None:
+    sign_in(page, server, "ben")
+    question = "What is the maximum DTI ratio? " + "x" * 2100
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    box.press("Enter")
+    page.get_by_text("longer than 2000 characters").wait_for()
+    expect(box).to_have_value(question)
+    assert page.get_by_test_id("stChatMessage").count() == 0

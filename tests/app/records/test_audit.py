@@ -342,6 +342,16 @@ def test_export_csv(trail: SqliteAuditTrail, tmp_path: Path) -> None:
         trail.export(out, "xml")  # type: ignore[arg-type]
 
 
+def test_export_takes_the_filters_of_records(trail: SqliteAuditTrail, tmp_path: Path) -> None:
+    """What the audit page shows is what it exports: user, kind and flag as in records()."""
+    out = tmp_path / "audit.jsonl"
+    chosen: dict[str, Any] = {"user": "ana", "kind": "question", "flagged": True}
+    count = trail.export(out, "jsonl", start=date(2025, 3, 2), **chosen)
+    exported = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    shown = trail.records(start=datetime(2025, 3, 2), newest_first=False, **chosen)
+    assert exported == [r.id for r in shown] and count == len(shown) > 0
+
+
 def test_csv_export_defuses_spreadsheet_formulas(tmp_path: Path) -> None:
     trail = SqliteAuditTrail(tmp_path / "audit.sqlite3", key=KEY)
     entry = make(0).model_copy(update={"question": '=HYPERLINK("http://x")', "answer": "-1 [1]"})

@@ -66,7 +66,7 @@ def test_audit_export_is_handed_to_the_session_too(app, media_added) -> None:  #
     assert not at.exception
     assert media_added == [], "a file on /media is served to anyone who asks for its URL"
     export = next(html for html in frames(at) if "as CSV" in html)
-    assert "Export 1 records from these dates as CSV" in export
+    assert "Export 1 records (these filters) as CSV" in export
 
 
 def test_a_hostile_document_shows_as_text_in_answers_citations_and_the_library(

@@ -113,3 +113,33 @@ def test_a_question_that_cannot_be_asked_gets_a_clear_error(app) -> None:  # typ
     ask(at, "x" * 2500)
     assert "The question could not be asked" in joined(at, "error")
     assert "longer than 2000 characters" in joined(at, "error")
+
+
+def test_as_of_date_from_1990_is_kept_and_none_is_never_made_up(app) -> None:  # type: ignore[no-untyped-def]
+    """The as-of picker offers 1990-01-01 to 2100-12-31 (it stopped ten years back, and an
+    older date became today's); ticked with no date in range, the question is refused."""
+    at, _ = app()
+    at.checkbox(key="use_as_of").check()
+    rerun(at)
+    picker = at.date_input(key="as_of")
+    assert picker.value is None
+    assert (picker.min, picker.max) == (date(1990, 1, 1), date(2100, 12, 31))
+    picker.set_value(date(1995, 1, 1))
+    ask(at, "What's the max DTI on a conventional mortgage?")
+    assert "policy in force on 1995-01-01" in joined(at, "caption")
+
+    at.date_input(key="as_of").set_value(date(1985, 1, 1))
+    ask(at, "What is the maximum DTI ratio for a personal loan?")
+    assert "Choose the date the policy was in force, a date from 1990-01-01" in joined(at, "error")
+    assert len(at.chat_message) == 2  # not asked
+
+
+def test_a_refused_question_stays_in_the_box(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    question = "What is the maximum DTI ratio? " + "x" * 2500
+    ask(at, question)
+    assert "longer than 2000 characters" in joined(at, "error")
+    box = at.chat_input[0].proto
+    assert box.set_value and box.value == question
+    rerun(at)  # the next run: the message has been read, the text is still the user's
+    assert not at.error

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from datetime import date
 from pathlib import Path
 
 from app.records.auth import hash_password
@@ -43,6 +45,48 @@ def test_audit_filters_by_flag(app) -> None:  # type: ignore[no-untyped-def]
     rerun(at)
     flagged = at.dataframe[0].value
     assert list(flagged["abstained"]) == [True]
+
+
+def exported_csv(at) -> tuple[str, list[dict[str, str]]]:  # type: ignore[no-untyped-def]
+    """The export link's label and the rows of the CSV its frame holds."""
+    import base64
+    import csv
+    import io
+    import re
+
+    export = next(html for html in frames(at) if "CSV" in html)
+    label = re.search(r">(Export [^<]*)<", export)
+    data = re.search(r'atob\("([^"]*)"\)', export)
+    assert label and data, export[:300]
+    text = base64.b64decode(data.group(1)).decode("utf-8")
+    return label.group(1), list(csv.DictReader(io.StringIO(text)))
+
+
+def test_audit_export_holds_exactly_the_records_the_filters_show(app) -> None:  # type: ignore[no-untyped-def]
+    """The table shows questions only (the default); the feedback record and, with a flag
+    filter, the answered question are left out of the export as they are of the table."""
+    at, ws = app()
+    ask(at, "What is the maximum DTI ratio for a personal loan?")
+    ask(at, "What is the capital of France?")
+    user = ws.authenticator.local_user()
+    answered = ws.service.audit_trail(user).records(kind="question")[-1]
+    ws.service.feedback(answered.id, "up", "", user=user)
+    at.switch_page("screens/audit.py")
+    rerun(at)
+    assert len(at.dataframe[0].value) == 2
+    label, rows = exported_csv(at)
+    assert label.startswith("Export 2 records"), label
+    assert sorted(r["kind"] for r in rows) == ["question", "question"]
+
+    at.date_input[0].set_value(date(2012, 1, 1))  # further back than Streamlit's ten years
+    at.selectbox[0].set_value("Flagged (abstained, fell back or needs review)")
+    rerun(at)
+    assert at.date_input[0].value == date(2012, 1, 1)
+    shown = list(at.dataframe[0].value["id"])
+    label, rows = exported_csv(at)
+    assert label.startswith(f"Export {len(shown)} records"), label
+    assert sorted(int(r["id"]) for r in rows) == sorted(shown)
+    assert all(r["abstained"] == "true" for r in rows), rows
 
 
 def test_tampered_audit_trail_is_reported(app) -> None:  # type: ignore[no-untyped-def]
@@ -96,6 +140,54 @@ def test_quality_page_shows_the_latest_run_and_the_trend(app) -> None:  # type: 
     assert metric.delta == "-0.050"
     assert at.get("arrow_line_chart") or at.get("vega_lite_chart")
     assert "Trend over 2 runs" in joined(at, "subheader")
+
+
+def chart_series(at) -> set[str]:  # type: ignore[no-untyped-def]
+    """The names of the lines in the page's charts (Streamlit melts the columns into rows)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    names: set[str] = set()
+    for chart in at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"):
+        tables = [chart.proto.data.data, *(d.data.data for d in chart.proto.datasets)]
+        for table in filter(None, tables):
+            frame = convert_arrow_bytes_to_pandas_df(table)
+            for column in frame.columns:
+                if "color" in str(column):
+                    names |= set(map(str, frame[column]))
+    return names
+
+
+def test_quality_tiles_show_every_gated_metric_and_no_change_in_grey(app) -> None:  # type: ignore[no-untyped-def]
+    """Both failing metrics get a tile (key fact recall was left out), an unchanged metric
+    shows no green "+0.000", and a metric with fewer than two measured runs is not charted."""
+    from evals.gate import load_thresholds
+
+    at, ws = app()
+    measured = {k: v for k, v in METRICS.items() if k != "wrong_version_citations"}
+    measured["abstention_recall"] = math.nan  # undefined in both runs (written as NaN)
+    older = measured | {"key_fact_recall": 0.7}
+    write_run(ws.reports_folder, "2026-11-26T020000Z", True, older)
+    failing = measured | {
+        "citation_precision": 0.61,
+        "key_fact_recall": 0.41,
+        "abstention_precision": 0.9,  # measured by the latest run only
+    }
+    write_run(ws.reports_folder, "2026-11-27T020000Z", False, failing)
+    at.switch_page("screens/quality.py")
+    rerun(at)
+    tiles = {m.label: m for m in at.metric}
+    assert set(tiles) == {name.replace("_", " ") for name in load_thresholds()}, set(tiles)
+    assert tiles["key fact recall"].value == "0.410"
+    assert tiles["citation precision"].delta == "-0.050"
+    unchanged = tiles["retrieval recall at 5"]
+    assert not unchanged.delta.startswith("+"), unchanged.delta
+    assert unchanged.proto.color == unchanged.proto.MetricColor.GRAY, unchanged.proto
+    assert tiles["wrong version citations"].value == "not measured"
+    assert tiles["abstention recall"].value == "not measured"
+    charted = chart_series(at)
+    assert {"key_fact_recall", "citation_precision"} <= charted, charted
+    assert "abstention_recall" not in charted  # no finite value: an infinite extent
+    assert "abstention_precision" not in charted  # one point makes no line
 
 
 def test_underwriters_have_no_audit_page_and_the_service_refuses_them(app) -> None:  # type: ignore[no-untyped-def]

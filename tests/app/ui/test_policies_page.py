@@ -7,12 +7,14 @@ from datetime import date
 from pathlib import Path
 
 from app.models import Status
+from app.ui.views.policies import NEW
 from tests.app.ui.conftest import ask, joined, labels, rerun
 from tests.app.ui.helpers import revised_policy_pdf
 
 POLICIES = "screens/policies.py"
 APR_OLD = "the maximum APR is 24.99%"
 APR_NEW = "the maximum APR is 21.99%"
+DAY = date(2026, 1, 1)
 
 
 def open_policies(start, **overrides):  # type: ignore[no-untyped-def]
@@ -21,12 +23,21 @@ def open_policies(start, **overrides):  # type: ignore[no-untyped-def]
     return rerun(at), ws
 
 
-def upload(at, name: str, data: bytes, **fields: object):  # type: ignore[no-untyped-def]
-    at.file_uploader[0].set_value((name, data, "application/pdf"))
+def upload(at, name: str, data: bytes, *, add: bool = False, **fields: object):  # type: ignore[no-untyped-def]
+    """Put the file in the upload box (with ``add``, next to the files it still holds, as
+    a browser user adds one), fill in ``fields`` by label and press Ingest."""
+    box = at.file_uploader[0]
+    held = [(f.name, f.getvalue(), f.type) for f in (box.value or [])] if add else []
+    box.set_value([*held, (name, data, "application/pdf")])
     for label, value in fields.items():
         widget = next(w for w in at.get(_kind(value)) if w.label == label)
         widget.set_value(value)
-    at.button(key="FormSubmitter:upload-Ingest").click()
+    next(b for b in at.button if b.label == "Ingest").click()
+    return rerun(at)
+
+
+def new_version_of(at, doc_id: str):  # type: ignore[no-untyped-def]
+    next(s for s in at.selectbox if s.label == "New version of").set_value(doc_id)
     return rerun(at)
 
 
@@ -36,8 +47,7 @@ def _kind(value: object) -> str:
 
 def test_new_version_replaces_the_old_and_the_next_answer_cites_it(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     at, ws = open_policies(app)
-    at.selectbox(key="upload_target").set_value("personal-loan-policy")
-    rerun(at)
+    new_version_of(at, "personal-loan-policy")
     # Prefilled from the known document.
     fields = {w.label: w.value for w in at.text_input}
     assert fields["Document id"] == "personal-loan-policy"
@@ -71,17 +81,73 @@ def test_new_version_replaces_the_old_and_the_next_answer_cites_it(app, tmp_path
     assert not any("Personal Loan Credit Policy, version 1.6" in label for label in shown)
 
 
+def test_the_form_is_new_after_an_upload_and_its_result_shows_once(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The files and fields of an upload do not stay for the next one: a file added for the
+    next "New version of" was sent with the last one's and refused ("A document id names
+    one document")."""
+    at, ws = open_policies(app)
+    new_version_of(at, "personal-loan-policy")
+    pdf = revised_policy_pdf(
+        tmp_path, "personal-loan-policy", APR_OLD, APR_NEW, "1.7", "2026-01-01"
+    )
+    upload(at, pdf.name, pdf.read_bytes(), Version="1.7", **{"Effective date": DAY})
+    assert "replaces version 1.6" in joined(at, "success"), joined(at, "error")
+    assert not at.file_uploader[0].value
+    assert next(s for s in at.selectbox if s.label == "New version of").value == NEW
+    fields = {w.label: w.value for w in at.text_input}
+    assert fields["Document id"] == "" and fields["Version"] == ""
+    assert at.date_input[0].value is None
+
+    new_version_of(at, "auto-loan-credit-policy")
+    assert "replaces version 1.6" not in joined(at, "success")  # shown once only
+    auto = revised_policy_pdf(
+        tmp_path, "auto-loan-credit-policy", "Tier D applicants must make a cash",
+        "Tier D applicants must always make a cash", "2.5", "2026-02-01",
+    )  # fmt: skip
+    upload(
+        at, auto.name, auto.read_bytes(), add=True, Version="2.5",
+        **{"Effective date": date(2026, 2, 1)},
+    )  # fmt: skip
+    assert "replaces version 2.4" in joined(at, "success"), joined(at, "error")
+    record = ws.library.document("auto-loan-credit-policy")
+    assert record is not None and record.current is not None
+    assert record.current.meta.version == "2.5"
+
+
+def test_effective_date_from_1990_is_kept_and_one_out_of_range_is_refused(app) -> None:  # type: ignore[no-untyped-def]
+    """The picker starts empty and offers 1990-01-01 to 2100-12-31; a date outside is refused
+    with a message, never replaced by today's."""
+    from tests.ingest.helpers import pdf
+
+    at, ws = open_policies(app)
+    picker = at.date_input[0]
+    assert picker.label == "Effective date" and picker.value is None
+    assert (picker.min, picker.max) == (date(1990, 1, 1), date(2100, 12, 31))
+    data = pdf("Old Bulletin\n1. Scope\nThis bulletin covers manufactured housing loans.")
+    fields = {"Version": "1.0", "Document id": "old-bulletin", "Title": "Old Bulletin"}
+    upload(at, "Old Bulletin.pdf", data, **fields, **{"Effective date": date(1985, 6, 1)})
+    assert "Choose the effective date: a date from 1990-01-01 to 2100-12-31" in joined(at, "error")
+    assert ws.library.document("old-bulletin") is None
+
+    upload(at, "Old Bulletin.pdf", data, **fields, **{"Effective date": date(1995, 6, 1)})
+    assert "new document old-bulletin" in joined(at, "success"), joined(at, "error")
+    record = ws.library.document("old-bulletin")
+    assert record is not None and record.versions[0].meta.effective_date == date(1995, 6, 1)
+
+
 def test_same_file_again_is_unchanged_and_a_broken_file_fails_with_its_reason(app) -> None:  # type: ignore[no-untyped-def]
     at, ws = open_policies(app)
     before = ws.library.document("auto-loan-credit-policy")
     sample = Path(__file__).resolve().parents[3] / "policies_sample" / "pdf"
     data = (sample / "auto-loan-credit-policy.pdf").read_bytes()
-    at.selectbox(key="upload_target").set_value("auto-loan-credit-policy")
-    rerun(at)
-    upload(at, "auto-loan-credit-policy.pdf", data, Version="2.4")
+    new_version_of(at, "auto-loan-credit-policy")
+    upload(
+        at, "auto-loan-credit-policy.pdf", data, Version="2.4",
+        **{"Effective date": date(2025, 10, 1)},
+    )  # fmt: skip
     assert "unchanged" in joined(at, "info")
 
-    upload(at, "broken.pdf", data[: len(data) // 3], Version="9.9")
+    upload(at, "broken.pdf", data[: len(data) // 3], Version="9.9", **{"Effective date": DAY})
     error = joined(at, "error")
     assert "broken.pdf: failed." in error
     assert "truncated" in error or "corrupt" in error, error
@@ -93,7 +159,9 @@ def test_missing_field_is_refused_and_nothing_changes(app) -> None:  # type: ign
     count = len(ws.documents())
     sample = Path(__file__).resolve().parents[3] / "policies_sample" / "pdf"
     data = (sample / "auto-loan-credit-policy.pdf").read_bytes()
-    upload(at, "new-auto-policy.pdf", data, **{"Document id": "new-auto-policy"})
+    upload(
+        at, "new-auto-policy.pdf", data, **{"Document id": "new-auto-policy", "Effective date": DAY}
+    )
     error = joined(at, "error")
     assert "failed" in error and "version" in error, error
     assert len(ws.documents()) == count
