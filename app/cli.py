@@ -67,6 +67,19 @@ def _parser() -> argparse.ArgumentParser:
     docs.add_argument("--json", action="store_true", help="print JSON instead of a table")
     docs.set_defaults(handler=_docs)
 
+    compare = commands.add_parser(
+        "diff", help="what changed between two versions of a document (paragraphs, figures)"
+    )
+    compare.add_argument("doc_id")
+    compare.add_argument(
+        "--from", dest="from_version", help="the older version (default: the one before --to)"
+    )
+    compare.add_argument(
+        "--to", dest="to_version", help="the newer version (default: the current one)"
+    )
+    compare.add_argument("--json", action="store_true", help="print JSON instead of text")
+    compare.set_defaults(handler=_diff)
+
     retire = commands.add_parser("retire", help="withdraw a document from answers (kept on record)")
     retire.add_argument("doc_id")
     retire.set_defaults(handler=_retire)
@@ -160,6 +173,8 @@ def _open_store_only(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.diff import summary
+    from ingest.diffs import keep_diffs
     from ingest.manifest import load_manifest
     from ingest.pipeline import ingest, plan
 
@@ -188,6 +203,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             settings=settings,
             on_result=_progress(len(entries), enabled=not args.no_progress),
         )
+        for made in keep_diffs(results, store, settings):
+            print(f"{summary(made)}: copilot diff {made.doc_id}")
     finally:
         store.close()
     counts = {o: sum(r.outcome is o for r in results) for o in FileOutcome}
@@ -254,6 +271,19 @@ def _result_line(result: FileResult) -> str:
                 f"new        {name}: {result.doc_id} {result.version} ({status}); "
                 f"{result.pages} pages, {result.chunks} chunks"
             )
+
+
+def _diff(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.diff import report
+    from ingest.diffs import version_diff
+
+    store = _open_store_only(settings)
+    try:
+        made = version_diff(store, settings, args.doc_id, args.from_version, args.to_version)
+    finally:
+        store.close()
+    print(made.model_dump_json(indent=2) if args.json else report(made))
+    return EXIT_OK
 
 
 def _docs(args: argparse.Namespace, settings: Settings) -> int:
