@@ -78,6 +78,15 @@ def _parser() -> argparse.ArgumentParser:
         "--to", dest="to_version", help="the newer version (default: the current one)"
     )
     compare.add_argument("--json", action="store_true", help="print JSON instead of text")
+    compare.add_argument(
+        "--affected",
+        action="store_true",
+        help="also list the audited answers that cited a changed passage (compliance only)",
+    )
+    compare.add_argument(
+        "--days", type=int, help="how far back --affected looks (default: audit.affected_days)"
+    )
+    compare.add_argument("--csv", type=Path, help="write the affected answers to this CSV file")
     compare.set_defaults(handler=_diff)
 
     retire = commands.add_parser("retire", help="withdraw a document from answers (kept on record)")
@@ -278,12 +287,48 @@ def _diff(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.diffs import version_diff
 
     store = _open_store_only(settings)
+    affected = None
     try:
         made = version_diff(store, settings, args.doc_id, args.from_version, args.to_version)
+        if args.affected or args.csv:
+            affected = _affected(args, settings, store, made)
     finally:
         store.close()
-    print(made.model_dump_json(indent=2) if args.json else report(made))
+    if args.json:
+        out = made.model_dump(mode="json")
+        if affected is not None:
+            out["affected"] = [a.model_dump(mode="json") for a in affected]
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(report(made))
+    if affected is not None:
+        days = args.days or settings.audit.affected_days
+        print(f"\nAnswers that cited a changed passage (last {days} days): {len(affected)}")
+        for row in affected:
+            print(
+                f"  #{row.audit_id} {row.created_at:%Y-%m-%d %H:%M} {row.user}: "
+                f"{row.question!r} [{row.marker}] {row.section_id}, page {row.page}"
+            )
+            for change in row.changes:
+                print(f"      {change}")
     return EXIT_OK
+
+
+def _affected(args: argparse.Namespace, settings: Settings, store, made):  # type: ignore[no-untyped-def]
+    from app.models import User
+    from app.records.affected import affected_answers, write_csv
+    from app.records.audit import open_trail
+
+    days = args.days or settings.audit.affected_days
+    if days < 1:
+        raise CopilotError("--days must be 1 or more")
+    user = User(name=settings.app.user, role=settings.app.role)
+    with open_trail(settings) as trail:
+        rows = affected_answers(user, trail, store, made, days=days)
+    if args.csv:
+        write_csv(rows, args.csv)
+        print(f"wrote {len(rows)} affected answer(s) to {args.csv}", file=sys.stderr)
+    return rows
 
 
 def _docs(args: argparse.Namespace, settings: Settings) -> int:

@@ -267,6 +267,13 @@ class PolicyStore:
         payloads = [p.payload for p in self.chunk_points.points(_match(**fields))]
         return sorted(payloads, key=lambda p: (p["version"], p["ordinal"]))
 
+    def chunk_texts(self, doc_id: str, version: str) -> dict[str, str]:
+        """The text of each chunk point of one version, by point id."""
+        if not self._has_chunks:
+            return {}
+        found = self.chunk_points.points(_match(doc_id=doc_id, version=version), payload=["text"])
+        return {str(p.id): str(p.payload.get("text", "")) for p in found}
+
     def count(self, **fields: str) -> int:
         if not self._has_chunks:
             return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,13 @@ import pytest
 from app.cli import main
 from app.errors import DocumentError
 from app.factory import open_store
-from app.models import FileOutcome, Status
+from app.models import AuditRecord, FileOutcome, Filters, Status
+from app.records.affected import affected_answers, write_csv
+from app.records.audit import open_trail
+from app.records.auth import PermissionDeniedError
 from app.records.library import PolicyLibrary
 from ingest import diffs
-from tests.app.records.test_library import COMPLIANCE, guide
+from tests.app.records.test_library import COMPLIANCE, UNDERWRITER, guide
 
 DOC = "mortgage-underwriting-guide"
 
@@ -126,7 +130,7 @@ from app.factory import build_embedding, open_store
 from app.records.library import PolicyLibrary
 from app.settings import load_settings
 from ingest import diffs
-from tests.app.records.test_library import COMPLIANCE, guide
+from tests.app.records.test_library import COMPLIANCE, UNDERWRITER, guide
 
 settings = load_settings(app={"data_dir": sys.argv[1]})
 embedding = build_embedding(settings)
@@ -190,3 +194,68 @@ def test_a_process_killed_while_writing_the_diff_leaves_no_half_diff(
         assert [p.name for p in folder.iterdir()] == ["1.0..2.0.json"]
     finally:
         store.close()
+
+
+def asked(question: str, point: str, when: datetime, section_id: str) -> AuditRecord:
+    return AuditRecord(
+        created_at=when,
+        user="ben",
+        role="underwriter",
+        question=question,
+        filters=Filters(),
+        answer="...",
+        backend="extractive",
+        model="test",
+        citations=(
+            {
+                "marker": 1,
+                "point_id": point,
+                "doc_id": DOC,
+                "version": "1.0",
+                "section_id": section_id,
+                "page": 5,
+            },
+        ),
+    )
+
+
+def test_answers_that_cited_a_changed_passage_are_listed_for_compliance(
+    library: PolicyLibrary,
+    settings,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    content, fields = guide("1.0")
+    library.add(COMPLIANCE, "guide-1.0.pdf", content, fields)
+    texts = library._store.chunk_texts(DOC, "1.0")
+    reserves = next(p for p, t in texts.items() if "investment): 6 months" in t)
+    # An answer from a section 2.0 left as it was (appraisals) is not listed.
+    scope = next(p for p, t in texts.items() if "appraisal" in t.lower() and "6 months" not in t)
+    assert reserves != scope
+    now = datetime.now(UTC)
+    with open_trail(settings) as trail:
+        trail.record(asked("=HYPERLINK(reserves)", reserves, now - timedelta(days=3), "B3-4.1-01"))
+        trail.record(asked("reserves, long ago", reserves, now - timedelta(days=400), "B3-4.1-01"))
+        trail.record(
+            asked("when is an appraisal needed", scope, now - timedelta(days=1), "B4-1.1-01")
+        )
+    content, fields = guide("2.0")
+    library.add(COMPLIANCE, "guide-2.0.pdf", content, fields)
+    made = library.diff(DOC)
+
+    with open_trail(settings) as trail:
+        rows = affected_answers(COMPLIANCE, trail, library._store, made, days=90)
+        with pytest.raises(PermissionDeniedError):
+            affected_answers(UNDERWRITER, trail, library._store, made, days=90)
+    assert len(rows) == 1, [(r.question, r.changes) for r in rows]
+    (row,) = rows
+    assert (row.question, row.section_id, row.marker) == ("=HYPERLINK(reserves)", "B3-4.1-01", 1)
+    assert row.changes == (
+        "changed: Two- to four-unit property (primary residence or investment): 6 months. -> "
+        "Two- to four-unit property (primary residence or investment): 12 months. "
+        "(6 months -> 12 months)",
+    )
+    out = tmp_path / "affected.csv"
+    write_csv(rows, out)
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("audit_id,created_at,user,question")
+    assert ",'=HYPERLINK(reserves)," in lines[1]  # not run as a formula in a spreadsheet
