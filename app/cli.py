@@ -89,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--csv", type=Path, help="write the affected answers to this CSV file")
     compare.set_defaults(handler=_diff)
 
+    clash = commands.add_parser(
+        "conflicts", help="current documents that give different figures for the same rule"
+    )
+    clash.add_argument("--product", help="only documents that apply to this product")
+    clash.add_argument("--jurisdiction", help="only documents that apply to this state")
+    clash.add_argument("--json", action="store_true", help="print JSON instead of text")
+    clash.set_defaults(handler=_conflicts)
+
     retire = commands.add_parser("retire", help="withdraw a document from answers (kept on record)")
     retire.add_argument("doc_id")
     retire.set_defaults(handler=_retire)
@@ -329,6 +337,47 @@ def _affected(args: argparse.Namespace, settings: Settings, store, made):  # typ
         write_csv(rows, args.csv)
         print(f"wrote {len(rows)} affected answer(s) to {args.csv}", file=sys.stderr)
     return rows
+
+
+def _conflicts(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import asdict
+
+    from app.models import Filters
+    from app.records.conflicts import conflicts
+
+    try:
+        scope = Filters(product=args.product, jurisdiction=args.jurisdiction)
+    except ValueError as exc:
+        raise CopilotError(f"invalid filter: {exc}") from None
+    if scope.product and scope.product not in settings.ingest.products:
+        raise CopilotError(f"unknown product {scope.product!r} (ingest.products)")
+    if scope.jurisdiction and scope.jurisdiction not in settings.ingest.jurisdictions:
+        raise CopilotError(f"unknown jurisdiction {scope.jurisdiction!r} (ingest.jurisdictions)")
+    store = _open_store_only(settings)
+    try:
+        found = conflicts(store, product=scope.product, jurisdiction=scope.jurisdiction)
+    finally:
+        store.close()
+    if args.json:
+        rows = [asdict(c) for c in found]
+        print(
+            json.dumps(
+                rows, indent=2, default=lambda v: sorted(v) if isinstance(v, frozenset) else str(v)
+            )
+        )
+        return EXIT_OK
+    if not found:
+        print("No conflicting figures found among the current documents.")
+        return EXIT_OK
+    for n, c in enumerate(found, start=1):
+        print(f"{n}. {c.newer.figure} against {c.older.figure} ({', '.join(sorted(c.shared))})")
+        for label, s in (("newer", c.newer), ("older", c.older)):
+            print(
+                f"   {label}: {s.doc_id} {s.version} (effective {s.effective_date}), "
+                f"{s.section}, page {s.page}: {one_line(s.sentence)}"
+            )
+        print(f"   {one_line(c.precedence) or 'neither document says which one controls'}")
+    return EXIT_OK
 
 
 def _docs(args: argparse.Namespace, settings: Settings) -> int:

@@ -363,6 +363,25 @@ def _figure_changes(
     return changes
 
 
+def figures_of(text: str) -> list[tuple[str, str]]:
+    """Each figure of a sentence with the words before it in its clause: ``[("43%", "The
+    maximum DTI ratio is")]``."""
+    words = text.split()
+    found = []
+    start = 0
+    for n, word in enumerate(words):
+        for figure in _figures([word], words[n + 1 : n + 2]):
+            found.append((figure, " ".join(words[max(start, n - _CONTEXT_WORDS - 2) : n])))
+        if word.endswith((".", ";", ":")) and not _FIGURE.match(word):
+            start = n + 1
+    return found
+
+
+def figure_kind(figure: str) -> str:
+    """``%``, ``$``, ``date``, the unit (``months``) or ``n`` (a plain number)."""
+    return _kind(figure)
+
+
 def _kind(figure: str) -> str:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", figure):
         return "date"
@@ -370,7 +389,7 @@ def _kind(figure: str) -> str:
         return "%"
     if figure[0] in "$\u20ac\u00a3":
         return "$"
-    return figure.split(" ", 1)[1] if " " in figure else "n"
+    return figure.split(" ", 1)[1].removesuffix("s") if " " in figure else "n"
 
 
 def _pair_figures(before: Sequence[str], after: Sequence[str]) -> list[tuple[str, str]]:
