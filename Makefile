@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANIFEST := policies_sample/manifest.json
 
-.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-store bench-ask bench-hybrid bench-embed bench-ui samples eval-redaction redaction-set clean
+.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-store bench-ask bench-hybrid bench-embed bench-reingest bench-ui samples eval-redaction redaction-set clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench: bench-ingest bench-store
 
 bench-ingest: install
 	$(BIN)/python -m benchmarks.ingest $(ARGS)
+
+## A long generated guide ingested, then a new version with 5% of its paragraphs edited.
+bench-reingest: install
+	$(BIN)/python -m benchmarks.reingest $(ARGS)
 
 bench-store: install
 	$(BIN)/python -m benchmarks.store $(ARGS)

@@ -209,6 +209,9 @@ class AuditSection(BaseModel):
     key_file: Path | None = None
     """Holds the key when ``key`` is not set; defaults to ``<data_dir>/audit.key``, created on
     first start readable by its owner only (a file others can read is refused)."""
+    affected_days: int = Field(default=90, ge=1, le=3650)
+    """How far back the answers a new version's changes touch are looked for (``copilot
+    diff --affected``)."""
     anchors: Path | None = None
     """Where ``copilot audit anchor`` appends the trail's signed head and ``copilot audit
     verify`` checks it; defaults to ``<data_dir>/audit.anchors.jsonl``."""

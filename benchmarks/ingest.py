@@ -48,7 +48,7 @@ def _entries(folder: Path) -> list[ManifestEntry]:
     ]
 
 
-class _Timed:
+class Timed:
     """Accumulates the seconds spent inside one method of an object, for the stage split."""
 
     def __init__(self, target: object, method: str) -> None:
@@ -75,7 +75,7 @@ def run(folder: Path, embedding: LocalEmbedding, repeat: int) -> None:
         with tempfile.TemporaryDirectory() as data_dir:
             settings = load_settings(app={"data_dir": data_dir})
             store = open_store(settings, embedding.dimension)
-            embed_time, store_time = _Timed(embedding, "embed"), _Timed(store, "add_version")
+            embed_time, store_time = Timed(embedding, "embed"), Timed(store, "add_version")
             start = time.perf_counter()
             results = ingest(entries, store=store, embedding=embedding, settings=settings)
             walls.append(time.perf_counter() - start)

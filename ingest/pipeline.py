@@ -17,9 +17,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from app.errors import ConfigError, CopilotError, DocumentError, MetadataError
 from app.index.embedding import LocalEmbedding
-from app.index.store import PolicyStore
+from app.index.store import PolicyStore, embed_key
 from app.models import MAX_FLAGGED, Chunk, FileOutcome, FileResult, FlaggedText, ParsedDocument
 from app.sentences import split_sentences
 from app.settings import Settings
@@ -177,6 +179,29 @@ def flag_instructions(chunks: Sequence[Chunk]) -> tuple[FlaggedText, ...]:
     return tuple(found.values())
 
 
+def embed_reusing(
+    model: LocalEmbedding, store: PolicyStore, doc_id: str, chunks: Sequence[Chunk]
+) -> np.ndarray:
+    """The chunks' vectors: those whose exact embedded text an earlier version of the
+    document already holds are reused (re-ingesting a new version embeds only what
+    changed); the rest are embedded."""
+    known = store.known_vectors(doc_id) if chunks else {}
+    keys = [embed_key(c.embed_text) for c in chunks]
+    missing = [i for i, key in enumerate(keys) if key not in known]
+    fresh = model.embed([chunks[i].embed_text for i in missing]) if missing else None
+    vectors = np.empty((len(chunks), model.dimension), dtype=np.float32)
+    for i, key in enumerate(keys):
+        if key in known:
+            vectors[i] = known[key]
+    if fresh is not None:
+        vectors[missing] = fresh
+    if known:
+        log.info(
+            "%s: %d of %d chunk vectors reused", doc_id, len(chunks) - len(missing), len(chunks)
+        )
+    return vectors
+
+
 def loaded(embedding: Embedder, store: PolicyStore) -> LocalEmbedding:
     """The model itself (loading it if need be), checked against the index's vector size."""
     model = embedding if isinstance(embedding, LocalEmbedding) else embedding()
@@ -227,7 +252,7 @@ def ingest_file(
         chunks = chunk_document(parsed, meta.title, embedding=model, settings=settings)
         if not chunks:
             raise DocumentError(f"{path.name}: no text could be extracted")
-        vectors = model.embed([c.embed_text for c in chunks])
+        vectors = embed_reusing(model, store, meta.doc_id, chunks)
         outcome, stored, previous = store.add_version(
             meta,
             file_name=parsed.file_name,

@@ -26,6 +26,7 @@ Staged points are only treated as abandoned once they are older than ``stale_aft
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
@@ -73,6 +74,12 @@ _BATCH = 128
 _COMMIT_ATTEMPTS = 8
 INDEXED_FIELDS = ("doc_id", "version", "status", "product", "jurisdiction", "doc_type", "sha256")
 """Keyword payload indexes on the chunk points (every field a filter or a write selects by)."""
+
+
+def embed_key(embed_text: str) -> str:
+    """What identifies a chunk's vector: the SHA-256 of the exact text embedded (heading path
+    and lead-ins included), so that a changed context is a changed key."""
+    return hashlib.sha256(embed_text.encode("utf-8")).hexdigest()
 
 
 def point_id(doc_id: str, version: str, ordinal: int, sha256: str) -> str:
@@ -266,6 +273,26 @@ class PolicyStore:
             return []
         payloads = [p.payload for p in self.chunk_points.points(_match(**fields))]
         return sorted(payloads, key=lambda p: (p["version"], p["ordinal"]))
+
+    def known_vectors(self, doc_id: str) -> dict[str, np.ndarray]:
+        """The vectors of a document's chunk points, by :func:`embed_key` of the text they
+        embed, for a new version to reuse where its text (and context) is unchanged. Points
+        written before the key was stored have none and give nothing."""
+        if not self._has_chunks:
+            return {}
+        found = self.chunk_points.points(_match(doc_id=doc_id), payload=["embed_sha"], vectors=True)
+        return {
+            str(p.payload["embed_sha"]): np.asarray(p.vector, dtype=np.float32)
+            for p in found
+            if p.payload.get("embed_sha") and p.vector is not None
+        }
+
+    def chunk_texts(self, doc_id: str, version: str) -> dict[str, str]:
+        """The text of each chunk point of one version, by point id."""
+        if not self._has_chunks:
+            return {}
+        found = self.chunk_points.points(_match(doc_id=doc_id, version=version), payload=["text"])
+        return {str(p.id): str(p.payload.get("text", "")) for p in found}
 
     def count(self, **fields: str) -> int:
         if not self._has_chunks:
@@ -633,6 +660,7 @@ class PolicyStore:
                         "pages": list(range(c.page_start, c.page_end + 1)),
                         "kind": c.kind,
                         "token_count": c.token_count,
+                        "embed_sha": embed_key(c.embed_text),
                     },
                 )
                 for i, c in enumerate(batch)

@@ -111,7 +111,7 @@ def _to_record(record_id: int, digest: str, text: str) -> AuditRecord:
     return AuditRecord.model_validate({**json.loads(text), "id": record_id, "hash": digest})
 
 
-def _cell(value: object) -> str:
+def csv_cell(value: object) -> str:
     """A CSV cell. Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR at
     the start) gets a leading apostrophe, the usual guard for exports opened in Excel."""
     text = "" if value is None else value if isinstance(value, str) else canonical_json(value)
@@ -335,7 +335,7 @@ class SqliteAuditTrail:
             else:
                 writer = csv.DictWriter(out, fieldnames=list(AuditRecord.model_fields))
                 writer.writeheader()
-                writer.writerows({n: _cell(r.get(n)) for n in writer.fieldnames} for r in rows)
+                writer.writerows({n: csv_cell(r.get(n)) for n in writer.fieldnames} for r in rows)
         return len(rows)
 
     def close(self) -> None:

@@ -20,6 +20,8 @@ from app.models import DocumentRecord, FileOutcome, FileResult, User
 from app.records.auth import require
 from app.settings import Settings
 from app.text import strip_control
+from ingest.diff import VersionDiff
+from ingest.diffs import forget_diffs, keep_diffs, version_diff
 from ingest.pipeline import Embedder, source_folder
 
 MAX_NAME_CHARS = 150
@@ -93,7 +95,15 @@ class PolicyLibrary:
             raise
         if result.outcome is FileOutcome.FAILED:
             self._discard(target, kept)
+        keep_diffs([result], self._store, self._settings)
         return result.model_copy(update={"path": Path(name)})
+
+    def diff(
+        self, doc_id: str, from_version: str | None = None, to_version: str | None = None
+    ) -> VersionDiff:
+        """What changed between two versions (by default the current one and the one it
+        replaced); see :mod:`ingest.diffs`."""
+        return version_diff(self._store, self._settings, doc_id, from_version, to_version)
 
     @staticmethod
     def _discard(target: Path, kept: bool) -> None:
@@ -113,12 +123,14 @@ class PolicyLibrary:
 
         if self._store.documents():
             return []
-        return ingest(
+        results = ingest(
             load_manifest(manifest),
             store=self._store,
             embedding=self._embedding,
             settings=self._settings,
         )
+        keep_diffs(results, self._store, self._settings)
+        return results
 
     def retire(self, user: User, doc_id: str) -> DocumentRecord:
         require(user, "compliance", "retiring documents")
@@ -129,6 +141,7 @@ class PolicyLibrary:
         require(user, "compliance", "purging documents")
         record = self._store.document(doc_id)
         removed = self._store.purge(doc_id)
+        forget_diffs(self._settings, doc_id.strip().lower())
         for version in record.versions if record else ():
             still_used = any(
                 v.sha256 == version.sha256 for r in self._store.documents() for v in r.versions

@@ -1,0 +1,201 @@
+"""Conflicts: current documents that apply to the same loans and give different figures for
+the same rule (a bulletin and the guide it amends, a state supplement and the federal guide).
+
+A rule statement is a sentence with a figure (a percentage, an amount, a number of months or
+days, a score; not a year or the number of a form, section or version); what it is about is
+the meaningful words before the figure in its clause. Two statements conflict when they come
+from different current documents whose products and jurisdictions overlap (``all`` and
+``US-federal`` overlap every product and state), their figures are of the same kind and
+differ, and what they are about is the same: at least ``MIN_SHARED`` words shared, and most
+of the shorter one's. Listed for compliance staff to resolve, newest document first in each
+pair, with what either document says about which one controls (a sentence that names the
+other document and amends, supersedes, replaces or takes precedence over it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from itertools import combinations
+
+from app.index.store import PolicyStore
+from app.models import DocumentRecord
+from app.sentences import split_sentences
+from app.text import content_words
+from ingest.diff import figure_kind, figures_of
+
+MIN_SHARED = 3
+"""Words of the subject two statements must share (the figure's own words excluded)."""
+MIN_OVERLAP = 0.6
+"""Shared words as a share of the shorter subject."""
+_GENERAL = {"all", "US-federal"}
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_NAMING = frozenset(
+    (
+        "form",
+        "forms",
+        "version",
+        "versions",
+        "section",
+        "sections",
+        "page",
+        "pages",
+        "note",
+        "notes",
+        "item",
+        "items",
+        "table",
+        "tables",
+        "chapter",
+        "chapters",
+        "schedule",
+        "schedules",
+        "line",
+        "lines",
+        "part",
+        "parts",
+        "appendix",
+        "no.",
+        "number",
+        "revision",
+    )
+)
+_SECTION_REF = re.compile(r"\b(?:[Ss]ections?|\u00a7+)\s*([A-Z]?\d[\w.\-]*\w)")
+_PRECEDENCE = re.compile(
+    r"\b(?:amend(?:s|ed)?|supersed(?:es|ed)|replac(?:es|ed)|controls?|prevails?|"
+    r"takes? precedence|governs?|overrides?)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Statement:
+    doc_id: str
+    title: str
+    version: str
+    effective_date: date
+    product: str
+    jurisdiction: str
+    section_id: str
+    section: str
+    """``B3-6-02 Debt-to-Income Ratios``."""
+    page: int
+    sentence: str
+    figure: str
+    subject: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    newer: Statement
+    older: Statement
+    """The statement of the document with the earlier effective date."""
+    precedence: str = ""
+    """What one of the two documents says about the other: amends, supersedes, controls."""
+
+    @property
+    def shared(self) -> frozenset[str]:
+        return self.newer.subject & self.older.subject
+
+
+def conflicts(
+    store: PolicyStore, *, product: str | None = None, jurisdiction: str | None = None
+) -> list[Conflict]:
+    """Pairs of conflicting statements among the current documents (of ``product`` and
+    ``jurisdiction`` when given), newest first."""
+    statements = [
+        s
+        for record in store.documents()
+        for s in _statements(store, record)
+        if _applies(s, product, jurisdiction)
+    ]
+    found: dict[tuple[str, ...], Conflict] = {}
+    for a, b in combinations(statements, 2):
+        if _conflict(a, b):
+            newer, older = sorted((a, b), key=lambda s: (s.effective_date, s.doc_id), reverse=True)
+            # One pair of figures between two documents is one conflict, however often stated.
+            key = (newer.doc_id, newer.figure, older.doc_id, older.figure)
+            if key not in found:
+                says = _precedence(store, newer, older) or _precedence(store, older, newer)
+                found[key] = Conflict(newer, older, says)
+    return sorted(
+        found.values(), key=lambda c: (c.newer.effective_date, c.newer.doc_id), reverse=True
+    )
+
+
+def _statements(store: PolicyStore, record: DocumentRecord) -> Iterable[Statement]:
+    current = record.current
+    if current is None or record.retired:
+        return
+    meta = current.meta
+    for chunk in store.chunks(record.doc_id, meta.version):
+        section = " ".join(p for p in (chunk["section_id"], chunk["section_title"]) if p)
+        for line in str(chunk["text"]).split("\n"):
+            for sentence in split_sentences(line):
+                for figure, before in figures_of(sentence):
+                    if _reference(figure, before):
+                        continue
+                    subject = content_words(before) - content_words(figure)
+                    yield Statement(
+                        doc_id=record.doc_id,
+                        title=meta.title,
+                        version=meta.version,
+                        effective_date=meta.effective_date,
+                        product=meta.product,
+                        jurisdiction=meta.jurisdiction,
+                        section_id=str(chunk["section_id"]),
+                        section=section,
+                        page=int(chunk["page_start"]),
+                        sentence=sentence,
+                        figure=figure,
+                        subject=frozenset(w for w in subject if not w[:1].isdigit()),
+                    )
+
+
+def _precedence(store: PolicyStore, speaker: Statement, other: Statement) -> str:
+    """A sentence of ``speaker``'s document that names ``other``'s (its title or id) and says
+    it amends, supersedes or controls; empty when there is none."""
+    names = {other.title.lower(), other.doc_id.lower()}
+    for chunk in store.chunks(speaker.doc_id, speaker.version):
+        for line in str(chunk["text"]).split("\n"):
+            for sentence in split_sentences(line):
+                lowered = sentence.lower()
+                if not _PRECEDENCE.search(sentence) or not any(n in lowered for n in names):
+                    continue
+                # "amends section B4-2.1-01" speaks of that section only.
+                named = _SECTION_REF.findall(sentence)
+                if named and other.section_id not in named:
+                    continue
+                return f"{speaker.title}: {sentence}"
+    return ""
+
+
+def _reference(figure: str, before: str) -> bool:
+    """A number that names something rather than sets a limit: a year, or a form, version,
+    section, page, note, item, table or chapter number."""
+    last = before.split()[-1].lower().strip("(,") if before.split() else ""
+    if figure_kind(figure) != "n":
+        return False
+    return bool(_YEAR.fullmatch(figure)) or last in _NAMING
+
+
+def _applies(statement: Statement, product: str | None, jurisdiction: str | None) -> bool:
+    return _overlap(statement.product, product) and _overlap(statement.jurisdiction, jurisdiction)
+
+
+def _overlap(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b or a in _GENERAL or b in _GENERAL
+
+
+def _conflict(a: Statement, b: Statement) -> bool:
+    if a.doc_id == b.doc_id or a.figure == b.figure:
+        return False
+    if figure_kind(a.figure) != figure_kind(b.figure):
+        return False
+    if not (_overlap(a.product, b.product) and _overlap(a.jurisdiction, b.jurisdiction)):
+        return False
+    shared = len(a.subject & b.subject)
+    smaller = min(len(a.subject), len(b.subject))
+    return shared >= MIN_SHARED and smaller > 0 and shared / smaller >= MIN_OVERLAP

@@ -1,0 +1,94 @@
+"""Conflicts between current documents: different figures for the same rule, in documents
+that apply to the same loans, listed with what the documents say about which controls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.records.conflicts import conflicts
+from ingest.manifest import ManifestEntry
+from ingest.pipeline import ingest
+
+
+def test_the_flood_bulletin_and_the_guide_it_amends_are_found(service_parts) -> None:  # type: ignore[no-untyped-def]
+    store, _ = service_parts
+    found = conflicts(store)
+    flood = [
+        c
+        for c in found
+        if (c.newer.doc_id, c.older.doc_id)
+        == ("bulletin-2026-04-flood-insurance", "mortgage-underwriting-guide")
+        and (c.newer.figure, c.older.figure) == ("$10,000", "$5,000")
+    ]
+    assert len(flood) == 1
+    assert flood[0].older.version == "2.0"  # the current version, never the superseded one
+    assert "This Bulletin amends section B4-2.1-01" in flood[0].precedence
+    # Documents for other products are never compared with the mortgage guide.
+    assert all({c.newer.product, c.older.product} <= {"mortgage", "all"} for c in found)
+    assert conflicts(store, product="auto") == []
+
+
+def _policy(folder: Path, doc_id: str, jurisdiction: str, body: str, when: str) -> ManifestEntry:
+    path = folder / f"{doc_id}.md"
+    path.write_text(f"# {doc_id.replace('-', ' ').title()}\n\n## 1 Ratios\n\n{body}\n")
+    return ManifestEntry(
+        path=path,
+        fields={
+            "doc_id": doc_id,
+            "title": doc_id.replace("-", " ").title(),
+            "product": "mortgage",
+            "jurisdiction": jurisdiction,
+            "doc_type": "policy",
+            "version": "1",
+            "effective_date": when,
+        },
+    )
+
+
+def test_a_state_rule_against_the_federal_one_and_nothing_across_states(
+    store,
+    embedding,
+    settings,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    entries = [
+        _policy(
+            tmp_path,
+            "federal-guide",
+            "US-federal",
+            "The maximum debt-to-income ratio is 43%. Form 1003 is required. "
+            "This guide was revised in 2024.",
+            "2025-01-01",
+        ),
+        _policy(
+            tmp_path,
+            "texas-supplement",
+            "TX",
+            "For Texas loans the maximum debt-to-income ratio is 40%. Form 1008 is required. "
+            "Where this supplement and the Federal Guide differ, this supplement controls.",
+            "2025-06-01",
+        ),
+        _policy(
+            tmp_path,
+            "california-supplement",
+            "CA",
+            "For California loans the maximum debt-to-income ratio is 41%. "
+            "This supplement was revised in 2025.",
+            "2025-03-01",
+        ),
+    ]
+    ingest(entries, store=store, embedding=embedding, settings=settings)
+    found = {
+        (c.newer.doc_id, c.newer.figure, c.older.doc_id, c.older.figure) for c in conflicts(store)
+    }
+    assert found == {
+        ("texas-supplement", "40%", "federal-guide", "43%"),
+        ("california-supplement", "41%", "federal-guide", "43%"),
+    }  # no Texas against California; no form numbers or years
+    (texas,) = [c for c in conflicts(store, jurisdiction="TX")]
+    assert texas.precedence == (
+        "Texas Supplement: Where this supplement and the Federal Guide differ, "
+        "this supplement controls."
+    )
+    (california,) = conflicts(store, jurisdiction="CA")
+    assert california.precedence == ""
