@@ -10,17 +10,21 @@ from __future__ import annotations
 import html
 import logging
 import re
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from app.errors import CopilotError
-from app.models import Citation, DocumentRecord
+from app.models import Citation, DocumentRecord, User
 from app.question.service import CopilotService
-from app.records.auth import Authenticator
+from app.records.affected import AffectedAnswer, Records, write_csv
+from app.records.auth import Authenticator, require
+from app.records.conflicts import Conflict
 from app.records.library import PolicyLibrary
 from app.settings import Settings
+from ingest.diff import VersionDiff
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +113,32 @@ class Workspace:
         )
 
     # -- library ---------------------------------------------------------------------------
+    # -- changes between versions ----------------------------------------------------------
+
+    def changes(
+        self, doc_id: str, from_version: str | None = None, to_version: str | None = None
+    ) -> VersionDiff:
+        """What changed between two versions of a document (see :mod:`ingest.diff`)."""
+        return self.library.diff(doc_id, from_version, to_version)
+
+    def affected(self, user: User, made: VersionDiff) -> list[AffectedAnswer]:
+        """The audited answers that quoted a passage the change touched; compliance only."""
+        trail = self.service.audit_trail(user)
+        if not isinstance(trail, Records):
+            raise CopilotError("this audit trail cannot be read back")
+        return self.library.affected(user, trail, made)
+
+    def affected_csv(self, rows: list[AffectedAnswer]) -> bytes:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "affected.csv"
+            write_csv(rows, path)
+            return path.read_bytes()
+
+    def conflicts(self, user: User) -> list[Conflict]:
+        """Current documents that give different figures for the same rule; compliance only."""
+        require(user, "compliance", "listing conflicting documents")
+        return self.library.conflicts()
+
     def documents(self) -> list[DocumentRecord]:
         return self.library.documents()
 

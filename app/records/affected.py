@@ -14,12 +14,13 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
 from app.index.store import PolicyStore
-from app.models import User
-from app.records.audit import SqliteAuditTrail, csv_cell
+from app.models import AuditRecord, User
+from app.records.audit import csv_cell
 from app.records.auth import require
 from ingest.diff import Change, VersionDiff
 
@@ -35,6 +36,15 @@ CSV_FIELDS = (
     "page",
     "changes",
 )
+
+
+@runtime_checkable
+class Records(Protocol):
+    """An audit trail that can be read back (the SQLite trail)."""
+
+    def records(
+        self, *, start: datetime | None = None, kind: str | None = None
+    ) -> list[AuditRecord]: ...
 
 
 class AffectedAnswer(BaseModel):
@@ -58,7 +68,7 @@ class AffectedAnswer(BaseModel):
 
 def affected_answers(
     user: User,
-    trail: SqliteAuditTrail,
+    trail: Records,
     store: PolicyStore,
     made: VersionDiff,
     *,

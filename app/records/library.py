@@ -17,7 +17,9 @@ from typing import Any
 from app.errors import DocumentError
 from app.index.store import PolicyStore
 from app.models import DocumentRecord, FileOutcome, FileResult, User
+from app.records.affected import AffectedAnswer, Records, affected_answers
 from app.records.auth import require
+from app.records.conflicts import Conflict, conflicts
 from app.settings import Settings
 from app.text import strip_control
 from ingest.diff import VersionDiff
@@ -97,6 +99,20 @@ class PolicyLibrary:
             self._discard(target, kept)
         keep_diffs([result], self._store, self._settings)
         return result.model_copy(update={"path": Path(name)})
+
+    def affected(
+        self, user: User, trail: Records, made: VersionDiff, days: int | None = None
+    ) -> list[AffectedAnswer]:
+        """The audited answers of the last ``days`` days (``audit.affected_days``) that quoted
+        a passage ``made`` changed; compliance only (see :mod:`app.records.affected`)."""
+        days = days or self._settings.audit.affected_days
+        return affected_answers(user, trail, self._store, made, days=days)
+
+    def conflicts(
+        self, *, product: str | None = None, jurisdiction: str | None = None
+    ) -> list[Conflict]:
+        """Current documents that give different figures for the same rule."""
+        return conflicts(self._store, product=product, jurisdiction=jurisdiction)
 
     def diff(
         self, doc_id: str, from_version: str | None = None, to_version: str | None = None

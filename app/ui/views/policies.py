@@ -11,6 +11,7 @@ from app.errors import CopilotError
 from app.models import FileOutcome, FileResult, FlaggedText, User, doc_id_from_name
 from app.ui.dates import CHOOSE, pick_date
 from app.ui.render import md
+from app.ui.views import changes
 from app.workspace import Workspace
 
 NEW = "A new document"
@@ -27,6 +28,7 @@ def render(ws: Workspace, user: User) -> None:
     if user.role == "compliance":
         _lifecycle(ws, user)
     _document_view(ws)
+    changes.render(ws, user)
 
 
 def _upload(ws: Workspace, user: User) -> None:
@@ -140,8 +142,11 @@ def _show_results() -> None:
             case "replaced":
                 st.success(
                     f"{name}: {md(r.doc_id or '')} version {md(r.version or '')} replaces "
-                    f"version {md(r.previous_version or '')} ({r.chunks} passages)."
+                    f"version {md(r.previous_version or '')} ({r.chunks} passages). What "
+                    "changed, and the answers it touches, is under **Changes between "
+                    "versions** below."
                 )
+                st.session_state["changes_pick"] = r.doc_id  # the changes view opens on it
             case "unchanged":
                 st.info(
                     f"{name}: unchanged; {md(r.doc_id or '')} version "
