@@ -545,6 +545,7 @@ def _read_questions(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 def format_answer(answer: Answer) -> str:
     lines = [answer.text, ""]
+    lines += [f"Note: {note}\n" for note in answer.notes]
     if answer.redacted_entities:
         lines.append("Removed before processing: " + ", ".join(answer.redacted_entities))
     if answer.abstained:

@@ -104,6 +104,7 @@ def build_service(
     """Everything the question path needs, built once (model loading takes seconds).
     Parts already built elsewhere (the embedding model, the store, the redactor, an answer
     backend) are reused."""
+    from app.question.conflict_notes import ConflictNotes
     from app.question.redact import PresidioRedactor
     from app.records.audit import open_trail
 
@@ -125,4 +126,5 @@ def build_service(
         extractive=extractive,
         verifier=Verifier(embedding, settings.answer),
         audit=audit,
+        notes=ConflictNotes(store),
     )

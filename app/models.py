@@ -388,6 +388,9 @@ class Answer(_Frozen):
     needs_review: bool = False
     dropped_sentences: int = 0
     """Sentences removed because their citation did not support them."""
+    notes: tuple[str, ...] = ()
+    """Another current document states a cited figure differently: who says what, which
+    is newer, which controls (see :mod:`app.question.conflict_notes`)."""
     backend: str
     model: str
     prompt_version: str | None = None

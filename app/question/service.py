@@ -32,6 +32,7 @@ from app.settings import Settings
 from app.text import focus
 
 if TYPE_CHECKING:
+    from app.question.conflict_notes import ConflictNotes
     from app.question.redact import Redactor
     from app.records.audit import AuditSink
 
@@ -66,6 +67,7 @@ class CopilotService:
         extractive: ExtractiveBackend,
         verifier: Verifier,
         audit: AuditSink,
+        notes: ConflictNotes | None = None,
     ) -> None:
         self._settings = settings
         self._redactor = redactor
@@ -74,6 +76,7 @@ class CopilotService:
         self._extractive = extractive
         self._verifier = verifier
         self._audit = audit
+        self._notes = notes
 
     def ask(
         self,
@@ -133,6 +136,14 @@ class CopilotService:
                 verified = self._verifier.verify(generation, sources)
                 fell_back = True
 
+        notes: tuple[str, ...] = ()
+        watch = self._notes
+        if not verified.abstained and watch is not None:
+            notes = _timed(
+                latency,
+                "notes",
+                lambda: watch.notes(verified.text, verified.citations, filters.as_of),
+            )
         used = generation or Generation(
             text="", backend=self._backend.name, model=self._backend.model
         )
@@ -148,6 +159,7 @@ class CopilotService:
             fell_back=fell_back,
             needs_review=verified.abstained or verified.dropped > 0,
             dropped_sentences=verified.dropped,
+            notes=notes,
             backend=used.backend,
             model=used.model,
             prompt_version=used.prompt_version,
@@ -268,7 +280,7 @@ def _audit_record(answer: Answer, user: User) -> AuditRecord:
             }
             for c in answer.retrieved
         ),
-        answer=answer.text,
+        answer="\n\n".join((answer.text, *answer.notes)),
         citations=tuple(
             {
                 "marker": c.marker,

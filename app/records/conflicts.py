@@ -81,7 +81,8 @@ class Statement:
     section_id: str
     section: str
     """``B3-6-02 Debt-to-Income Ratios``."""
-    page: int
+    page: str
+    """As printed on the page (its label)."""
     sentence: str
     figure: str
     subject: frozenset[str]
@@ -111,18 +112,21 @@ def conflicts(
         for s in _statements(store, record)
         if _applies(s, product, jurisdiction)
     ]
-    found: dict[tuple[str, ...], Conflict] = {}
+    pairs: dict[tuple[str, ...], tuple[Statement, Statement]] = {}
     for a, b in combinations(statements, 2):
         if _conflict(a, b):
             newer, older = sorted((a, b), key=lambda s: (s.effective_date, s.doc_id), reverse=True)
-            # One pair of figures between two documents is one conflict, however often stated.
+            # One pair of figures between two documents is one conflict, however often it is
+            # stated; the shortest statements of it are shown (the rule, not a summary).
             key = (newer.doc_id, newer.figure, older.doc_id, older.figure)
-            if key not in found:
-                says = _precedence(store, newer, older) or _precedence(store, older, newer)
-                found[key] = Conflict(newer, older, says)
-    return sorted(
-        found.values(), key=lambda c: (c.newer.effective_date, c.newer.doc_id), reverse=True
-    )
+            kept = pairs.get(key)
+            if kept is None or _length(newer, older) < _length(*kept):
+                pairs[key] = (newer, older)
+    found = [
+        Conflict(newer, older, _precedence(store, newer, older) or _precedence(store, older, newer))
+        for newer, older in pairs.values()
+    ]
+    return sorted(found, key=lambda c: (c.newer.effective_date, c.newer.doc_id), reverse=True)
 
 
 def _statements(store: PolicyStore, record: DocumentRecord) -> Iterable[Statement]:
@@ -147,11 +151,15 @@ def _statements(store: PolicyStore, record: DocumentRecord) -> Iterable[Statemen
                         jurisdiction=meta.jurisdiction,
                         section_id=str(chunk["section_id"]),
                         section=section,
-                        page=int(chunk["page_start"]),
+                        page=str(chunk.get("page_label_start") or chunk["page_start"]),
                         sentence=sentence,
                         figure=figure,
                         subject=frozenset(w for w in subject if not w[:1].isdigit()),
                     )
+
+
+def _length(*statements: Statement) -> int:
+    return sum(len(s.sentence) for s in statements)
 
 
 def _precedence(store: PolicyStore, speaker: Statement, other: Statement) -> str:

@@ -117,6 +117,8 @@ def _answer(ws: Workspace, user: User, answer: Answer) -> None:
                 "The language model's answer was not available or did not pass the citation "
                 "check, so this answer quotes the policy text directly."
             )
+        for note in answer.notes:
+            st.warning(md(note))
         if answer.dropped_sentences:
             st.caption(
                 f"{answer.dropped_sentences} sentence(s) were left out because their citation "

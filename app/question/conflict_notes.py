@@ -1,0 +1,81 @@
+"""Conflict notes: when an answer quotes a figure that another current document, applying to
+the same loans, states differently, say so under the answer: which document says what, which
+one is newer, and what either says about which controls (see :mod:`app.records.conflicts`).
+
+The conflicts of the library are found once per state of the library (its documents and
+their revisions) and reused until a document changes.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections.abc import Sequence
+from datetime import date
+
+from app.index.store import PolicyStore
+from app.models import Citation
+from app.records.conflicts import Conflict, Statement, conflicts
+
+
+class ConflictNotes:
+    def __init__(self, store: PolicyStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._state: tuple[tuple[str, int, bool], ...] | None = None
+        self._found: list[Conflict] = []
+
+    def notes(
+        self, answer: str, citations: Sequence[Citation], as_of: date | None = None
+    ) -> tuple[str, ...]:
+        """One note per conflict whose figure the answer states, quoted from the document that
+        states it; for a question about a past date, only documents in force on it."""
+        found = self._current()
+        if not found:
+            return ()
+        said = _normal(answer)
+        notes: list[str] = []
+        for conflict in found:
+            for mine, other in ((conflict.newer, conflict.older), (conflict.older, conflict.newer)):
+                if _normal(mine.figure) not in said:
+                    continue
+                if as_of is not None and other.effective_date > as_of:
+                    continue
+                if any(_quotes(c, mine) for c in citations):
+                    note = _note(conflict, mine, other)
+                    if note not in notes:
+                        notes.append(note)
+        return tuple(notes)
+
+    def _current(self) -> list[Conflict]:
+        state = tuple((r.doc_id, r.revision, r.retired) for r in self._store.documents())
+        with self._lock:
+            if state != self._state:
+                self._found = conflicts(self._store)
+                self._state = state
+            return self._found
+
+
+def _quotes(citation: Citation, statement: Statement) -> bool:
+    """The citation is of the statement's document and version, and its quote states the
+    figure (a document may state one rule in several sentences: a summary, then the rule)."""
+    return (
+        citation.doc_id == statement.doc_id
+        and citation.version == statement.version
+        and _normal(statement.figure) in _normal(citation.quote or citation.passage)
+    )
+
+
+def _note(conflict: Conflict, mine: Statement, other: Statement) -> str:
+    newer = conflict.newer
+    says = conflict.precedence or "Neither document says which one controls."
+    return (
+        f"Another current document gives a different figure: {other.title} (version "
+        f"{other.version}, effective {other.effective_date:%Y-%m-%d}, {other.section}, page "
+        f"{other.page}) says \u201c{other.sentence}\u201d, where {mine.title} (version "
+        f"{mine.version}) gives {mine.figure}. The newer of the two is {newer.title}. {says}"
+    )
+
+
+def _normal(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())

@@ -1,0 +1,34 @@
+"""An answer that quotes a figure another current document states differently says so:
+who says what, which document is newer, what the documents say about which controls."""
+
+from __future__ import annotations
+
+from app.models import User
+
+UNDERWRITER = User(name="uw1", role="underwriter")
+FLOOD = "What is the maximum flood insurance deductible?"
+
+
+def test_the_bulletin_s_deductible_comes_with_the_guide_s_and_which_amends_which(
+    make_service,  # type: ignore[no-untyped-def]
+) -> None:
+    service = make_service()
+    answer = service.ask(FLOOD, user=UNDERWRITER, product="mortgage")
+    assert "$10,000" in answer.text
+    (note,) = answer.notes
+    assert "Mortgage Underwriting Guide (version 2.0" in note
+    assert "\u201cThe maximum flood deductible is $5,000.\u201d" in note
+    assert "The newer of the two is Credit Policy Bulletin 2026-04" in note
+    assert "This Bulletin amends section B4-2.1-01" in note
+    record = service.audit_trail(User(name="c", role="compliance")).get(answer.audit_id)
+    assert record is not None and note in record.answer  # the note is audited with the answer
+
+
+def test_no_note_for_a_past_date_before_the_other_document_or_without_a_conflict(
+    make_service,  # type: ignore[no-untyped-def]
+) -> None:
+    service = make_service()
+    before = service.ask(FLOOD, user=UNDERWRITER, product="mortgage", as_of="2026-03-15")
+    assert "$5,000" in before.text and before.notes == ()  # the bulletin was not yet in force
+    dti = service.ask("What is the maximum DTI ratio?", user=UNDERWRITER, product="mortgage")
+    assert not dti.abstained and dti.notes == ()
