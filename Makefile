@@ -53,6 +53,7 @@ bench: bench-ingest bench-store
 
 bench-ingest: install
 	$(BIN)/python -m benchmarks.ingest $(ARGS)
+	$(BIN)/python -m benchmarks.reingest
 
 ## A long generated guide ingested, then a new version with 5% of its paragraphs edited.
 bench-reingest: install
