@@ -221,7 +221,8 @@ def test_underwriters_see_the_library_but_not_the_controls(app) -> None:  # type
     assert "for compliance staff" in joined(at, "info")
     assert not at.file_uploader
     assert not [b for b in at.button if b.key in ("retire", "purge")]
-    assert len(at.dataframe) == 1  # the inventory is still there
+    # The inventory is still there (beside the figures changed between two versions).
+    assert len([d for d in at.dataframe if "doc id" in d.value.columns]) == 1
 
 
 def test_text_addressed_to_a_model_is_shown_to_compliance(app) -> None:  # type: ignore[no-untyped-def]
