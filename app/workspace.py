@@ -12,17 +12,19 @@ import logging
 import re
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from app.errors import CopilotError
-from app.models import Citation, DocumentRecord, User
+from app.models import Answer, Citation, DocumentRecord, User
 from app.question.service import CopilotService
 from app.records.affected import AffectedAnswer, Records, write_csv
 from app.records.auth import Authenticator, require
 from app.records.conflicts import Conflict
 from app.records.library import PolicyLibrary
+from app.records.loan_file import conversation_markdown
 from app.settings import Settings
 from ingest.diff import VersionDiff
 
@@ -138,6 +140,11 @@ class Workspace:
         """Current documents that give different figures for the same rule; compliance only."""
         require(user, "compliance", "listing conflicting documents")
         return self.library.conflicts()
+
+    def loan_file(self, answers: list[Answer], user: User) -> bytes:
+        """The conversation as Markdown for the loan file (see :mod:`app.records.loan_file`)."""
+        text = conversation_markdown(answers, user=user, exported_at=datetime.now(UTC))
+        return text.encode("utf-8")
 
     def documents(self) -> list[DocumentRecord]:
         return self.library.documents()

@@ -9,7 +9,7 @@ import streamlit as st
 from app.errors import CopilotError
 from app.models import Answer, User
 from app.ui.dates import CHOOSE, pick_date
-from app.ui.render import answer_markdown, citation_body, citation_label, md
+from app.ui.render import answer_markdown, citation_body, citation_label, md, private_file
 from app.workspace import Workspace
 
 ANY = "Any"
@@ -36,6 +36,7 @@ def render(ws: Workspace, user: User) -> None:
         st.session_state[QUESTION] = draft  # back in the box, to be shortened or fixed
     question = st.chat_input("Ask a policy question", key=QUESTION)
     if question is None:
+        _export(ws, user, conversation)
         return
     if problem:
         _refuse(question, problem)
@@ -46,6 +47,21 @@ def render(ws: Workspace, user: User) -> None:
         _refuse(question, f"The question could not be asked: {md(str(exc))}")
     conversation.append(answer)
     _turn(ws, user, answer)
+    _export(ws, user, conversation)
+
+
+def _export(ws: Workspace, user: User, conversation: list[Answer]) -> None:
+    """The conversation for the loan file: questions as processed, answers, citations and
+    audit record ids, as a Markdown file made in this browser tab only."""
+    if not conversation:
+        return
+    with st.sidebar:
+        private_file(
+            ws.loan_file(conversation, user),
+            "policy-answers.md",
+            "text/markdown",
+            download="Export this conversation for the loan file (Markdown)",
+        )
 
 
 def _refuse(question: str, message: str) -> NoReturn:
