@@ -15,7 +15,8 @@ other document and amends, supersedes, replaces or takes precedence over it).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import combinations
@@ -31,6 +32,9 @@ MIN_SHARED = 3
 MIN_OVERLAP = 0.6
 """Shared words as a share of the shorter subject."""
 _GENERAL = {"all", "US-federal"}
+_COMMON = 300
+"""A subject word found in more statements than this is not used to find candidate pairs
+(it still counts when a pair is checked)."""
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _NAMING = frozenset(
     (
@@ -113,7 +117,7 @@ def conflicts(
         if _applies(s, product, jurisdiction)
     ]
     pairs: dict[tuple[str, ...], tuple[Statement, Statement]] = {}
-    for a, b in combinations(statements, 2):
+    for a, b in _candidates(statements):
         if _conflict(a, b):
             newer, older = sorted((a, b), key=lambda s: (s.effective_date, s.doc_id), reverse=True)
             # One pair of figures between two documents is one conflict, however often it is
@@ -127,6 +131,30 @@ def conflicts(
         for newer, older in pairs.values()
     ]
     return sorted(found, key=lambda c: (c.newer.effective_date, c.newer.doc_id), reverse=True)
+
+
+def _candidates(statements: list[Statement]) -> Iterator[tuple[Statement, Statement]]:
+    """The pairs worth checking: from different documents, with figures of one kind, sharing
+    at least two words that are not in every other statement. Found through an index of
+    words, not by trying every pair (a library holds tens of thousands of statements)."""
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for n, statement in enumerate(statements):
+        by_kind[figure_kind(statement.figure)].append(n)
+    for members in by_kind.values():
+        postings: dict[str, list[int]] = defaultdict(list)
+        for n in members:
+            for word in statements[n].subject:
+                postings[word].append(n)
+        shared: Counter[tuple[int, int]] = Counter()
+        for ids in postings.values():
+            if len(ids) > _COMMON:
+                continue  # a word this common tells nothing about which rule it is
+            for x, y in combinations(ids, 2):
+                if statements[x].doc_id != statements[y].doc_id:
+                    shared[(x, y)] += 1
+        for (x, y), count in shared.items():
+            if count >= 2:
+                yield statements[x], statements[y]
 
 
 def _statements(store: PolicyStore, record: DocumentRecord) -> Iterable[Statement]:

@@ -92,3 +92,29 @@ def test_a_state_rule_against_the_federal_one_and_nothing_across_states(
     )
     (california,) = conflicts(store, jurisdiction="CA")
     assert california.precedence == ""
+
+
+def test_candidate_pairs_come_from_shared_words_not_from_every_pair() -> None:
+    from datetime import date
+
+    from app.records.conflicts import Statement, _candidates
+
+    def stated(doc: str, figure: str, *words: str) -> Statement:
+        return Statement(
+            doc_id=doc, title=doc, version="1", effective_date=date(2025, 1, 1),
+            product="mortgage", jurisdiction="US-federal", section_id="1", section="1",
+            page="1", sentence=" ".join(words), figure=figure, subject=frozenset(words),
+        )  # fmt: skip
+
+    guide = stated("guide", "$5,000", "maximum", "flood", "deductible")
+    bulletin = stated("bulletin", "$10,000", "maximum", "flood", "insurance", "deductible")
+    same_doc = stated("guide", "$7,000", "maximum", "flood", "deductible")
+    other_kind = stated("bulletin", "45%", "maximum", "flood", "deductible")
+    unrelated = stated("memo", "$2,000", "collection", "accounts", "paid")
+    pairs = {(a.doc_id, a.figure, b.doc_id, b.figure) for a, b in _candidates(
+        [guide, bulletin, same_doc, other_kind, unrelated]
+    )}  # fmt: skip
+    assert pairs == {
+        ("guide", "$5,000", "bulletin", "$10,000"),
+        ("bulletin", "$10,000", "guide", "$7,000"),
+    }
