@@ -291,6 +291,16 @@ class Filters(_Frozen):
     def _jurisdiction(cls, value: str | None) -> str | None:
         return normalize_jurisdiction(value) if value and value.strip() else None
 
+    def describe(self) -> str:
+        """The filters set, in words (``product mortgage, jurisdiction TX``); empty if none."""
+        parts = [
+            f"product {self.product}" if self.product else "",
+            f"jurisdiction {self.jurisdiction}" if self.jurisdiction else "",
+            f"document type {self.doc_type}" if self.doc_type else "",
+            f"policy in force on {self.as_of:%Y-%m-%d}" if self.as_of else "",
+        ]
+        return ", ".join(p for p in parts if p)
+
 
 class RetrievedChunk(_Frozen):
     """A chunk found for a question, with its similarity score and where it comes from."""

@@ -36,9 +36,8 @@ def conversation_markdown(answers: Sequence[Answer], *, user: User, exported_at:
         lines += ["", f"## {n}. {_text(answer.question)}", ""]
         if answer.audit_id is not None:
             lines.append(f"Audit record #{answer.audit_id}")
-        scope = _scope(answer)
-        if scope:
-            lines.append(f"Filters: {scope}")
+        if scope := answer.filters.describe():
+            lines.append(f"Filters: {_text(scope)}")
         lines += ["", *(f"> {_text(line)}" if line else ">" for line in answer.text.split("\n"))]
         for note in answer.notes:
             lines += ["", f"Note: {_text(note)}"]
@@ -61,17 +60,6 @@ def _where(c: Citation) -> str:
         f"{c.title}, version {c.version} (effective {c.effective_date:%Y-%m-%d}), "
         f"section {section}, page {c.page_label or c.page}"
     )
-
-
-def _scope(answer: Answer) -> str:
-    f = answer.filters
-    parts = [
-        f"product {f.product}" if f.product else "",
-        f"jurisdiction {f.jurisdiction}" if f.jurisdiction else "",
-        f"document type {f.doc_type}" if f.doc_type else "",
-        f"policy in force on {f.as_of:%Y-%m-%d}" if f.as_of else "",
-    ]
-    return _text(", ".join(p for p in parts if p))
 
 
 def _text(text: str) -> str:

@@ -118,7 +118,7 @@ def _answer(ws: Workspace, user: User, answer: Answer) -> None:
         st.info(
             "Removed before processing: " + md(", ".join(sorted(set(answer.redacted_entities))))
         )
-    scope = _scope(answer)
+    scope = f"Filters: {answer.filters.describe()}" if answer.filters.describe() else ""
     if answer.abstained:
         st.warning(md(answer.text))
         if answer.closest_sections:
@@ -146,18 +146,6 @@ def _answer(ws: Workspace, user: User, answer: Answer) -> None:
     if scope:
         st.caption(md(scope))
     _feedback(ws, user, answer)
-
-
-def _scope(answer: Answer) -> str:
-    f = answer.filters
-    parts = [
-        f"product {f.product}" if f.product else "",
-        f"jurisdiction {f.jurisdiction}" if f.jurisdiction else "",
-        f"document type {f.doc_type}" if f.doc_type else "",
-        f"policy in force on {f.as_of:%Y-%m-%d}" if f.as_of else "",
-    ]
-    chosen = [p for p in parts if p]
-    return "Filters: " + ", ".join(chosen) if chosen else ""
 
 
 def _feedback(ws: Workspace, user: User, answer: Answer) -> None:
