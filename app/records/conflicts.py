@@ -110,12 +110,12 @@ def conflicts(
 ) -> list[Conflict]:
     """Pairs of conflicting statements among the current documents (of ``product`` and
     ``jurisdiction`` when given), newest first."""
-    statements = [
-        s
-        for record in store.documents()
-        for s in _statements(store, record)
-        if _applies(s, product, jurisdiction)
-    ]
+    statements: list[Statement] = []
+    claims: dict[str, list[str]] = {}
+    """Per document: its sentences that say it amends, supersedes or controls something."""
+    for record in store.documents():
+        read = _statements(store, record, claims.setdefault(record.doc_id, []))
+        statements += [s for s in read if _applies(s, product, jurisdiction)]
     pairs: dict[tuple[str, ...], tuple[Statement, Statement]] = {}
     for a, b in _candidates(statements):
         if _conflict(a, b):
@@ -127,7 +127,12 @@ def conflicts(
             if kept is None or _length(newer, older) < _length(*kept):
                 pairs[key] = (newer, older)
     found = [
-        Conflict(newer, older, _precedence(store, newer, older) or _precedence(store, older, newer))
+        Conflict(
+            newer,
+            older,
+            _precedence(claims[newer.doc_id], newer, older)
+            or _precedence(claims[older.doc_id], older, newer),
+        )
         for newer, older in pairs.values()
     ]
     return sorted(found, key=lambda c: (c.newer.effective_date, c.newer.doc_id), reverse=True)
@@ -157,7 +162,10 @@ def _candidates(statements: list[Statement]) -> Iterator[tuple[Statement, Statem
                 yield statements[x], statements[y]
 
 
-def _statements(store: PolicyStore, record: DocumentRecord) -> Iterable[Statement]:
+def _statements(
+    store: PolicyStore, record: DocumentRecord, claims: list[str]
+) -> Iterable[Statement]:
+    """The document's rule statements; its sentences of precedence go into ``claims``."""
     current = record.current
     if current is None or record.retired:
         return
@@ -166,6 +174,8 @@ def _statements(store: PolicyStore, record: DocumentRecord) -> Iterable[Statemen
         section = " ".join(p for p in (chunk["section_id"], chunk["section_title"]) if p)
         for line in str(chunk["text"]).split("\n"):
             for sentence in split_sentences(line):
+                if _PRECEDENCE.search(sentence):
+                    claims.append(sentence)
                 for figure, before in figures_of(sentence):
                     if _reference(figure, before):
                         continue
@@ -190,21 +200,18 @@ def _length(*statements: Statement) -> int:
     return sum(len(s.sentence) for s in statements)
 
 
-def _precedence(store: PolicyStore, speaker: Statement, other: Statement) -> str:
-    """A sentence of ``speaker``'s document that names ``other``'s (its title or id) and says
-    it amends, supersedes or controls; empty when there is none."""
+def _precedence(claims: list[str], speaker: Statement, other: Statement) -> str:
+    """The first of ``speaker``'s sentences of precedence (``claims``) that names ``other``'s
+    document (its title or id); empty when there is none."""
     names = {other.title.lower(), other.doc_id.lower()}
-    for chunk in store.chunks(speaker.doc_id, speaker.version):
-        for line in str(chunk["text"]).split("\n"):
-            for sentence in split_sentences(line):
-                lowered = sentence.lower()
-                if not _PRECEDENCE.search(sentence) or not any(n in lowered for n in names):
-                    continue
-                # "amends section B4-2.1-01" speaks of that section only.
-                named = _SECTION_REF.findall(sentence)
-                if named and other.section_id not in named:
-                    continue
-                return f"{speaker.title}: {sentence}"
+    for sentence in claims:
+        if not any(n in sentence.lower() for n in names):
+            continue
+        # "amends section B4-2.1-01" speaks of that section only.
+        named = _SECTION_REF.findall(sentence)
+        if named and other.section_id not in named:
+            continue
+        return f"{speaker.title}: {sentence}"
     return ""
 
 
