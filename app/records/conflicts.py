@@ -24,7 +24,7 @@ from itertools import combinations
 from app.index.store import PolicyStore
 from app.models import DocumentRecord
 from app.sentences import split_sentences
-from app.text import content_words
+from app.text import content_words, instruction
 from ingest.diff import figure_kind, figures_of
 
 MIN_SHARED = 3
@@ -174,6 +174,8 @@ def _statements(
         section = " ".join(p for p in (chunk["section_id"], chunk["section_title"]) if p)
         for line in str(chunk["text"]).split("\n"):
             for sentence in split_sentences(line):
+                if instruction(sentence):
+                    continue  # flagged at ingestion and never quoted: neither a rule nor a claim
                 if _PRECEDENCE.search(sentence):
                     claims.append(sentence)
                 for figure, before in figures_of(sentence):
