@@ -650,15 +650,14 @@ def usc_sections(path: Path) -> list[Section]:
     ]
 
 
-def corpus_passages(folder: Path, cut: Chunker) -> tuple[list[Passage], list[str]]:
+def corpus_documents(folder: Path, cut: Chunker) -> Iterator[tuple[dict[str, Any], list[Chunk]]]:
     """Every document of a folder of regulations: RegML ``*.xml``, US Code ``*.md`` and
-    ``*.pdf`` (through ``ingest.parse`` and ``ingest.sections``). Returns the passages and
-    the names of the files read."""
+    ``*.pdf`` (through ``ingest.parse`` and ``ingest.sections``), as ``(fields, chunks)``:
+    the document's fields (those of ``RetrievedChunk``) and its chunks. Unreadable files are
+    skipped with a warning."""
     from ingest.parse import parse
     from ingest.sections import segment
 
-    passages: list[Passage] = []
-    read = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         suffix = path.suffix.lower()
         version, effective, title = "1", "", path.stem
@@ -695,8 +694,17 @@ def corpus_passages(folder: Path, cut: Chunker) -> tuple[list[Passage], list[str
             "doc_type": doc_type,
             "file_name": path.name,
         }
-        passages += passages_of(cut(sections, title), fields, len(passages))
-        read.append(path.name)
+        yield fields, cut(sections, title)
+
+
+def corpus_passages(folder: Path, cut: Chunker) -> tuple[list[Passage], list[str]]:
+    """Every document of a folder of regulations (:func:`corpus_documents`) as passages;
+    returns the passages and the names of the files read."""
+    passages: list[Passage] = []
+    read = []
+    for fields, chunks in corpus_documents(folder, cut):
+        passages += passages_of(chunks, fields, len(passages))
+        read.append(fields["file_name"])
     return passages, read
 
 
