@@ -105,6 +105,8 @@ def build_service(
     Parts already built elsewhere (the embedding model, the store, the redactor, an answer
     backend) are reused."""
     from app.question.conflict_notes import ConflictNotes
+    from app.question.coverage import CoverageCheck
+    from app.question.lexicon import LibraryLexicon
     from app.question.redact import PresidioRedactor
     from app.records.audit import open_trail
 
@@ -112,6 +114,7 @@ def build_service(
     embedding = embedding or build_embedding(settings)
     store = store or open_store(settings, embedding.dimension)
     extractive = ExtractiveBackend(embedding, settings.answer)
+    lexicon = LibraryLexicon(store)
     if backend is None:
         backend = (
             extractive
@@ -127,4 +130,6 @@ def build_service(
         verifier=Verifier(embedding, settings.answer),
         audit=audit,
         notes=ConflictNotes(store),
+        lexicon=lexicon,
+        coverage=CoverageCheck(lexicon, settings.redaction.spacy_model),
     )

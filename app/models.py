@@ -15,9 +15,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.text import state_name
+
 _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 _STATE = re.compile(r"^[A-Z]{2}$")
 FEDERAL = "US-federal"
+ALL_PRODUCTS = "all"
+"""The product tag of a document that applies to every product."""
 _FEDERAL_ALIASES = {"us-federal", "federal", "us", "usa", "us federal", "united states"}
 MAX_TITLE_CHARS = 300
 """The longest title taken in (a file's own title is cut to it). Like the limit below, checked
@@ -380,6 +384,9 @@ class Generation(_Frozen):
     prompt_version: str | None = None
 
 
+Support = Literal["direct", "partial", "not_found"]
+
+
 class Answer(_Frozen):
     """The result of one question, as the UI, the CLI and the evaluation receive it."""
 
@@ -400,12 +407,37 @@ class Answer(_Frozen):
     """Sentences removed because their citation did not support them."""
     notes: tuple[str, ...] = ()
     """Another current document states a cited figure differently: who says what, which
-    is newer, which controls (see :mod:`app.question.conflict_notes`)."""
+    is newer, which controls (see :mod:`app.question.conflict_notes`); and, for a state
+    rule quoted with the general one, what the documents say about which controls."""
+    scope: Filters = Filters()
+    """The filters the question was answered under: ``filters`` plus the product and state
+    its words name (see :mod:`app.question.scope`)."""
+    scope_read: tuple[str, ...] = ()
+    """The fields of ``scope`` read from the question's words, not set by the reader."""
+    support: Support = "direct"
+    """``direct``: quoted sentences state the answer; ``partial``: some of what the question
+    asks about is not in the quoted sources (``not_covered`` says what);
+    ``not_found``: nothing in the sources answers it."""
+    not_covered: tuple[str, ...] = ()
+    """The question's specific terms the quoted sources do not mention (``partial``), or
+    that the whole library does not mention (``not_found``)."""
+    gaps: tuple[str, ...] = ()
+    """One line per term of ``not_covered``: where the library speaks of it, or that it has
+    nothing on it (see :mod:`app.question.coverage`)."""
     backend: str
     model: str
     prompt_version: str | None = None
     latency_ms: dict[str, float] = Field(default_factory=dict)
     audit_id: int | None = None
+
+    def answered_for(self) -> str:
+        """The product and state the answer is for, in words (``heloc, Texas``); empty when
+        the question was answered for every product and state."""
+        parts = [
+            self.scope.product or "",
+            state_name(self.scope.jurisdiction) if self.scope.jurisdiction else "",
+        ]
+        return ", ".join(p for p in parts if p)
 
 
 class AuditRecord(_Frozen):
@@ -430,6 +462,10 @@ class AuditRecord(_Frozen):
     abstained: bool = False
     fell_back: bool = False
     needs_review: bool = False
+    support: Support | None = None
+    """The answer's :attr:`Answer.support` (None in records written before it was kept)."""
+    scope: Filters | None = None
+    """The filters the question was answered under (:attr:`Answer.scope`)."""
     kind: Literal["question", "feedback", "sign_in"] = "question"
     feedback: dict[str, object] | None = None
     """For ``kind == "feedback"``: ``{answer_id, rating: up|down, comment}``."""

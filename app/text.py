@@ -242,6 +242,15 @@ _STATE_NAME = re.compile(
 _DC = re.compile(r"\bwashington,?\s+d\.?\s?c\b\.?", re.IGNORECASE)
 
 
+def state_name(code: str) -> str:
+    """A state's name for its postal code (``TX`` -> ``Texas``); the code itself when it is
+    not one of the 50 states or DC."""
+    for name, known in _STATES.items():
+        if known == code:
+            return "District of Columbia" if code == "DC" else name.title()
+    return code
+
+
 def named_state(text: str) -> str | None:
     """The two-letter code of the one US state (or DC) a text names in full, else None
     (none named, or several different ones)."""

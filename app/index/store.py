@@ -56,6 +56,7 @@ from app.errors import (
 from app.index.engine import Collection, Engine, StoredPoint
 from app.index.vector_store import TEXT, ChunkVectorStore, to_node
 from app.models import (
+    ALL_PRODUCTS,
     FEDERAL,
     Chunk,
     DocumentMeta,
@@ -266,6 +267,12 @@ class PolicyStore:
         records = [DocumentRecord.model_validate(p.payload) for p in self.records.points()]
         return sorted(records, key=lambda r: r.doc_id)
 
+    def library_state(self) -> tuple[tuple[str, int, bool], ...]:
+        """What changes whenever a document is ingested, retired or purged: each document's
+        id, revision and retirement. What is read from the whole library is read again
+        only when this changes."""
+        return tuple((r.doc_id, r.revision, r.retired) for r in self.documents())
+
     def chunks(self, doc_id: str, version: str | None = None) -> list[dict[str, Any]]:
         """Payloads of a document's chunk points, in document order."""
         fields = {"doc_id": doc_id} | ({"version": version} if version else {})
@@ -368,7 +375,7 @@ class PolicyStore:
             # Never the staged points of an unfinished (or losing) ingest of that version.
             fields["status"] = frozenset({Status.CURRENT.value, Status.SUPERSEDED.value})
         if filters.product:
-            fields["product"] = frozenset({filters.product, "all"})
+            fields["product"] = frozenset({filters.product, ALL_PRODUCTS})
         if filters.jurisdiction:
             fields["jurisdiction"] = frozenset({filters.jurisdiction, FEDERAL})
         if filters.doc_type:

@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from app.index.embedding import LocalEmbedding
-from app.models import FEDERAL, Filters, Generation, RetrievedChunk
+from app.models import ALL_PRODUCTS, FEDERAL, Filters, Generation, RetrievedChunk
 from app.sentences import split_sentences
 from app.settings import AnswerSection
 from app.text import content_words, instruction, named_state, neutralise_markers, numbers
@@ -60,8 +60,10 @@ def passages(source: RetrievedChunk) -> list[str]:
     """The quotable units of a passage: sentences of prose (a sentence wrapped over several
     lines is joined up); for a table, each row with the table's caption and header row in
     front of it (as they stand in the source). A table starts at its caption line
-    ("Table 2: ...") and ends at the first line of prose."""
-    lines = [line for line in source.text.split("\n") if line.strip()]
+    ("Table 2: ...") and ends at the first line of prose. A table cell wrapped over several
+    lines is joined up too: a line that carries on in lower case, and, in a table whose rows
+    state figures, a row start without one (its first cell alone) with the line after it."""
+    lines = _unwrapped([line for line in source.text.split("\n") if line.strip()])
     units: list[str] = []
     n = 0
     while n < len(lines):
@@ -70,22 +72,51 @@ def passages(source: RetrievedChunk) -> list[str]:
             context = "\n".join(lines[n : n + 2])
             header = lines[n + 1].strip()
             n += 2
+            rows = []
             while n < len(lines) and not _prose(lines[n]) and not _CAPTION.match(lines[n]):
                 if lines[n].strip() != header:  # the header row repeated after a page break
-                    units.append(f"{context}\n{lines[n]}")
+                    rows.append(lines[n])
                 n += 1
+            units.extend(f"{context}\n{row}" for row in _whole_rows(rows))
             continue
-        # A sentence wrapped over several lines: the next line carries on in lower case.
-        while (
-            n + 1 < len(lines)
-            and not line.rstrip().endswith((".", ";", ":", "?", "!"))
-            and lines[n + 1].lstrip()[:1].islower()
-        ):
-            n += 1
-            line = f"{line.rstrip()} {lines[n].strip()}"
         units.extend(split_sentences(line))
         n += 1
     return units
+
+
+def _unwrapped(lines: list[str]) -> list[str]:
+    """Lines with each line that carries on in lower case joined to the one before it (a
+    sentence or a table cell wrapped over several lines)."""
+    joined: list[str] = []
+    for line in lines:
+        if (
+            joined
+            and not joined[-1].rstrip().endswith((".", ";", ":", "?", "!"))
+            and line.lstrip()[:1].islower()
+        ):
+            joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
+        else:
+            joined.append(line)
+    return joined
+
+
+def _whole_rows(rows: list[str]) -> list[str]:
+    """Table rows with a row's first cell, wrapped onto a line of its own, joined to the
+    rest of the row: in a table most of whose rows state a figure, a line with none."""
+    figured = sum(bool(_DIGIT.search(r)) for r in rows)
+    if figured * 2 <= len(rows):
+        return rows
+    whole: list[str] = []
+    pending = ""
+    for row in rows:
+        if not _DIGIT.search(row) and not pending:
+            pending = row.strip()
+            continue
+        whole.append(f"{pending} {row.strip()}" if pending else row)
+        pending = ""
+    if pending:
+        whole.append(pending)
+    return whole
 
 
 _CAPTION = re.compile(r"^\s*(?:table|exhibit|matrix|schedule)\b", re.IGNORECASE)
@@ -122,12 +153,16 @@ class ExtractiveBackend:
         chosen = self._choose(question, candidates, sources, filters) if candidates else []
         if not chosen:
             return Generation(text=NOT_FOUND, backend=self.name, model=self.model)
-        chosen.sort(key=lambda c: (sources[c.source].ordinal, c.position))
         # One quote per line: list items and table rows carry no full stop of their own.
-        # A bracketed number inside a quote is the document's, not a citation.
-        text = "\n".join(
-            f"{neutralise_markers(c.text.replace(chr(10), ' / '))} [{c.source + 1}]" for c in chosen
-        )
+        # A bracketed number inside a quote is the document's, not a citation. A table's
+        # caption and header are quoted once, before its first row.
+        lines, context = [], ""
+        for c in chosen:
+            head, _, row = c.text.rpartition("\n")
+            quoted = row if head and head == context else c.text.replace("\n", " / ")
+            context = head
+            lines.append(f"{neutralise_markers(quoted)} [{c.source + 1}]")
+        text = "\n".join(lines)
         return Generation(text=text, backend=self.name, model=self.model)
 
     def _choose(
@@ -137,12 +172,41 @@ class ExtractiveBackend:
         sources: Sequence[RetrievedChunk],
         filters: Filters | None,
     ) -> list[_Candidate]:
+        """The sentences to quote: those of the one section that best answers; with a state
+        in scope, when both the state's best section and the best general (federal or
+        company-wide) one answer about as well, both: the state rule first, the general one
+        after it."""
         asked = content_words(question)
         if not asked:
             return []
-        home = self._section(asked, sources, self._preferred(question, filters))
-        if home is None:
+        preferred = self._preferred(question, filters)
+        ranked = self._sections(asked, sources, preferred)
+        if not ranked:
             return []
+        if preferred != FEDERAL:
+            local = next((k for k in ranked if _jurisdiction(k, sources) == preferred), None)
+            general = next((k for k in ranked if _jurisdiction(k, sources) != preferred), None)
+            if general is not None and local is not None and _overlays(local, general, sources):
+                state_rule, state_best = self._quote(question, asked, local, candidates, sources)
+                rule, best = self._quote(question, asked, general, candidates, sources)
+                both = state_rule and rule
+                if both and min(state_best, best) >= self._settings.relative * max(
+                    state_best, best
+                ):
+                    return state_rule + [c for c in rule if c not in state_rule]
+        return self._quote(question, asked, ranked[0], candidates, sources)[0]
+
+    def _quote(
+        self,
+        question: str,
+        asked: set[str],
+        home: tuple[str, str, str],
+        candidates: list[_Candidate],
+        sources: Sequence[RetrievedChunk],
+    ) -> tuple[list[_Candidate], float]:
+        """The best sentences of section ``home`` for the question (with the list items a
+        chosen lead-in introduces), and the best one's score; nothing when none is close
+        enough."""
         weights = _specificity(asked, sources)
         total = sum(weights.values())
         # Figures in a question are the applicant's values ("a 705 score", "$1.7 million"),
@@ -155,7 +219,7 @@ class ExtractiveBackend:
         # An answer must share words with the question, so only those are embedded.
         pool = [i for i, w in enumerate(words) if w]
         if not pool:
-            return []
+            return [], 0.0
         vectors = self._embedding.embed_cached([question, *(own[i].text for i in pool)])
         similarity = vectors[1:] @ vectors[0]
         overlap = np.array([sum(weights[w] for w in words[i]) / total for i in pool])
@@ -175,11 +239,16 @@ class ExtractiveBackend:
             or (overlap[i] >= settings.specific_share and similarity[i] >= settings.specific_floor)
         ]
         if not eligible:
-            return []
+            return [], 0.0
         best = float(score[eligible[0]])
+        top = own[pool[eligible[0]]]
+        table = _table_asked_for(asked - values, top, candidates)
+        if table:
+            return sorted(table, key=lambda c: (sources[c.source].ordinal, c.position)), best
         kept = [pool[i] for i in eligible if score[i] >= settings.relative * best]
         chosen = [own[i] for i in kept[: settings.max_sentences]]
-        return _with_list_items(chosen, candidates, sources)
+        quoted = _with_list_items(chosen, candidates, sources)
+        return sorted(quoted, key=lambda c: (sources[c.source].ordinal, c.position)), best
 
     def _preferred(self, question: str, filters: Filters | None) -> str:
         """The jurisdiction the reader asked about: the filter's, else (when
@@ -199,16 +268,17 @@ class ExtractiveBackend:
             return self._settings.federal_preference
         return self._settings.state_preference
 
-    def _section(
+    def _sections(
         self,
         asked: set[str],
         sources: Sequence[RetrievedChunk],
         preferred: str = FEDERAL,
-    ) -> tuple[str, str, str] | None:
-        """The section an answer is quoted from: the closest one to the question (its best
-        passage's retrieval score) plus the share of the question's words it holds, heading
-        included, each word weighted by how few of the retrieved sections hold it; plus a
-        bonus for a section of the jurisdiction asked about (``preferred``)."""
+    ) -> list[tuple[str, str, str]]:
+        """The retrieved sections, best first, to quote an answer from: ranked by how close
+        each is to the question (its best passage's retrieval score) plus the share of the
+        question's words it holds, heading included, each word weighted by how few of the
+        retrieved sections hold it; plus a bonus for a section of the jurisdiction asked
+        about (``preferred``)."""
         weights = _specificity(asked, sources)
         total = sum(weights.values())
         held: dict[tuple[str, str, str], set[str]] = {}
@@ -217,8 +287,6 @@ class ExtractiveBackend:
             key = _section_of(source)
             held.setdefault(key, set()).update(asked & _words(source))
             closeness[key] = max(closeness.get(key, -1.0), source.score)
-        if not held:
-            return None
         bonus = {_section_of(s): self._bonus(s, preferred) for s in sources}
         scores = {
             key: closeness[key]
@@ -226,7 +294,7 @@ class ExtractiveBackend:
             + bonus[key]
             for key in held
         }
-        return max(scores, key=lambda key: scores[key])
+        return sorted(scores, key=lambda key: scores[key], reverse=True)
 
 
 def _text(source: RetrievedChunk) -> str:
@@ -235,6 +303,33 @@ def _text(source: RetrievedChunk) -> str:
 
 def _section_of(source: RetrievedChunk) -> tuple[str, str, str]:
     return (source.doc_id, source.version, source.section_id)
+
+
+def _overlays(
+    local: tuple[str, str, str], general: tuple[str, str, str], sources: Sequence[RetrievedChunk]
+) -> bool:
+    """Whether a general section may be quoted after a state one as the rule it overlays:
+    their documents apply to a product in common (or to every product), and the general
+    section was found about as close to the question (``_OVERLAY_CLOSENESS``)."""
+
+    def products(key: tuple[str, str, str]) -> set[str]:
+        value = next(s.product for s in sources if _section_of(s) == key)
+        return {value} if isinstance(value, str) else set(value)
+
+    def closeness(key: tuple[str, str, str]) -> float:
+        return max(s.score for s in sources if _section_of(s) == key)
+
+    a, b = products(local), products(general)
+    shared = ALL_PRODUCTS in a or ALL_PRODUCTS in b or bool(a & b)
+    return shared and closeness(general) >= _OVERLAY_CLOSENESS * closeness(local)
+
+
+_OVERLAY_CLOSENESS = 0.85
+
+
+def _jurisdiction(section: tuple[str, str, str], sources: Sequence[RetrievedChunk]) -> str:
+    """The jurisdiction of a retrieved section's document."""
+    return next(s.jurisdiction for s in sources if _section_of(s) == section)
 
 
 def _words(source: RetrievedChunk) -> set[str]:
@@ -280,6 +375,23 @@ def _fragment(text: str) -> bool:
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2610o]\s|\(?[0-9a-z]{1,3}[.)]\s)")
+
+
+def _table_asked_for(
+    asked: set[str], top: _Candidate, candidates: list[_Candidate]
+) -> list[_Candidate]:
+    """Every row of the table the best unit is a row of, when the question asks for the
+    table itself: each of its words (figures aside) is in the table's caption or header
+    ("What are the adverse action notice deadlines?" and "Table 1: Adverse Action Notice
+    Deadlines"); empty otherwise. Rows from every retrieved passage of the table count
+    (a table broken over a page is one table)."""
+    if "\n" not in top.text or not asked:
+        return []
+    context = top.text.split("\n")[0]
+    if not asked <= content_words("\n".join(top.text.split("\n")[:2])):
+        return []
+    rows = [c for c in candidates if "\n" in c.text and c.text.split("\n")[0] == context]
+    return list({c.text.split("\n", 2)[-1]: c for c in rows}.values())
 
 
 def _with_list_items(

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from app.index.store import PolicyStore
-from app.models import Citation
-from app.records.conflicts import Conflict, Statement, conflicts
+from app.models import FEDERAL, Citation, RetrievedChunk
+from app.records.conflicts import Conflict, Statement, claims_of, conflicts, controls
 
 
 class ConflictNotes:
@@ -47,8 +47,35 @@ class ConflictNotes:
                         notes.append(note)
         return tuple(notes)
 
+    def controls(
+        self,
+        citations: Sequence[Citation],
+        sources: Sequence[RetrievedChunk],
+        state: str | None,
+    ) -> tuple[str, ...]:
+        """For an answer quoting a state's rule and a general one: what the state's document
+        says about which controls (quoted), when it says so; nothing otherwise."""
+        if state is None or state == FEDERAL:
+            return ()
+        by_point = {s.point_id: s for s in sources}
+        cited = [by_point[c.point_id] for c in citations if c.point_id in by_point]
+        local = [s for s in cited if s.jurisdiction == state]
+        general = [s for s in cited if s.jurisdiction != state]
+        notes: list[str] = []
+        for speaker in {(s.doc_id, s.version): s for s in local}.values():
+            claims = claims_of(self._store, speaker.doc_id, speaker.version)
+            for other in {s.doc_id: s for s in general}.values():
+                said = controls(claims, other.title, other.doc_id)
+                note = (
+                    f"Which rule controls: {speaker.title} (version {speaker.version}) says "
+                    f"\u201c{said}\u201d"
+                )
+                if said and note not in notes:
+                    notes.append(note)
+        return tuple(notes)
+
     def _current(self) -> list[Conflict]:
-        state = tuple((r.doc_id, r.revision, r.retired) for r in self._store.documents())
+        state = self._store.library_state()
         with self._lock:
             if state != self._state:
                 self._found = conflicts(self._store)

@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.question.answer import AnswerBackend, ExtractiveBackend, declined, passages
 from app.question.retrieve import Retriever
+from app.question.scope import Scope, scope
 from app.question.verify import Verified, Verifier
 from app.records.auth import require
 from app.settings import Settings
@@ -33,6 +34,8 @@ from app.text import focus
 
 if TYPE_CHECKING:
     from app.question.conflict_notes import ConflictNotes
+    from app.question.coverage import CoverageCheck
+    from app.question.lexicon import LibraryLexicon
     from app.question.redact import Redactor
     from app.records.audit import AuditSink
 
@@ -68,6 +71,8 @@ class CopilotService:
         verifier: Verifier,
         audit: AuditSink,
         notes: ConflictNotes | None = None,
+        lexicon: LibraryLexicon | None = None,
+        coverage: CoverageCheck | None = None,
     ) -> None:
         self._settings = settings
         self._redactor = redactor
@@ -77,6 +82,8 @@ class CopilotService:
         self._verifier = verifier
         self._audit = audit
         self._notes = notes
+        self._lexicon = lexicon
+        self._coverage = coverage
 
     def ask(
         self,
@@ -116,7 +123,13 @@ class CopilotService:
         redacted = self._redactor.redact(question)
         latency["redact"] = (time.perf_counter() - start) * 1000
         del question  # nothing below may see the raw text
-        retrieval = self._retriever.retrieve(redacted, filters)
+        lexicon = self._lexicon
+        asked = (
+            _timed(latency, "scope", lambda: scope(redacted.text, filters, lexicon.current()))
+            if lexicon is not None
+            else Scope(filters=filters)
+        )
+        retrieval = self._retriever.retrieve(redacted, asked.filters)
         latency.update(retrieval.latency_ms)
         sources = retrieval.chunks
 
@@ -124,7 +137,7 @@ class CopilotService:
         generation, verified = None, Verified.abstention()
         if sources:
             query = focus(redacted.text)
-            made = _timed(latency, "answer", lambda: self._generate(query, sources, filters))
+            made = _timed(latency, "answer", lambda: self._generate(query, sources, asked.filters))
             fell_back = made.backend != self._backend.name
             verified = _timed(latency, "verify", lambda: self._verifier.verify(made, sources))
             generation = made
@@ -132,7 +145,7 @@ class CopilotService:
             if rejected and self._backend is not self._extractive:
                 # The model answered, but nothing it said survived the check.
                 log.warning("model answer failed verification; answering extractively")
-                generation = self._extractive.generate(query, sources, filters=filters)
+                generation = self._extractive.generate(query, sources, filters=asked.filters)
                 verified = self._verifier.verify(generation, sources)
                 fell_back = True
 
@@ -144,6 +157,21 @@ class CopilotService:
                 "notes",
                 lambda: watch.notes(verified.text, verified.citations, filters.as_of),
             )
+        if not verified.abstained and watch is not None:
+            controls = watch.controls(verified.citations, sources, asked.filters.jurisdiction)
+            notes = (*notes, *(c for c in controls if c not in notes))
+        checked = self._coverage
+        covered = (
+            _timed(
+                latency,
+                "coverage",
+                lambda: checked.check(
+                    redacted.text, verified.citations, abstained=verified.abstained
+                ),
+            )
+            if checked is not None
+            else None
+        )
         used = generation or Generation(
             text="", backend=self._backend.name, model=self._backend.model
         )
@@ -151,7 +179,18 @@ class CopilotService:
             question=redacted.text,
             redacted_entities=redacted.entity_types,
             filters=filters,
-            text=verified.text if not verified.abstained else _not_found(filters),
+            scope=asked.filters,
+            scope_read=asked.read,
+            support=(
+                "not_found"
+                if verified.abstained
+                else covered.support
+                if covered is not None
+                else "direct"
+            ),
+            not_covered=covered.not_covered if covered is not None else (),
+            gaps=covered.explanation if covered is not None else (),
+            text=verified.text if not verified.abstained else _not_found(asked.filters),
             citations=verified.citations,
             retrieved=sources,
             closest_sections=_closest(retrieval.closest) if verified.abstained else (),
@@ -249,9 +288,22 @@ def _timed(latency: dict[str, float], stage: str, work: Callable[[], T]) -> T:
 
 
 def _not_found(filters: Filters) -> str:
+    """The "not found" answer, saying where it was looked for."""
+    where = _scope_words(filters)
     if filters.as_of is not None:
-        return f"Not found in the policy documents in force on {filters.as_of.isoformat()}."
+        return f"Not found in the policy documents{where} in force on {filters.as_of.isoformat()}."
+    if where:
+        return f"Not found in the current policy documents{where}."
     return NOT_FOUND_TEXT
+
+
+def _scope_words(filters: Filters) -> str:
+    parts = [
+        f"product {filters.product}" if filters.product else "",
+        f"jurisdiction {filters.jurisdiction}" if filters.jurisdiction else "",
+    ]
+    named = " and ".join(p for p in parts if p)
+    return f" for {named}" if named else ""
 
 
 def _closest(sources: tuple[RetrievedChunk, ...], count: int = 3) -> tuple[Citation, ...]:
@@ -280,7 +332,7 @@ def _audit_record(answer: Answer, user: User) -> AuditRecord:
             }
             for c in answer.retrieved
         ),
-        answer="\n\n".join((answer.text, *answer.notes)),
+        answer="\n\n".join((answer.text, *answer.gaps, *answer.notes)),
         citations=tuple(
             {
                 "marker": c.marker,
@@ -300,4 +352,6 @@ def _audit_record(answer: Answer, user: User) -> AuditRecord:
         abstained=answer.abstained,
         fell_back=answer.fell_back,
         needs_review=answer.needs_review,
+        support=answer.support,
+        scope=answer.scope,
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import combinations
@@ -215,6 +215,33 @@ def _precedence(claims: list[str], speaker: Statement, other: Statement) -> str:
             continue
         return f"{speaker.title}: {sentence}"
     return ""
+
+
+def claims_of(store: PolicyStore, doc_id: str, version: str) -> list[str]:
+    """A document version's sentences of precedence (it amends, supersedes or controls
+    something), in document order; sentences addressed to a model or the reader left out."""
+    return [
+        sentence
+        for chunk in store.chunks(doc_id, version)
+        for line in str(chunk["text"]).split("\n")
+        for sentence in split_sentences(line)
+        if _PRECEDENCE.search(sentence) and not instruction(sentence)
+    ]
+
+
+def controls(claims: Sequence[str], other_title: str, other_doc_id: str) -> str:
+    """Which of ``claims`` says how its document stands to another: the first naming the
+    other document (its title or id), else the first naming no document at all ("where
+    this Supplement is stricter, it controls"); empty when none does."""
+    names = (other_title.lower(), other_doc_id.lower())
+    naming = [c for c in claims if any(n in c.lower() for n in names)]
+    general = [c for c in claims if not _NAMES_DOCUMENT.search(c)]
+    return next(iter(naming or general), "")
+
+
+_NAMES_DOCUMENT = re.compile(
+    r"\b(?:[A-Z][a-z]+ )+(?:Guide|Policy|Supplement|Bulletin|Memorandum)\b"
+)
 
 
 def _reference(figure: str, before: str) -> bool:

@@ -186,23 +186,34 @@ def vvoe_sources(*, federal_score: float, state_score: float) -> list[RetrievedC
     ]
 
 
-def test_a_state_filter_prefers_the_states_section_over_a_comparable_federal_one(
+def test_a_state_in_scope_gives_the_state_rule_first_and_the_general_rule_after_it(
     backend,
 ) -> None:  # type: ignore[no-untyped-def]
     sources = vvoe_sources(federal_score=0.68, state_score=0.62)
     unfiltered = backend.generate(VVOE, sources).text
     assert cited_sections(unfiltered, sources) == {"B3-3.1-07"}, unfiltered
     assert "10 business days" in unfiltered
-    # Other states' filters leave the choice alone; the state's own filter wins it.
+    # Another state's scope leaves the choice alone.
     texas = backend.generate(VVOE, sources, filters=Filters(jurisdiction="TX")).text
     assert cited_sections(texas, sources) == {"B3-3.1-07"}, texas
+    # The state's own scope: its rule first, then the general rule it overlays.
     california = backend.generate(VVOE, sources, filters=Filters(jurisdiction="ca")).text
-    assert cited_sections(california, sources) == {"CA-4.1"}, california
-    assert "5 business days" in california
-    # The preference is the setting: without it the closer federal section still wins.
-    plain = ExtractiveBackend(backend._embedding, AnswerSection(state_preference=0.0))
-    same = plain.generate(VVOE, sources, filters=Filters(jurisdiction="CA")).text
-    assert cited_sections(same, sources) == {"B3-3.1-07"}, same
+    assert cited_sections(california, sources) == {"CA-4.1", "B3-3.1-07"}, california
+    assert california.index("5 business days") < california.index("10 business days")
+
+
+def test_a_general_rule_of_another_product_is_not_quoted_as_the_state_rules_base(
+    backend,
+) -> None:  # type: ignore[no-untyped-def]
+    state, general = vvoe_sources(federal_score=0.68, state_score=0.62)[::-1]
+    state = state.model_copy(update={"product": "mortgage"})
+    other = general.model_copy(update={"product": "auto"})
+    answer = backend.generate(VVOE, [state, other], filters=Filters(jurisdiction="CA")).text
+    assert cited_sections(answer, [state, other]) == {"CA-4.1"}, answer
+    # Nor one found much further from the question than the state's.
+    far = general.model_copy(update={"score": 0.4})
+    answer = backend.generate(VVOE, [state, far], filters=Filters(jurisdiction="CA")).text
+    assert cited_sections(answer, [state, far]) == {"CA-4.1"}, answer
 
 
 def test_a_state_section_far_less_relevant_does_not_win_on_the_filter(backend) -> None:  # type: ignore[no-untyped-def]
@@ -242,9 +253,10 @@ def test_federal_preference_answers_a_general_question_from_the_federal_rules(
     general = ExtractiveBackend(embedding, AnswerSection())  # on by default
     text = general.generate(VVOE, sources, filters=Filters()).text
     assert cited_sections(text, sources) == {"B3-3.1-07"}, text
-    # Filtered to the state, the state's section is the answer again.
+    # Filtered to the state, the state's section comes first, the federal rule after it.
     text = general.generate(VVOE, sources, filters=Filters(jurisdiction="CA")).text
-    assert cited_sections(text, sources) == {"CA-4.1"}, text
+    assert cited_sections(text, sources) == {"CA-4.1", "B3-3.1-07"}, text
+    assert text.index("5 business days") < text.index("10 business days")
 
 
 def test_a_state_named_in_the_question_counts_as_its_jurisdiction(embedding) -> None:  # type: ignore[no-untyped-def]
@@ -252,7 +264,8 @@ def test_a_state_named_in_the_question_counts_as_its_jurisdiction(embedding) -> 
     named = VVOE.replace("done?", "done for a borrower in California?")
     settings = AnswerSection()  # the defaults: federal preference, states named count
     text = ExtractiveBackend(embedding, settings).generate(named, sources).text
-    assert cited_sections(text, sources) == {"CA-4.1"}, text
+    assert cited_sections(text, sources) == {"CA-4.1", "B3-3.1-07"}, text
+    assert text.index("5 business days") < text.index("10 business days")
     # Naming another state takes nothing from either document.
     other = VVOE.replace("done?", "done for a borrower in Nevada?")
     text = ExtractiveBackend(embedding, settings).generate(other, sources).text

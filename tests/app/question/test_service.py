@@ -157,28 +157,33 @@ SELF_EMPLOYED = "What documents does a self-employed borrower have to provide?"
 
 
 @pytest.mark.parametrize(
-    ("jurisdiction", "doc_id", "section"),
+    ("jurisdiction", "cited"),
     [
-        (None, GUIDE, "B3-3.1-09"),
-        ("TX", "texas-home-equity-supplement", "TX-6"),
+        (None, [(GUIDE, "B3-3.1-09")]),
+        ("TX", [("texas-home-equity-supplement", "TX-6"), (GUIDE, "B3-3.1-09")]),
     ],
 )
-def test_the_answer_follows_the_jurisdiction_filter(service, jurisdiction, doc_id, section) -> None:  # type: ignore[no-untyped-def]
-    # The same question: the federal guide in general, the state's supplement (whose rules
-    # add to or override the federal ones) when the question is filtered to that state.
+def test_the_answer_follows_the_jurisdiction_filter(service, jurisdiction, cited) -> None:  # type: ignore[no-untyped-def]
+    # The same question: the federal guide in general; filtered to a state, the state's
+    # supplement (whose rules add to or override the federal ones) first, then the general
+    # rule it overlays, each cited, and what the supplement says about which controls.
     answer = service.ask(
         SELF_EMPLOYED, user=UNDERWRITER, product="mortgage", jurisdiction=jurisdiction
     )
     assert not answer.abstained, answer.text
-    assert {(c.doc_id, c.section_id) for c in answer.citations} == {(doc_id, section)}
+    assert [(c.doc_id, c.section_id) for c in answer.citations] == cited
+    if jurisdiction:
+        assert any("this Supplement controls" in note for note in answer.notes), answer.notes
+    else:
+        assert not answer.notes
 
 
-def test_without_the_state_preference_the_federal_guide_answers_a_state_question(
+def test_the_state_rule_comes_first_whatever_the_state_preference(
     make_service,
 ) -> None:  # type: ignore[no-untyped-def]
     service = make_service(answer={"state_preference": 0.0})
     answer = service.ask(SELF_EMPLOYED, user=UNDERWRITER, product="mortgage", jurisdiction="TX")
-    assert {c.doc_id for c in answer.citations} == {GUIDE}
+    assert [c.doc_id for c in answer.citations] == ["texas-home-equity-supplement", GUIDE]
 
 
 @pytest.mark.parametrize(

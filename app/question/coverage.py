@@ -1,0 +1,92 @@
+"""Coverage: a question and what its answer quotes -> how far the quotes cover what was asked.
+
+The question's specific terms are its nouns and names (a collateral type, a program, a form,
+an agency: "boat", "HECM", "bitcoin"), read with spaCy's tagger, placeholders and figures
+left out. The library's vocabulary (:mod:`app.question.lexicon`) tells how specific each is:
+a term few sections hold (:data:`app.question.lexicon.FEW` or fewer) names something the
+library treats in one place. An answer whose quotes (with their section titles and
+documents' titles) leave out such a term may be quoting a neighbouring rule: its support is
+``partial`` and the reader is told where the library does speak of the term. A term no
+section holds is named when nothing is found ("The policy library has nothing on ...").
+
+Terms unknown to the library do not by themselves turn an answer into "not found": measured
+on the golden set and on real regulation text, readers' own words (house, wife, condo,
+fourplex, QC) are as often unknown as the subjects the library lacks (bitcoin, land).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import spacy
+
+from app.models import Citation, Support
+from app.question.lexicon import Lexicon, LibraryLexicon
+from app.text import content_words
+
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    support: Support
+    not_covered: tuple[str, ...] = ()
+    """``partial``: the specific terms the quotes leave out; ``not_found``: the terms the
+    whole library leaves out."""
+    explanation: tuple[str, ...] = ()
+    """One line per term not covered: where the library speaks of it, or that it does not."""
+
+
+class CoverageCheck:
+    def __init__(self, lexicon: LibraryLexicon, spacy_model: str) -> None:
+        self._lexicon = lexicon
+        self._nlp = spacy.load(spacy_model, exclude=["ner", "lemmatizer"])
+
+    def terms(self, question: str) -> tuple[str, ...]:
+        """The question's nouns and names, as content words, in order."""
+        text = _PLACEHOLDER.sub(" ", question)
+        terms: dict[str, None] = {}
+        for token in self._nlp(text):
+            if token.pos_ not in ("NOUN", "PROPN") or token.like_num:
+                continue
+            for word in sorted(content_words(token.text)):
+                if not any(ch.isdigit() for ch in word):
+                    terms[word] = None
+        return tuple(terms)
+
+    def check(self, question: str, citations: Sequence[Citation], *, abstained: bool) -> Coverage:
+        lexicon = self._lexicon.current()
+        terms = self.terms(question)
+        if abstained:
+            unknown = tuple(t for t in terms if not lexicon.knows(t))
+            return Coverage(
+                support="not_found",
+                not_covered=unknown,
+                explanation=tuple(
+                    f"The policy library has nothing on \u2018{t}\u2019." for t in unknown
+                ),
+            )
+        quoted: set[str] = set()
+        for c in citations:
+            quoted |= content_words(f"{c.title} {c.section_id} {c.section_title} {c.quote}")
+        missing = tuple(
+            t for t in terms if lexicon.knows(t) and t not in quoted and _few(t, lexicon)
+        )
+        if not missing:
+            return Coverage(support="direct")
+        return Coverage(
+            support="partial",
+            not_covered=missing,
+            explanation=tuple(
+                f"The quoted passages do not mention \u2018{t}\u2019; the library does in: "
+                + "; ".join(lexicon.places[t])
+                + "."
+                for t in missing
+            ),
+        )
+
+
+def _few(term: str, lexicon: Lexicon) -> bool:
+    return term in lexicon.places

@@ -1,0 +1,159 @@
+"""The library's own vocabulary, read from the documents in it: the products they are tagged
+with and the names those products go by in the documents' titles, and the words each current
+section holds (how many sections, of which documents). The question's scope and the check
+that a quoted section is about what was asked both read it; nothing in it is written by hand.
+
+It is read from the store once per state of the library (its documents, their revisions and
+retirements) and reused until a document is ingested, retired or purged.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from app.index.store import PolicyStore
+from app.models import ALL_PRODUCTS
+from app.text import content_words
+
+# "Home Equity Line of Credit (HELOC)": a title's words spelled out before their acronym.
+_ACRONYM = re.compile(r"((?:[A-Za-z][\w'-]*\s+){1,8})\(([A-Z]{2,8})\)")
+FEW = 3
+"""The most sections a word may be found in for :attr:`Lexicon.places` to list them."""
+_SMALL = frozenset({"of", "and", "for", "the", "to", "on", "a", "an", "in"})
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """What the current documents of the library say, word by word."""
+
+    products: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each product tag (``all`` aside) and the phrases naming it, lower case: the tag's own
+    words and, where a title spells out the tag's acronym, the words spelled out."""
+    sections: int = 0
+    """How many current sections the library holds."""
+    frequency: Counter[str] = field(default_factory=Counter)
+    """Content word -> how many current sections (heading path and title included) hold it."""
+    by_document: dict[str, Counter[str]] = field(default_factory=dict)
+    """doc_id -> content word -> how many of the document's current sections hold it."""
+    titles: dict[str, str] = field(default_factory=dict)
+    """doc_id -> title, for the current documents."""
+    places: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """For a word few sections hold (:data:`FEW` or fewer): where it is, as ``title,
+    section`` (the section's id and title), in library order."""
+
+    def knows(self, word: str) -> bool:
+        return self.frequency.get(word, 0) > 0
+
+    def products_named(self, text: str) -> tuple[str, ...]:
+        """The product tags ``text`` names, by the tag's words or a name a title gives it."""
+        lowered = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+        return tuple(
+            tag
+            for tag, phrases in self.products.items()
+            if any(re.search(rf"\b{re.escape(p)}s?\b", lowered) for p in phrases)
+        )
+
+
+def _phrase(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def product_phrases(tag: str, titles: Iterable[str]) -> tuple[str, ...]:
+    """The phrases that name ``tag``: its own words (``small-business`` -> ``small
+    business``) and the words a title spells out before the tag as an acronym
+    (``Home Equity Line of Credit (HELOC)`` -> ``home equity line of credit``)."""
+    phrases = [_phrase(tag)]
+    for title in titles:
+        for match in _ACRONYM.finditer(title):
+            acronym = match.group(2)
+            if acronym.lower() != tag.lower():
+                continue
+            words = match.group(1).split()
+            # The spelled-out words are the last ones whose initials make the acronym.
+            letters, taken = list(acronym.lower()), []
+            for word in reversed(words):
+                if not letters:
+                    break
+                if word[0].lower() == letters[-1]:
+                    letters.pop()
+                elif word.lower() not in _SMALL:  # "of" may be in the acronym or not
+                    break
+                taken.append(word)
+            if not letters:
+                phrases.append(_phrase(" ".join(reversed(taken))))
+    return tuple(dict.fromkeys(p for p in phrases if p))
+
+
+def read_lexicon(store: PolicyStore) -> Lexicon:
+    """The vocabulary of the current (not retired) documents of ``store``."""
+    frequency: Counter[str] = Counter()
+    by_document: dict[str, Counter[str]] = {}
+    titles: dict[str, str] = {}
+    tagged: dict[str, list[str]] = {}
+    found: dict[str, list[str]] = {}
+    sections = 0
+    for record in store.documents():
+        current = record.current
+        if current is None or record.retired:
+            continue
+        meta = current.meta
+        titles[record.doc_id] = meta.title
+        for product in _values(meta.product):
+            if product != ALL_PRODUCTS:
+                tagged.setdefault(product, []).append(meta.title)
+        held: dict[str, set[str]] = {}
+        for payload in store.chunks(record.doc_id, meta.version):
+            words = content_words(
+                " ".join((payload.get("title", ""), *payload.get("section_path", ())))
+            ) | content_words(str(payload.get("text", "")))
+            section = " ".join(
+                str(p) for p in (payload.get("section_id"), payload.get("section_title")) if p
+            )
+            held.setdefault(f"{meta.title}, {section}", set()).update(words)
+        counts: Counter[str] = Counter()
+        for place, words in held.items():
+            counts.update(words)
+            for word in words:
+                found.setdefault(word, []).append(place)
+        by_document[record.doc_id] = counts
+        frequency.update(counts)
+        sections += len(held)
+    return Lexicon(
+        products={tag: product_phrases(tag, names) for tag, names in sorted(tagged.items())},
+        sections=sections,
+        frequency=frequency,
+        by_document=by_document,
+        titles=titles,
+        places={w: tuple(p) for w, p in found.items() if len(p) <= FEW},
+    )
+
+
+def _values(value: object) -> tuple[str, ...]:
+    """A tag field as a tuple, whether stored as one value or several."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable):
+        return tuple(str(v) for v in value)
+    return ()
+
+
+class LibraryLexicon:
+    """The lexicon of a store, read again only when its documents change."""
+
+    def __init__(self, store: PolicyStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._state: object = None
+        self._lexicon = Lexicon()
+
+    def current(self) -> Lexicon:
+        state = self._store.library_state()
+        with self._lock:
+            if state != self._state:
+                self._lexicon = read_lexicon(self._store)
+                self._state = state
+            return self._lexicon
