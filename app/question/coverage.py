@@ -16,6 +16,7 @@ fourplex, QC) are as often unknown as the subjects the library lacks (bitcoin, l
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ class Coverage:
 class CoverageCheck:
     def __init__(self, lexicon: LibraryLexicon, spacy_model: str) -> None:
         self._lexicon = lexicon
-        self._nlp = spacy.load(spacy_model, exclude=["ner", "lemmatizer"])
+        self._nlp = _tagger(spacy_model)
 
     def terms(self, question: str) -> tuple[str, ...]:
         """The question's nouns and names, as content words, in order."""
@@ -86,6 +87,12 @@ class CoverageCheck:
                 for t in missing
             ),
         )
+
+
+@functools.cache
+def _tagger(name: str) -> spacy.language.Language:
+    """spaCy's pipeline without its entity recogniser, loaded once per process."""
+    return spacy.load(name, exclude=["ner", "lemmatizer"])
 
 
 def _few(term: str, lexicon: Lexicon) -> bool:

@@ -21,7 +21,7 @@ from app.text import content_words
 
 # "Home Equity Line of Credit (HELOC)": a title's words spelled out before their acronym.
 _ACRONYM = re.compile(r"((?:[A-Za-z][\w'-]*\s+){1,8})\(([A-Z]{2,8})\)")
-FEW = 3
+FEW = 1
 """The most sections a word may be found in for :attr:`Lexicon.places` to list them."""
 _SMALL = frozenset({"of", "and", "for", "the", "to", "on", "a", "an", "in"})
 
