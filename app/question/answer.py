@@ -193,7 +193,7 @@ class ExtractiveBackend:
         """What a section gains for being of the jurisdiction asked about: a state's own rules
         supplement or override the federal ones; a question about no state in particular is
         answered from the general (federal) rules."""
-        if source.jurisdiction != preferred:
+        if preferred not in source.jurisdiction:
             return 0.0
         if preferred == FEDERAL:
             return self._settings.federal_preference

@@ -123,8 +123,8 @@ def test_filters_keep_to_the_product_or_all_and_the_state_or_federal(
         answer = service.ask(question, user=UNDERWRITER, **filters)
         assert answer.retrieved
         for chunk in answer.retrieved:
-            assert products is None or chunk.product in products
-            assert jurisdictions is None or chunk.jurisdiction in jurisdictions
+            assert products is None or set(chunk.product) & products
+            assert jurisdictions is None or set(chunk.jurisdiction) & jurisdictions
             assert filters.get("doc_type") in (None, chunk.doc_type)
 
 
