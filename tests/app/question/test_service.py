@@ -173,6 +173,24 @@ def test_the_answer_follows_the_jurisdiction_filter(service, jurisdiction, doc_i
     assert {(c.doc_id, c.section_id) for c in answer.citations} == {(doc_id, section)}
 
 
+def test_a_heloc_question_in_texas_finds_the_texas_supplement_tagged_mortgage_and_heloc(
+    service,
+) -> None:  # type: ignore[no-untyped-def]
+    """The Texas home equity supplement applies to mortgages and HELOCs: filtered to HELOCs
+    in Texas, its rule ($4,000) answers, not the HELOC guide's general $500."""
+    answer = service.ask("What's the minimum advance on a Texas home equity line?",
+                         user=UNDERWRITER, product="heloc", jurisdiction="TX")  # fmt: skip
+    texas = [c for c in answer.retrieved if c.doc_id == "texas-home-equity-supplement"]
+    assert texas and all(c.product == ("mortgage", "heloc") for c in texas)
+    assert {(c.doc_id, c.section_id) for c in answer.citations} == {
+        ("texas-home-equity-supplement", "TX-4")
+    }
+    assert "$4,000" in answer.text
+    auto = service.ask("What's the minimum advance on a Texas home equity line?",
+                       user=UNDERWRITER, product="auto", jurisdiction="TX")  # fmt: skip
+    assert "texas-home-equity-supplement" not in {c.doc_id for c in auto.retrieved}
+
+
 def test_without_the_state_preference_the_federal_guide_answers_a_state_question(
     make_service,
 ) -> None:  # type: ignore[no-untyped-def]
