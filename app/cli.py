@@ -60,7 +60,10 @@ def _parser() -> argparse.ArgumentParser:
         "version",
         "effective-date",
     ):
-        ingest.add_argument(f"--{name}", help=f"{name.replace('-', ' ')} for every file given")
+        several = " (several: comma-separated)" if name in {"product", "jurisdiction"} else ""
+        ingest.add_argument(
+            f"--{name}", help=f"{name.replace('-', ' ')} for every file given{several}"
+        )
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
     ingest.set_defaults(handler=_ingest)
 
@@ -306,8 +309,8 @@ def format_inventory(records: Sequence[DocumentRecord]) -> str:
                     m.effective_date.isoformat(),
                     str(v.pages),
                     str(v.chunks),
-                    m.product,
-                    m.jurisdiction,
+                    ",".join(m.product),  # as --product takes them, one cell of the table
+                    ",".join(m.jurisdiction),
                     m.doc_type,
                     v.sha256[:12],
                     m.title,

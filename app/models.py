@@ -8,6 +8,7 @@ Question path: question -> ``RedactedQuestion`` -> ...
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -20,8 +21,9 @@ from app.text import state_name
 _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 _STATE = re.compile(r"^[A-Z]{2}$")
 FEDERAL = "US-federal"
+"""The jurisdiction of a document that applies in every state."""
 ALL_PRODUCTS = "all"
-"""The product tag of a document that applies to every product."""
+"""The product of a document that applies to every product."""
 _FEDERAL_ALIASES = {"us-federal", "federal", "us", "usa", "us federal", "united states"}
 MAX_TITLE_CHARS = 300
 """The longest title taken in (a file's own title is cut to it). Like the limit below, checked
@@ -37,6 +39,41 @@ def normalize_jurisdiction(value: str) -> str:
     if _STATE.match(cleaned.upper()):
         return cleaned.upper()
     raise ValueError(f"use {FEDERAL} or a two-letter state code such as TX")
+
+
+def normalize_slug(value: str) -> str:
+    """A product or document type as stored: lower case, words joined by ``-``."""
+    return value.strip().lower().replace(" ", "-").replace("_", "-")
+
+
+def split_values(value: object) -> list[str]:
+    """The values of a product or jurisdiction field as given: a string (several separated
+    by commas), or a list or tuple of strings; stripped, blanks dropped."""
+    if isinstance(value, str):
+        items: list[object] = list(value.split(","))
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError("give a text value or a list of them")
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError("each value must be text")
+    return [item.strip() for item in items if isinstance(item, str) and item.strip()]
+
+
+def _tags(value: object, normalize: Callable[[str], str]) -> tuple[str, ...]:
+    """``value`` (see :func:`split_values`) normalised, each value once, in the order given."""
+    found = dict.fromkeys(normalize(item) for item in split_values(value))
+    if not found:
+        raise ValueError("must not be empty")
+    return tuple(found)
+
+
+def applies(values: Collection[str], wanted: str, everything: str) -> bool:
+    """Whether a document tagged with ``values`` (its products, or its jurisdictions)
+    applies to ``wanted``: one of its values is ``wanted``, or ``everything``
+    (:data:`ALL_PRODUCTS`, :data:`FEDERAL`). The rule of every product and jurisdiction
+    filter, the store's own included (a keyword match on a list matches any element)."""
+    return wanted in values or everything in values
 
 
 class _Frozen(BaseModel):
@@ -67,8 +104,10 @@ class DocumentMeta(_Frozen):
 
     doc_id: str
     title: str = Field(min_length=1)
-    product: str
-    jurisdiction: str
+    product: tuple[str, ...] = Field(min_length=1)
+    """The products it applies to (``all``: every one)."""
+    jurisdiction: tuple[str, ...] = Field(min_length=1)
+    """The jurisdictions it applies in (``US-federal``: every state)."""
     doc_type: str
     version: str = Field(min_length=1, max_length=64)
     effective_date: date
@@ -91,18 +130,26 @@ class DocumentMeta(_Frozen):
             raise ValueError("must not be empty")
         return value
 
-    @field_validator("product", "doc_type")
+    @field_validator("doc_type")
     @classmethod
     def _slug(cls, value: str) -> str:
-        value = value.strip().lower().replace(" ", "-").replace("_", "-")
+        value = normalize_slug(value)
         if not value:
             raise ValueError("must not be empty")
         return value
 
-    @field_validator("jurisdiction")
+    # A string is one value, or several separated by commas: what records and chunk points
+    # written before a document could hold several values hold, and what the command line
+    # gives.
+    @field_validator("product", mode="before")
     @classmethod
-    def _jurisdiction(cls, value: str) -> str:
-        return normalize_jurisdiction(value)
+    def _products(cls, value: object) -> tuple[str, ...]:
+        return _tags(value, normalize_slug)
+
+    @field_validator("jurisdiction", mode="before")
+    @classmethod
+    def _jurisdictions(cls, value: object) -> tuple[str, ...]:
+        return _tags(value, normalize_jurisdiction)
 
 
 class Page(_Frozen):
@@ -278,9 +325,10 @@ class Filters(_Frozen):
     """What the reader narrowed the question to."""
 
     product: str | None = None
-    """Matches documents tagged with this product or ``all``."""
+    """Matches documents tagged with this product (among others) or ``all``."""
     jurisdiction: str | None = None
-    """A state also matches ``US-federal`` documents."""
+    """Matches documents tagged with this jurisdiction (among others); a state also matches
+    ``US-federal`` documents."""
     doc_type: str | None = None
     as_of: date | None = None
     """Answer from the versions in force on this date instead of the current ones."""
@@ -316,8 +364,8 @@ class RetrievedChunk(_Frozen):
     version: str
     effective_date: date
     status: Status
-    product: str
-    jurisdiction: str
+    product: tuple[str, ...] = Field(min_length=1)
+    jurisdiction: tuple[str, ...] = Field(min_length=1)
     doc_type: str
     file_name: str
     section_id: str
@@ -329,6 +377,16 @@ class RetrievedChunk(_Frozen):
     page_label_end: str
     ordinal: int
     text: str
+
+    @field_validator("product", mode="before")
+    @classmethod
+    def _products(cls, value: object) -> tuple[str, ...]:
+        return _tags(value, normalize_slug)  # a point written before lists: a string
+
+    @field_validator("jurisdiction", mode="before")
+    @classmethod
+    def _jurisdictions(cls, value: object) -> tuple[str, ...]:
+        return _tags(value, normalize_jurisdiction)
 
     @property
     def section(self) -> str:

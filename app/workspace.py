@@ -150,12 +150,16 @@ class Workspace:
         return self.library.documents()
 
     def known_fields(self, doc_id: str) -> dict[str, str]:
-        """The metadata of a known document's current (else newest) version, to prefill a form."""
+        """The metadata of a known document's current (else newest) version, to prefill a
+        form; several values (products, jurisdictions) joined with ", "."""
         record = self.library.document(doc_id.strip().lower())
         if record is None or not record.versions:
             return {}
         chosen = record.current or max(record.versions, key=lambda v: v.ingested_at)
-        return {key: str(value) for key, value in chosen.meta.model_dump(mode="json").items()}
+        return {
+            key: ", ".join(value) if isinstance(value, list) else str(value)
+            for key, value in chosen.meta.model_dump(mode="json").items()
+        }
 
     # -- evaluation reports ----------------------------------------------------------------
     @property

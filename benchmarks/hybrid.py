@@ -61,7 +61,17 @@ import numpy as np
 import qdrant_edge as qe
 
 from app.errors import CopilotError, DocumentError
-from app.models import FEDERAL, Answer, Block, Chunk, Filters, RetrievedChunk, Section, Status
+from app.models import (
+    ALL_PRODUCTS,
+    FEDERAL,
+    Answer,
+    Block,
+    Chunk,
+    Filters,
+    RetrievedChunk,
+    Section,
+    Status,
+)
 from evals.metrics import CaseResult, GoldenCase, GoldSource, mrr, recall_at_k
 from evals.metrics import Section as SectionKey
 
@@ -150,7 +160,7 @@ class HybridIndex:
                         DENSE: vectors[start + i].tolist(),
                         SPARSE: self.bm25.embed_document(p.embed_text),
                     },
-                    {name: str(getattr(p.chunk, name)) for name in FILTER_FIELDS},
+                    {name: _payload(getattr(p.chunk, name)) for name in FILTER_FIELDS},
                 )
                 for i, p in enumerate(batch)
             ]
@@ -283,6 +293,11 @@ def in_force(versions: Sequence[Version], as_of: date) -> set[tuple[str, str]]:
     return {(versions[i].doc_id, versions[i].version) for _, i in best.values()}
 
 
+def _payload(value: object) -> str | list[str]:
+    """A filter field as the store holds it: products and jurisdictions as a list."""
+    return [str(v) for v in value] if isinstance(value, tuple) else str(value)
+
+
 def _match(key: str, *values: str) -> qe.FieldCondition:
     match: qe.MatchValue | qe.MatchAny = (
         qe.MatchValue(values[0]) if len(values) == 1 else qe.MatchAny(sorted(values))
@@ -309,8 +324,9 @@ def edge_filter(filters: Filters, versions: Sequence[Version]) -> qe.Filter:
                 ]
             )
         )
+    # A match on a list (a passage's products) matches any of its values: app.models.applies.
     if filters.product:
-        must.append(_match("product", filters.product, "all"))
+        must.append(_match("product", filters.product, ALL_PRODUCTS))
     if filters.jurisdiction:
         must.append(_match("jurisdiction", filters.jurisdiction, FEDERAL))
     if filters.doc_type:
@@ -689,7 +705,7 @@ def corpus_documents(folder: Path, cut: Chunker) -> Iterator[tuple[dict[str, Any
             "version": version,
             "effective_date": effective_date,
             "status": Status.CURRENT,
-            "product": "all",
+            "product": ALL_PRODUCTS,
             "jurisdiction": FEDERAL,
             "doc_type": doc_type,
             "file_name": path.name,

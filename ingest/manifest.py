@@ -16,7 +16,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.errors import MetadataError
-from app.models import MAX_DOC_ID_CHARS, MAX_TITLE_CHARS, DocumentMeta, normalize_jurisdiction
+from app.models import (
+    MAX_DOC_ID_CHARS,
+    MAX_TITLE_CHARS,
+    DocumentMeta,
+    normalize_jurisdiction,
+    split_values,
+)
 from app.settings import IngestSection
 from app.text import has_control, one_line
 from ingest.clean import clean_title
@@ -40,6 +46,8 @@ def load_manifest(path: Path) -> list[ManifestEntry]:
     """Read a manifest: JSON ``{"documents": [{"file": ..., <fields>}]}`` or CSV with a ``file``
     column. File paths are relative to the manifest's folder. A file listed twice, or a doc_id
     listed twice with the same version, is refused: which entry should win is not ours to guess.
+    ``product`` and ``jurisdiction`` may hold several values: a JSON list, or a string with
+    commas (a CSV cell, ``"mortgage,heloc"``).
     """
     path = Path(path)
     if not path.is_file():
@@ -100,7 +108,7 @@ def build_meta(
 
     ``default_title`` (the one the file declares) is cleaned and shortened to fit; a title
     given explicitly that is too long or holds control characters is refused."""
-    values = {k: v for k, v in fields.items() if v not in (None, "")}
+    values = {k: v for k, v in fields.items() if v not in (None, "", [])}
     if "title" not in values and default_title:
         values["title"] = clean_title(default_title, MAX_TITLE_CHARS)
         if not values["title"]:
@@ -120,9 +128,10 @@ def build_meta(
             for e in exc.errors()
         ]
         raise MetadataError(f"invalid metadata: {'; '.join(problems)}") from None
-    if meta.product not in vocabulary.products:
+    unknown = [p for p in meta.product if p not in vocabulary.products]
+    if unknown:
         raise MetadataError(
-            f"invalid metadata: product: {meta.product!r} is not one of "
+            f"invalid metadata: product: {unknown[0]!r} is not one of "
             + ", ".join(vocabulary.products)
         )
     if meta.doc_type not in vocabulary.doc_types:
@@ -139,7 +148,8 @@ def _input_problems(values: dict[str, Any], vocabulary: IngestSection) -> list[s
     problems = []
     for name in FIELDS:
         value = values[name]
-        if isinstance(value, str) and has_control(" ".join(value.split())):
+        texts = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(t, str) and has_control(" ".join(t.split())) for t in texts):
             problems.append(f"{name}: contains control characters; remove them")
     for name, limit in (("title", MAX_TITLE_CHARS), ("doc_id", MAX_DOC_ID_CHARS)):
         length = len(str(values[name]).strip())
@@ -148,7 +158,9 @@ def _input_problems(values: dict[str, Any], vocabulary: IngestSection) -> list[s
                 f"{name}: {length} characters is over the {limit}-character limit; shorten it"
             )
     try:
-        values["jurisdiction"] = _jurisdiction(str(values["jurisdiction"]), vocabulary)
+        values["jurisdiction"] = [
+            _jurisdiction(code, vocabulary) for code in split_values(values["jurisdiction"])
+        ]
     except ValueError as exc:
         problems.append(f"jurisdiction: {exc}")
     try:

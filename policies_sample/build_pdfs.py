@@ -37,6 +37,8 @@ PATTERNS = {  # allowed front-matter values (full match)
     "effective_date": r"\d{4}-\d{2}-\d{2}",
 }
 META_KEYS = ("doc_id", "title", "product", "jurisdiction", "doc_type", "version", "effective_date")
+SEVERAL = ("product", "jurisdiction")
+"""Front-matter fields that may hold several values, separated by commas."""
 COVER_KEYS = ("version", "effective_date", "supersedes", "owner")
 MEMO_FIELDS = ("To", "From", "CC", "Date", "Re")
 ROMAN = ("i", "ii")
@@ -301,8 +303,20 @@ def check_meta(doc: Doc) -> None:
         if not meta.get(key):
             raise ValueError(f"{doc.stem}: missing front-matter field {key!r}")
     for key, pattern in PATTERNS.items():
-        if not re.fullmatch(pattern, meta[key]):
-            raise ValueError(f"{doc.stem}: {key} {meta[key]!r} does not match {pattern}")
+        values = meta[key].split(",") if key in SEVERAL else [meta[key]]
+        for value in values:
+            if not re.fullmatch(pattern, value.strip()):
+                raise ValueError(f"{doc.stem}: {key} {meta[key]!r} does not match {pattern}")
+
+
+def manifest_fields(doc: Doc) -> dict[str, str | list[str]]:
+    """The document's manifest entry fields; several values as a list."""
+    fields: dict[str, str | list[str]] = {}
+    for key in META_KEYS:
+        value = doc.meta[key]
+        several = key in SEVERAL and "," in value
+        fields[key] = [v.strip() for v in value.split(",")] if several else value
+    return fields
 
 
 def main() -> int:
@@ -314,7 +328,7 @@ def main() -> int:
         data, pdf = build(doc)
         path = OUT / f"{doc.stem}.pdf"
         path.write_bytes(data)
-        manifest.append({"file": f"pdf/{path.name}", **{k: doc.meta[k] for k in META_KEYS}})
+        manifest.append({"file": f"pdf/{path.name}", **manifest_fields(doc)})
         problems = verify(path, doc, pdf)
         failed = failed or bool(problems)
         digest = hashlib.sha256(data).hexdigest()

@@ -212,8 +212,12 @@ class _Allowed:
         return MetadataFilters(filters=parts)  # type: ignore[arg-type]
 
     def accepts(self, payload: dict[str, Any]) -> bool:
-        if any(payload.get(key) not in values for key, values in self.fields.items()):
-            return False
+        """As Qdrant matches: a field holding a list (a document's products) passes when
+        any of its values is allowed."""
+        for key, values in self.fields.items():
+            held = payload.get(key)
+            if values.isdisjoint(held if isinstance(held, list) else [held]):
+                return False
         return (
             self.versions is None
             or (payload.get("doc_id"), payload.get("version")) in self.versions
@@ -374,6 +378,8 @@ class PolicyStore:
                 return None
             # Never the staged points of an unfinished (or losing) ingest of that version.
             fields["status"] = frozenset({Status.CURRENT.value, Status.SUPERSEDED.value})
+        # A document applies when it holds the value asked for or the one meaning every
+        # value (app.models.applies): a match of either on its list of values.
         if filters.product:
             fields["product"] = frozenset({filters.product, ALL_PRODUCTS})
         if filters.jurisdiction:
@@ -640,8 +646,8 @@ class PolicyStore:
             "version": meta.version,
             "effective_date": meta.effective_date.isoformat(),
             "status": Status.STAGED.value,
-            "product": meta.product,
-            "jurisdiction": meta.jurisdiction,
+            "product": list(meta.product),
+            "jurisdiction": list(meta.jurisdiction),
             "doc_type": meta.doc_type,
             "file_name": file_name,
             "sha256": sha256,

@@ -184,8 +184,8 @@ class ExtractiveBackend:
         if not ranked:
             return []
         if preferred != FEDERAL:
-            local = next((k for k in ranked if _jurisdiction(k, sources) == preferred), None)
-            general = next((k for k in ranked if _jurisdiction(k, sources) != preferred), None)
+            local = next((k for k in ranked if _of_state(k, preferred, sources)), None)
+            general = next((k for k in ranked if not _of_state(k, preferred, sources)), None)
             if general is not None and local is not None and _overlays(local, general, sources):
                 state_rule, state_best = self._quote(question, asked, local, candidates, sources)
                 rule, best = self._quote(question, asked, general, candidates, sources)
@@ -262,7 +262,7 @@ class ExtractiveBackend:
         """What a section gains for being of the jurisdiction asked about: a state's own rules
         supplement or override the federal ones; a question about no state in particular is
         answered from the general (federal) rules."""
-        if source.jurisdiction != preferred:
+        if preferred not in source.jurisdiction:
             return 0.0
         if preferred == FEDERAL:
             return self._settings.federal_preference
@@ -313,8 +313,7 @@ def _overlays(
     section was found about as close to the question (``_OVERLAY_CLOSENESS``)."""
 
     def products(key: tuple[str, str, str]) -> set[str]:
-        value = next(s.product for s in sources if _section_of(s) == key)
-        return {value} if isinstance(value, str) else set(value)
+        return set(next(s.product for s in sources if _section_of(s) == key))
 
     def closeness(key: tuple[str, str, str]) -> float:
         return max(s.score for s in sources if _section_of(s) == key)
@@ -327,9 +326,9 @@ def _overlays(
 _OVERLAY_CLOSENESS = 0.85
 
 
-def _jurisdiction(section: tuple[str, str, str], sources: Sequence[RetrievedChunk]) -> str:
-    """The jurisdiction of a retrieved section's document."""
-    return next(s.jurisdiction for s in sources if _section_of(s) == section)
+def _of_state(section: tuple[str, str, str], state: str, sources: Sequence[RetrievedChunk]) -> bool:
+    """Whether a retrieved section's document is one of ``state``'s own rules."""
+    return any(state in s.jurisdiction for s in sources if _section_of(s) == section)
 
 
 def _words(source: RetrievedChunk) -> set[str]:

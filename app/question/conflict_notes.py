@@ -59,8 +59,8 @@ class ConflictNotes:
             return ()
         by_point = {s.point_id: s for s in sources}
         cited = [by_point[c.point_id] for c in citations if c.point_id in by_point]
-        local = [s for s in cited if s.jurisdiction == state]
-        general = [s for s in cited if s.jurisdiction != state]
+        local = [s for s in cited if state in s.jurisdiction]
+        general = [s for s in cited if state not in s.jurisdiction]
         notes: list[str] = []
         for speaker in {(s.doc_id, s.version): s for s in local}.values():
             claims = claims_of(self._store, speaker.doc_id, speaker.version)

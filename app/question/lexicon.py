@@ -102,7 +102,7 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
             continue
         meta = current.meta
         titles[record.doc_id] = meta.title
-        for product in _values(meta.product):
+        for product in meta.product:
             if product != ALL_PRODUCTS:
                 tagged.setdefault(product, []).append(meta.title)
         held: dict[str, set[str]] = {}
@@ -130,15 +130,6 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
         titles=titles,
         places={w: tuple(p) for w, p in found.items() if len(p) <= FEW},
     )
-
-
-def _values(value: object) -> tuple[str, ...]:
-    """A tag field as a tuple, whether stored as one value or several."""
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, Iterable):
-        return tuple(str(v) for v in value)
-    return ()
 
 
 class LibraryLexicon:

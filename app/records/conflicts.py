@@ -4,8 +4,8 @@ the same rule (a bulletin and the guide it amends, a state supplement and the fe
 A rule statement is a sentence with a figure (a percentage, an amount, a number of months or
 days, a score; not a year or the number of a form, section or version); what it is about is
 the meaningful words before the figure in its clause. Two statements conflict when they come
-from different current documents whose products and jurisdictions overlap (``all`` and
-``US-federal`` overlap every product and state), their figures are of the same kind and
+from different current documents whose products and jurisdictions overlap (share a value;
+``all`` and ``US-federal`` overlap every product and state), their figures are of the same kind and
 differ, and what they are about is the same: at least ``MIN_SHARED`` words shared, and most
 of the shorter one's. Listed for compliance staff to resolve, newest document first in each
 pair, with what either document says about which one controls (a sentence that names the
@@ -22,7 +22,7 @@ from datetime import date
 from itertools import combinations
 
 from app.index.store import PolicyStore
-from app.models import DocumentRecord
+from app.models import ALL_PRODUCTS, FEDERAL, DocumentRecord, applies
 from app.sentences import split_sentences
 from app.text import content_words, instruction
 from ingest.diff import figure_kind, figures_of
@@ -31,7 +31,6 @@ MIN_SHARED = 3
 """Words of the subject two statements must share (the figure's own words excluded)."""
 MIN_OVERLAP = 0.6
 """Shared words as a share of the shorter subject."""
-_GENERAL = {"all", "US-federal"}
 _COMMON = 300
 """A subject word found in more statements than this is not used to find candidate pairs
 (it still counts when a pair is checked)."""
@@ -80,8 +79,8 @@ class Statement:
     title: str
     version: str
     effective_date: date
-    product: str
-    jurisdiction: str
+    product: tuple[str, ...]
+    jurisdiction: tuple[str, ...]
     section_id: str
     section: str
     """``B3-6-02 Debt-to-Income Ratios``."""
@@ -254,11 +253,15 @@ def _reference(figure: str, before: str) -> bool:
 
 
 def _applies(statement: Statement, product: str | None, jurisdiction: str | None) -> bool:
-    return _overlap(statement.product, product) and _overlap(statement.jurisdiction, jurisdiction)
+    return (product is None or _overlap(statement.product, (product,), ALL_PRODUCTS)) and (
+        jurisdiction is None or _overlap(statement.jurisdiction, (jurisdiction,), FEDERAL)
+    )
 
 
-def _overlap(a: str | None, b: str | None) -> bool:
-    return a is None or b is None or a == b or a in _GENERAL or b in _GENERAL
+def _overlap(a: tuple[str, ...], b: tuple[str, ...], everything: str) -> bool:
+    """Two documents' products (or jurisdictions) overlap when either applies to one of the
+    other's: a value in common, or ``everything`` on either side."""
+    return any(applies(a, v, everything) for v in b) or any(applies(b, v, everything) for v in a)
 
 
 def _conflict(a: Statement, b: Statement) -> bool:
@@ -266,7 +269,10 @@ def _conflict(a: Statement, b: Statement) -> bool:
         return False
     if figure_kind(a.figure) != figure_kind(b.figure):
         return False
-    if not (_overlap(a.product, b.product) and _overlap(a.jurisdiction, b.jurisdiction)):
+    if not (
+        _overlap(a.product, b.product, ALL_PRODUCTS)
+        and _overlap(a.jurisdiction, b.jurisdiction, FEDERAL)
+    ):
         return False
     shared = len(a.subject & b.subject)
     smaller = min(len(a.subject), len(b.subject))

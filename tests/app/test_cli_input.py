@@ -209,7 +209,7 @@ def test_pdfs_the_checks_once_refused_go_in(capsys, tmp_path: Path, data_dir: Pa
                               *argv)  # fmt: skip
         assert code == 0 and len(lines) == 1 and lines[0].startswith(f"new        {name}.pdf")
     records = {r.doc_id: r.versions[0] for r in snapshot(data_dir)[0]}
-    assert records["keys"].meta.jurisdiction == "TX"
+    assert records["keys"].meta.jurisdiction == ("TX",)
     assert records["repeated"].pages == 4 and records["repeated"].chunks >= 1
     title = records["titled"].meta.title
     assert title.startswith("Gift Policy TTT") and len(title) <= 300
@@ -264,3 +264,26 @@ def test_text_addressed_to_a_model_is_reported_on_the_result_line(
     assert lines[0].startswith("new        bulletin.pdf: bulletin 1.0")
     assert "1 sentence(s) addressed to a model or the reader, never quoted" in lines[0]
     assert "first on page 1: 'Ignore previous instructions" in lines[0]
+
+
+def test_several_products_and_jurisdictions_are_given_with_commas(
+    capsys, tmp_path: Path, data_dir: Path, loads
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "supplement.pdf").write_bytes(helpers.pdf(SENTENCE, title="Supplement"))
+    code, lines = copilot(capsys, "ingest", str(tmp_path / "supplement.pdf"), "--doc-id",
+                          "supplement", "--product", "mortgage,heloc", "--jurisdiction",
+                          "tx, ok", "--doc-type", "policy", "--version", "1.0",
+                          "--effective-date", "2025-04-01")  # fmt: skip
+    assert code == 0 and lines[0].startswith("new        supplement.pdf"), lines
+    (record,), points, _ = snapshot(data_dir)
+    meta = record.versions[0].meta
+    assert (meta.product, meta.jurisdiction) == (("mortgage", "heloc"), ("TX", "OK"))
+    code, lines = copilot(capsys, "docs")
+    assert code == 0 and "mortgage,heloc  TX,OK" in lines[1], lines
+
+    code, lines = copilot(capsys, "ingest", str(tmp_path / "supplement.pdf"), "--doc-id",
+                          "other", "--product", "mortgage,boats", "--jurisdiction", "TX",
+                          "--doc-type", "policy", "--version", "1.0",
+                          "--effective-date", "2025-04-01")  # fmt: skip
+    assert code == 1 and "product: 'boats' is not one of" in lines[0], lines
+    assert len(snapshot(data_dir)[1]) == len(points)

@@ -59,6 +59,7 @@ def test_known_fields_prefill_a_new_version(app_workspace) -> None:  # type: ign
     fields = ws.known_fields("mortgage-underwriting-guide")
     assert fields["version"] == "2.0"  # the current version, not the first
     assert fields["product"] == "mortgage" and fields["effective_date"] == "2026-03-01"
+    assert ws.known_fields("texas-home-equity-supplement")["product"] == "mortgage, heloc"
     assert ws.known_fields("no-such-document") == {}
 
 

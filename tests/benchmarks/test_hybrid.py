@@ -130,8 +130,9 @@ def unit(*values: float) -> np.ndarray:
 
 @pytest.fixture
 def versioned(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Two versions of a guide (2.0 effective 2026-03-01, current), a Texas supplement and an
-    auto policy; every passage says the same thing, so only the filters tell them apart."""
+    """Two versions of a guide (2.0 effective 2026-03-01, current), a Texas and Oklahoma
+    supplement and an auto and personal loan policy; every passage says the same thing, so
+    only the filters tell them apart."""
     versions = [
         Version("guide", "1.0", date(2025, 1, 1)),
         Version("guide", "2.0", date(2026, 3, 1)),
@@ -144,8 +145,8 @@ def versioned(tmp_path: Path):  # type: ignore[no-untyped-def]
     rows = [
         ("guide", "1.0", "mortgage", "US-federal", unit(1, 0, 0, 0)),  # the closest of all
         ("guide", "2.0", "mortgage", "US-federal", unit(1, 0.2, 0, 0)),
-        ("tx", "1.0", "all", "TX", unit(1, 0.4, 0, 0)),
-        ("auto", "1.0", "auto", "US-federal", unit(1, 0.6, 0, 0)),
+        ("tx", "1.0", "all", ["TX", "OK"], unit(1, 0.4, 0, 0)),
+        ("auto", "1.0", ["auto", "personal"], "US-federal", unit(1, 0.6, 0, 0)),
     ]
     passages = [
         Passage(
@@ -177,6 +178,8 @@ def versioned(tmp_path: Path):  # type: ignore[no-untyped-def]
         ({"product": "mortgage"}, {"guide-2.0", "tx-1.0"}),
         ({"jurisdiction": "TX"}, {"guide-2.0", "tx-1.0", "auto-1.0"}),
         ({"jurisdiction": "CA"}, {"guide-2.0", "auto-1.0"}),
+        ({"jurisdiction": "OK"}, {"guide-2.0", "tx-1.0", "auto-1.0"}),  # any of its states
+        ({"product": "personal"}, {"tx-1.0", "auto-1.0"}),  # any of its products
         ({"as_of": "2025-07-01"}, {"guide-1.0", "tx-1.0", "auto-1.0"}),
         ({"as_of": "2025-07-01", "product": "mortgage"}, {"guide-1.0", "tx-1.0"}),
         ({"as_of": "2024-01-01"}, set()),

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from app.models import FEDERAL, Filters, Section
+from app.models import ALL_PRODUCTS, FEDERAL, Filters, Section, applies, split_values
 from evals.metrics import GoldenCase, normalize_fact
 from ingest.manifest import load_manifest
 from ingest.parse import parse
@@ -74,10 +74,14 @@ class Library:
     """The corpus documents, each parsed and segmented the first time it is asked for."""
 
     def __init__(self) -> None:
-        self.entries: dict[tuple[str, str], dict[str, str]] = {}
+        self.entries: dict[tuple[str, str], dict[str, Any]] = {}
+        """Each document's manifest fields; its products and jurisdictions as tuples."""
         self.files: dict[tuple[str, str], Path] = {}
         for entry in load_manifest(CORPUS / "manifest.json"):
-            fields = {k: str(v) for k, v in entry.fields.items()}
+            fields: dict[str, Any] = {
+                k: tuple(split_values(v)) if k in {"product", "jurisdiction"} else str(v)
+                for k, v in entry.fields.items()
+            }
             key = (fields["doc_id"], fields["version"])
             self.entries[key], self.files[key] = fields, entry.path
         self._sections: dict[tuple[str, str], list[Section]] = {}
@@ -101,14 +105,15 @@ class Library:
         return " ".join(_text(section) for key in self.entries for section in self.sections(*key))
 
     def vocabulary(self, field: str) -> set[str]:
-        return {entry[field] for entry in self.entries.values()}
+        values = [entry[field] for entry in self.entries.values()]
+        return {v for value in values for v in (value if isinstance(value, tuple) else [value])}
 
     def reachable(self, filters: dict[str, str]) -> set[tuple[str, str]]:
         """(doc_id, version) the copilot searches under ``filters``: a product matches its
         own documents and ``all``, a state also matches ``US-federal``; the current (latest)
         version of each document, or with ``as_of`` the latest effective on that date."""
         as_of = date.fromisoformat(filters["as_of"]) if "as_of" in filters else date.max
-        chosen: dict[str, dict[str, str]] = {}
+        chosen: dict[str, dict[str, Any]] = {}
         for entry in self.entries.values():
             effective = date.fromisoformat(entry["effective_date"])
             best = chosen.get(entry["doc_id"])
@@ -118,11 +123,12 @@ class Library:
                 chosen[entry["doc_id"]] = entry
         found = set()
         for entry in chosen.values():
-            if "product" in filters and entry["product"] not in (filters["product"], "all"):
+            if "product" in filters and not applies(
+                entry["product"], filters["product"], ALL_PRODUCTS
+            ):
                 continue
-            if "jurisdiction" in filters and entry["jurisdiction"] not in (
-                filters["jurisdiction"],
-                FEDERAL,
+            if "jurisdiction" in filters and not applies(
+                entry["jurisdiction"], filters["jurisdiction"], FEDERAL
             ):
                 continue
             if "doc_type" in filters and entry["doc_type"] != filters["doc_type"]:

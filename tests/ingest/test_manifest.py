@@ -51,6 +51,11 @@ def ten_years_from_today() -> date:
         ({"title": "Guide\u202eredli"}, "title: contains control characters"),
         ({"version": "1.0\x00"}, "version: contains control characters"),
         ({"doc_id": "a" * 101}, "doc_id: 101 characters is over the 100-character limit"),
+        ({"product": "mortgage,boats"}, "product: 'boats' is not one of mortgage, heloc"),
+        ({"product": ["heloc", "boats"]}, "product: 'boats' is not one of"),
+        ({"product": ["heloc", "\x1b[2J"]}, "product: contains control characters"),
+        ({"jurisdiction": ["TX", "ZZ"]}, "jurisdiction: use US-federal or a two-letter"),
+        ({"jurisdiction": "TX, Texas"}, "not 'Texas'"),
     ],
 )
 def test_out_of_range_fields_are_refused_by_name(change: dict[str, object], message: str) -> None:
@@ -63,12 +68,16 @@ def test_out_of_range_fields_are_refused_by_name(change: dict[str, object], mess
 @pytest.mark.parametrize(
     ("change", "field", "value"),
     [
-        ({"jurisdiction": "tx"}, "jurisdiction", "TX"),
-        ({"jurisdiction": " pr "}, "jurisdiction", "PR"),
-        ({"jurisdiction": "us-federal"}, "jurisdiction", "US-federal"),
-        ({"jurisdiction": "federal"}, "jurisdiction", "US-federal"),
-        ({"jurisdiction": "DC"}, "jurisdiction", "DC"),
-        ({"jurisdiction": "MP"}, "jurisdiction", "MP"),
+        ({"jurisdiction": "tx"}, "jurisdiction", ("TX",)),
+        ({"jurisdiction": " pr "}, "jurisdiction", ("PR",)),
+        ({"jurisdiction": "us-federal"}, "jurisdiction", ("US-federal",)),
+        ({"jurisdiction": "federal"}, "jurisdiction", ("US-federal",)),
+        ({"jurisdiction": "DC"}, "jurisdiction", ("DC",)),
+        ({"jurisdiction": "MP"}, "jurisdiction", ("MP",)),
+        ({"jurisdiction": "tx,ca"}, "jurisdiction", ("TX", "CA")),
+        ({"jurisdiction": ["tx", "federal"]}, "jurisdiction", ("TX", "US-federal")),
+        ({"product": "mortgage,heloc"}, "product", ("mortgage", "heloc")),
+        ({"product": ["heloc", "Mortgage"]}, "product", ("heloc", "mortgage")),
         ({"effective_date": "1900-01-01"}, "effective_date", date(1900, 1, 1)),
         ({"effective_date": date(2025, 4, 1)}, "effective_date", date(2025, 4, 1)),
         ({"title": "x" * 300}, "title", "x" * 300),
@@ -92,9 +101,11 @@ def test_effective_dates_run_to_ten_years_from_today() -> None:
 
 def test_the_jurisdiction_list_is_a_setting() -> None:
     texas_only = IngestSection(jurisdictions=["TX", "US-federal"])
-    assert build_meta(FIELDS | {"jurisdiction": "tx"}, texas_only).jurisdiction == "TX"
+    assert build_meta(FIELDS | {"jurisdiction": "tx"}, texas_only).jurisdiction == ("TX",)
     with pytest.raises(MetadataError, match="not 'CA'"):
         build_meta(FIELDS | {"jurisdiction": "CA"}, texas_only)
+    with pytest.raises(MetadataError, match="not 'CA'"):
+        build_meta(FIELDS | {"jurisdiction": ["TX", "CA"]}, texas_only)  # each value checked
     with pytest.raises(ValueError, match="two-letter upper-case codes"):
         IngestSection(jurisdictions=["Texas"])
 
@@ -146,3 +157,29 @@ def test_a_manifest_may_name_files_the_file_system_cannot_hold(tmp_path: Path) -
     ]
     entries = load_manifest(_manifest(tmp_path, *rows))  # refused per file when ingested
     assert [e.path.name[:3] for e in entries] == ["a\x00b", "xxx"]
+
+
+def test_a_manifest_gives_several_products_or_jurisdictions_as_a_list_or_with_commas(
+    tmp_path: Path,
+) -> None:
+    several = {"product": ["mortgage", "heloc"], "jurisdiction": ["TX", "federal"]}
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({"documents": [
+        {"file": "a.pdf", **FIELDS, **several},
+        {"file": "b.pdf", **FIELDS, "doc_id": "single"},  # one value: a string, as before
+    ]}))  # fmt: skip
+    listed, single = load_manifest(path)
+    meta = build_meta(listed.fields, VOCABULARY)
+    assert (meta.product, meta.jurisdiction) == (("mortgage", "heloc"), ("TX", "US-federal"))
+    meta = build_meta(single.fields, VOCABULARY)
+    assert (meta.product, meta.jurisdiction) == (("personal",), ("US-federal",))
+
+    table = tmp_path / "manifest.csv"
+    table.write_text(
+        "file,doc_id,title,product,jurisdiction,doc_type,version,effective_date\n"
+        'a.pdf,tx-supplement,TX Supplement,"mortgage,heloc",TX,policy,2.1,2025-11-01\n'
+    )
+    (row,) = load_manifest(table)
+    assert build_meta(row.fields, VOCABULARY).product == ("mortgage", "heloc")
+    with pytest.raises(MetadataError, match="missing metadata: product"):
+        build_meta(FIELDS | {"product": []}, VOCABULARY)

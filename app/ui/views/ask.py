@@ -85,7 +85,7 @@ def _filters(ws: Workspace) -> tuple[dict[str, Any], str | None]:
     settings = ws.settings
     documents = ws.documents()
     jurisdictions = sorted(
-        {v.meta.jurisdiction for r in documents for v in r.versions if not r.retired}
+        {j for r in documents if not r.retired for v in r.versions for j in v.meta.jurisdiction}
     )
     with st.sidebar:
         st.subheader("Filters")

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from app.errors import CopilotError
-from app.models import FileOutcome, FileResult, FlaggedText, User, doc_id_from_name
+from app.models import (
+    FEDERAL,
+    FileOutcome,
+    FileResult,
+    FlaggedText,
+    User,
+    doc_id_from_name,
+    split_values,
+)
 from app.ui.dates import CHOOSE, pick_date
 from app.ui.render import md
 from app.ui.views import changes
@@ -64,11 +74,12 @@ def _upload(ws: Workspace, user: User) -> None:
             help="Empty: the title the file declares.",
             key=f"title-{form}-{chosen}",
         )
-        product = left.selectbox(
-            "Product",
+        products = left.multiselect(
+            "Products",
             settings.products,
-            index=_index(settings.products, known.get("product")),
+            default=_known(settings.products, known.get("product")) or settings.products[:1],
             key=f"product-{form}-{chosen}",
+            help="Every product the document applies to; all: every product.",
         )
         doc_type = right.selectbox(
             "Document type",
@@ -76,11 +87,12 @@ def _upload(ws: Workspace, user: User) -> None:
             index=_index(settings.doc_types, known.get("doc_type")),
             key=f"doc_type-{form}-{chosen}",
         )
-        jurisdiction = left.text_input(
-            "Jurisdiction",
-            value=known.get("jurisdiction", "US-federal"),
-            help="US-federal, or a state code such as TX.",
+        jurisdictions = left.multiselect(
+            "Jurisdictions",
+            settings.jurisdictions,
+            default=_known(settings.jurisdictions, known.get("jurisdiction", FEDERAL)),
             key=f"jurisdiction-{form}-{chosen}",
+            help="US-federal, or every state the document applies in (type TX to find Texas).",
         )
         version = right.text_input(
             "Version", value="", placeholder=_next_hint(known), key=f"version-{form}-{chosen}"
@@ -95,6 +107,9 @@ def _upload(ws: Workspace, user: User) -> None:
     if doc_id.strip() and len(files) > 1:
         st.error("A document id names one document: upload one file, or leave the id empty.")
         return
+    if not products or not jurisdictions:
+        st.error("Choose at least one product and one jurisdiction.")
+        return
     if effective is None:
         st.error(f"Choose the effective date: {CHOOSE}.")
         return
@@ -104,15 +119,16 @@ def _upload(ws: Workspace, user: User) -> None:
         progress.progress(
             (n - 1) / len(files), text=f"Ingesting {md(upload.name)} ({n}/{len(files)})"
         )
-        fields: dict[str, Any] = {
-            "doc_id": doc_id.strip() or doc_id_from_name(upload.name),
-            "title": title.strip() or None,
-            "product": product,
-            "jurisdiction": jurisdiction.strip(),
-            "doc_type": doc_type,
-            "version": version.strip(),
-            "effective_date": effective.isoformat(),
-        }
+        fields = upload_fields(
+            upload.name,
+            doc_id=doc_id,
+            title=title,
+            products=products,
+            jurisdictions=jurisdictions,
+            doc_type=doc_type,
+            version=version,
+            effective=effective,
+        )
         try:
             result = ws.library.add(user, upload.name, upload.getvalue(), fields)
         except CopilotError as exc:
@@ -124,6 +140,31 @@ def _upload(ws: Workspace, user: User) -> None:
     st.session_state["upload_results"] = results
     st.session_state["upload_form"] = form + 1
     st.rerun()
+
+
+def upload_fields(
+    file_name: str,
+    *,
+    doc_id: str,
+    title: str,
+    products: Sequence[str],
+    jurisdictions: Sequence[str],
+    doc_type: str,
+    version: str,
+    effective: date,
+) -> dict[str, Any]:
+    """One uploaded file's metadata from the form (the library checks it against the
+    configured vocabulary): an empty doc id becomes the file's name, an empty title the
+    one the file declares."""
+    return {
+        "doc_id": doc_id.strip() or doc_id_from_name(file_name),
+        "title": title.strip() or None,
+        "product": list(products),
+        "jurisdiction": list(jurisdictions),
+        "doc_type": doc_type,
+        "version": version.strip(),
+        "effective_date": effective.isoformat(),
+    }
 
 
 def _show_results() -> None:
@@ -176,8 +217,8 @@ def _inventory(ws: Workspace) -> None:
             "version": v.meta.version,
             "status": "retired" if r.retired else str(v.status),
             "effective": v.meta.effective_date.isoformat(),
-            "product": v.meta.product,
-            "jurisdiction": v.meta.jurisdiction,
+            "product": ", ".join(v.meta.product),
+            "jurisdiction": ", ".join(v.meta.jurisdiction),
             "type": v.meta.doc_type,
             "pages": v.pages,
             "passages": v.chunks,
@@ -253,6 +294,11 @@ def _document_view(ws: Workspace) -> None:
 
 def _index(options: list[str], value: str | None) -> int:
     return options.index(value) if value in options else 0
+
+
+def _known(options: list[str], values: str | None) -> list[str]:
+    """Of a known document's values (``mortgage, heloc``), those the form offers."""
+    return [v for v in split_values(values or "") if v in options]
 
 
 def _next_hint(known: dict[str, str]) -> str:

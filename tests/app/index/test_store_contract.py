@@ -45,8 +45,8 @@ def add(
     version: str,
     effective: str,
     *,
-    product: str = "mortgage",
-    jurisdiction: str = "US-federal",
+    product: str | list[str] = "mortgage",
+    jurisdiction: str | list[str] = "US-federal",
     doc_type: str = "underwriting-guide",
     weight: float = 0.8,
 ):  # type: ignore[no-untyped-def]
@@ -123,6 +123,69 @@ def test_filters_keep_to_the_product_jurisdiction_and_type(store) -> None:  # ty
     assert docs(Filters(product="auto", jurisdiction="TX")) == {"auto"}
     assert docs(Filters(doc_type="bulletin")) == {"auto"}
     assert docs(Filters(product="heloc", jurisdiction="NY")) == set()
+
+
+def test_a_document_of_several_products_and_states_is_found_by_any_of_them(store) -> None:  # type: ignore[no-untyped-def]
+    add(store, "home-equity", "1", "2025-01-01", product=["mortgage", "heloc"],
+        jurisdiction=["TX", "CA"])  # fmt: skip
+    add(store, "auto", "1", "2025-01-01", product="auto")
+    assert all(p["product"] == ["auto"] for p in store.chunks("auto"))
+    payloads = store.chunks("home-equity")
+    assert all(p["product"] == ["mortgage", "heloc"] for p in payloads)  # a list in Qdrant
+    assert all(p["jurisdiction"] == ["TX", "CA"] for p in payloads)
+
+    def docs(**filters: str) -> set[str]:
+        return {doc for doc, _ in found(store, Filters(**filters))}
+
+    for product in ("mortgage", "heloc"):
+        assert docs(product=product) == {"home-equity"}
+        for state in ("TX", "CA"):
+            assert docs(product=product, jurisdiction=state) == {"home-equity"}
+        assert docs(product=product, jurisdiction="NY") == set()
+    assert docs(product="auto") == {"auto"}
+    assert docs(jurisdiction="NY") == {"auto"}  # federal applies; a TX and CA document not
+    assert docs(jurisdiction="US-federal") == {"auto"}
+    assert docs(product="heloc", as_of="2025-06-01") == {"home-equity"}
+    # Each engine's own match on the list (the filtered search, not a check in Python).
+    heloc = MetadataFilters(
+        filters=[MetadataFilter(key="product", value=["heloc", "all"], operator=FilterOperator.IN)]
+    )
+    assert {n.metadata["doc_id"] for n in query(store, heloc).nodes} == {"home-equity"}
+
+
+def test_points_and_records_written_before_lists_are_still_found(store) -> None:  # type: ignore[no-untyped-def]
+    """An index written when a document had one product and one jurisdiction holds them as
+    strings, in its chunk points and its catalog records: they are read as one value."""
+    from qdrant_client import models
+
+    from app.index.engine import StoredPoint
+    from app.question.retrieve import _chunk
+
+    add(store, "old-guide", "1", "2025-01-01", jurisdiction="TX")
+    add(store, "new-guide", "1", "2025-01-01", product=["mortgage", "heloc"], weight=0.7)
+    old = models.Filter(
+        must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value="old-guide"))]
+    )
+    store.chunk_points.set_payload({"product": "mortgage", "jurisdiction": "TX"}, old)
+    (record,) = [p for p in store.records.points() if p.payload["doc_id"] == "old-guide"]
+    payload = record.payload
+    for version in payload["versions"]:
+        version["meta"] |= {"product": "mortgage", "jurisdiction": "TX"}
+    store.records.upsert([StoredPoint(id=record.id, payload=payload)])
+    assert all(p["product"] == "mortgage" for p in store.chunks("old-guide"))
+
+    stored = store.document("old-guide")
+    assert stored is not None and stored.versions[0].meta.product == ("mortgage",)
+    assert stored.versions[0].meta.jurisdiction == ("TX",)
+    hits = store.search(QUERY, Filters(product="mortgage", jurisdiction="TX"), limit=10,
+                        score_floor=-1.0)  # fmt: skip
+    assert {h.payload["doc_id"] for h in hits} == {"old-guide", "new-guide"}
+    chunk = _chunk(next(h for h in hits if h.payload["doc_id"] == "old-guide"))
+    assert (chunk.product, chunk.jurisdiction) == (("mortgage",), ("TX",))
+    assert {h.payload["doc_id"] for h in store.search(
+        QUERY, Filters(jurisdiction="CA", as_of=date(2025, 6, 1)), limit=10, score_floor=-1.0
+    )} == {"new-guide"}  # fmt: skip
+    assert found(store, Filters(product="heloc")) == {("new-guide", "1")}
 
 
 def test_hits_come_best_first_above_the_floor(store) -> None:  # type: ignore[no-untyped-def]

@@ -206,8 +206,8 @@ def test_a_general_rule_of_another_product_is_not_quoted_as_the_state_rules_base
     backend,
 ) -> None:  # type: ignore[no-untyped-def]
     state, general = vvoe_sources(federal_score=0.68, state_score=0.62)[::-1]
-    state = state.model_copy(update={"product": "mortgage"})
-    other = general.model_copy(update={"product": "auto"})
+    state = state.model_copy(update={"product": ("mortgage",)})
+    other = general.model_copy(update={"product": ("auto",)})
     answer = backend.generate(VVOE, [state, other], filters=Filters(jurisdiction="CA")).text
     assert cited_sections(answer, [state, other]) == {"CA-4.1"}, answer
     # Nor one found much further from the question than the state's.

@@ -36,9 +36,7 @@ def test_a_product_named_in_the_question_is_answered_from_that_products_guide(se
 
 def test_a_product_and_state_named_in_the_question_give_the_states_rule(service) -> None:  # type: ignore[no-untyped-def]
     # Was: "The $500 minimum advance ... does not apply in Texas". TX-5.1 says 680.
-    answer = service.ask(
-        "What's the minimum credit score for a HELOC in Texas?", user=UNDERWRITER
-    )
+    answer = service.ask("What's the minimum credit score for a HELOC in Texas?", user=UNDERWRITER)
     assert not answer.abstained, answer.text
     assert cited(answer)[0] == (TEXAS, "TX-5.1"), answer.text
     assert "680" in answer.text.split("\n")[0]

@@ -123,8 +123,8 @@ def test_filters_keep_to_the_product_or_all_and_the_state_or_federal(
         answer = service.ask(question, user=UNDERWRITER, **filters)
         assert answer.retrieved
         for chunk in answer.retrieved:
-            assert products is None or chunk.product in products
-            assert jurisdictions is None or chunk.jurisdiction in jurisdictions
+            assert products is None or set(chunk.product) & products
+            assert jurisdictions is None or set(chunk.jurisdiction) & jurisdictions
             assert filters.get("doc_type") in (None, chunk.doc_type)
 
 
@@ -176,6 +176,24 @@ def test_the_answer_follows_the_jurisdiction_filter(service, jurisdiction, cited
         assert any("this Supplement controls" in note for note in answer.notes), answer.notes
     else:
         assert not answer.notes
+
+
+def test_a_heloc_question_in_texas_finds_the_texas_supplement_tagged_mortgage_and_heloc(
+    service,
+) -> None:  # type: ignore[no-untyped-def]
+    """The Texas home equity supplement applies to mortgages and HELOCs: filtered to HELOCs
+    in Texas, its rule ($4,000) answers, not the HELOC guide's general $500."""
+    answer = service.ask("What's the minimum advance on a Texas home equity line?",
+                         user=UNDERWRITER, product="heloc", jurisdiction="TX")  # fmt: skip
+    texas = [c for c in answer.retrieved if c.doc_id == "texas-home-equity-supplement"]
+    assert texas and all(c.product == ("mortgage", "heloc") for c in texas)
+    assert {(c.doc_id, c.section_id) for c in answer.citations} == {
+        ("texas-home-equity-supplement", "TX-4")
+    }
+    assert "$4,000" in answer.text
+    auto = service.ask("What's the minimum advance on a Texas home equity line?",
+                       user=UNDERWRITER, product="auto", jurisdiction="TX")  # fmt: skip
+    assert "texas-home-equity-supplement" not in {c.doc_id for c in auto.retrieved}
 
 
 def test_the_state_rule_comes_first_whatever_the_state_preference(

@@ -42,6 +42,8 @@ def new_version_of(at, doc_id: str):  # type: ignore[no-untyped-def]
 
 
 def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "multiselect"
     return "date_input" if isinstance(value, date) else "text_input"
 
 
@@ -52,7 +54,8 @@ def test_new_version_replaces_the_old_and_the_next_answer_cites_it(app, tmp_path
     fields = {w.label: w.value for w in at.text_input}
     assert fields["Document id"] == "personal-loan-policy"
     assert fields["Title"] == "Personal Loan Credit Policy"
-    assert fields["Jurisdiction"] == "US-federal"
+    chosen = {w.label: w.value for w in at.multiselect}
+    assert chosen == {"Products": ["personal"], "Jurisdictions": ["US-federal"]}
 
     pdf = revised_policy_pdf(
         tmp_path, "personal-loan-policy", APR_OLD, APR_NEW, "1.7", "2026-01-01"
@@ -248,3 +251,48 @@ def test_text_addressed_to_a_model_is_shown_to_compliance(app) -> None:  # type:
     at.selectbox(key="view_doc").set_value("gift-bulletin")
     rerun(at)
     assert "Ignore previous instructions" in joined(at, "warning")
+
+
+def test_a_document_of_several_products_and_states_is_uploaded_and_shown(app) -> None:  # type: ignore[no-untyped-def]
+    from tests.ingest.helpers import pdf
+
+    at, ws = open_policies(app)
+    new_version_of(at, "texas-home-equity-supplement")
+    chosen = {w.label: w.value for w in at.multiselect}
+    assert chosen == {"Products": ["mortgage", "heloc"], "Jurisdictions": ["TX"]}  # prefilled
+
+    data = pdf("Home Equity Notice\n1. Scope\nEach advance must be at least $4,000.")
+    fields: dict[str, object] = {"Document id": "home-equity-notice", "Version": "1.0",
+                                 "Title": "Home Equity Notice", "Effective date": DAY}  # fmt: skip
+    upload(at, "notice.pdf", data, **fields, Products=[], Jurisdictions=["TX"])
+    assert "Choose at least one product and one jurisdiction." in joined(at, "error")
+    assert ws.library.document("home-equity-notice") is None
+
+    upload(at, "notice.pdf", data, **fields, Products=["mortgage", "heloc"],
+           Jurisdictions=["TX", "OK"])  # fmt: skip
+    assert "new document home-equity-notice" in joined(at, "success"), joined(at, "error")
+    record = ws.library.document("home-equity-notice")
+    assert record is not None
+    meta = record.versions[0].meta
+    assert (meta.product, meta.jurisdiction) == (("mortgage", "heloc"), ("TX", "OK"))
+    inventory = at.dataframe[0].value
+    row = inventory[inventory["doc id"] == "home-equity-notice"]
+    assert list(row["product"]) == ["mortgage, heloc"] and list(row["jurisdiction"]) == ["TX, OK"]
+
+
+def test_the_form_input_becomes_the_metadata_the_library_checks() -> None:
+    from app.settings import IngestSection
+    from app.ui.views.policies import upload_fields
+    from ingest.manifest import build_meta
+
+    fields = upload_fields(
+        "Texas Supplement (v2).pdf", doc_id=" ", title="  ", products=["mortgage", "heloc"],
+        jurisdictions=["TX"], doc_type="policy", version=" 2.1 ", effective=DAY,
+    )  # fmt: skip
+    assert fields == {
+        "doc_id": "texas-supplement-v2", "title": None, "product": ["mortgage", "heloc"],
+        "jurisdiction": ["TX"], "doc_type": "policy", "version": "2.1",
+        "effective_date": "2026-01-01",
+    }  # fmt: skip
+    meta = build_meta(fields, IngestSection(), default_title="Texas Supplement")
+    assert (meta.product, meta.jurisdiction) == (("mortgage", "heloc"), ("TX",))
