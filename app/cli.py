@@ -431,7 +431,12 @@ def _read_questions(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 def format_answer(answer: Answer) -> str:
     lines = [answer.text, ""]
+    lines += [f"{gap}\n" for gap in answer.gaps]
     lines += [f"Note: {note}\n" for note in answer.notes]
+    lines.append(f"Support: {answer.support.replace('_', ' ')}")
+    if answer.answered_for():
+        read = " (read from the question)" if answer.scope_read else ""
+        lines.append(f"Answered for: {answer.answered_for()}{read}")
     if answer.redacted_entities:
         lines.append("Removed before processing: " + ", ".join(answer.redacted_entities))
     if answer.abstained:

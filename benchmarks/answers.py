@@ -57,14 +57,6 @@ class Part:
     values: dict[str, float]
 
 
-def false_abstention(results: Sequence[CaseResult]) -> float:
-    """The share of answerable questions answered "not found"."""
-    answerable = [r for r in results if r.case.answerable]
-    if not answerable:
-        return 0.0
-    return sum(r.answer.abstained for r in answerable) / len(answerable)
-
-
 def document_precision(results: Sequence[CaseResult]) -> float:
     """The share of citations (of answered, answerable questions) in a gold document."""
     cited = [
@@ -78,7 +70,6 @@ def document_precision(results: Sequence[CaseResult]) -> float:
 
 def part(name: str, results: Sequence[CaseResult], depth: int) -> Part:
     values = dict(compute(results, k=depth).values)
-    values["false_abstention"] = false_abstention(results)
     values["document_citation_precision"] = document_precision(results)
     return Part(
         name=name,

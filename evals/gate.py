@@ -13,10 +13,18 @@ THRESHOLDS = EVALS / "thresholds.toml"
 BASELINE = EVALS / "baseline.json"
 
 
-def load_thresholds(path: Path = THRESHOLDS, table: str = "metrics") -> dict[str, dict[str, float]]:
-    """The rules of one table: ``metrics`` (the golden set) or ``redaction``."""
+def load_thresholds(
+    path: Path = THRESHOLDS, table: str = "metrics", *, backend: str | None = None
+) -> dict[str, dict[str, float]]:
+    """The rules of one table: ``metrics`` (the golden set) or ``redaction``; for a
+    ``backend``, its own rules (``[backend.<name>.<table>.<metric>]``) replace the general
+    ones metric by metric."""
     with path.open("rb") as handle:
-        return dict(tomllib.load(handle)[table])
+        data = tomllib.load(handle)
+    rules = dict(data[table])
+    if backend is not None:
+        rules |= data.get("backend", {}).get(backend, {}).get(table, {})
+    return rules
 
 
 def load_baseline(path: Path = BASELINE) -> dict[str, float]:

@@ -171,6 +171,12 @@ def abstention(results: Sequence[CaseResult]) -> tuple[float, float]:
     return precision, recall
 
 
+def false_abstention(results: Sequence[CaseResult]) -> float:
+    """The share of answerable questions answered "not found"."""
+    answerable = [r for r in results if r.case.answerable]
+    return sum(r.answer.abstained for r in answerable) / len(answerable) if answerable else 0.0
+
+
 def wrong_version_citations(results: Sequence[CaseResult]) -> int:
     """Citations of a gold document in a version other than the gold one."""
     count = 0
@@ -270,6 +276,7 @@ def compute(results: Sequence[CaseResult], k: int = 5) -> Metrics:
             "key_fact_recall": key_fact_recall(results),
             "abstention_precision": precision,
             "abstention_recall": recall,
+            "false_abstention": false_abstention(results),
             "wrong_version_citations": float(wrong_version_citations(results)),
             "pii_leaks": float(pii_leaks(results)),
         },

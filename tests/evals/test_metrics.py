@@ -70,11 +70,30 @@ def test_a_perfect_run_scores_one_everywhere() -> None:
     assert values == {
         "retrieval_recall_at_5": 1.0, "retrieval_mrr": 1.0, "citation_precision": 1.0,
         "citation_recall": 1.0, "citations_resolve": 1.0, "key_fact_recall": 1.0,
-        "abstention_precision": 1.0, "abstention_recall": 1.0,
+        "abstention_precision": 1.0, "abstention_recall": 1.0, "false_abstention": 0.0,
         "wrong_version_citations": 0.0, "pii_leaks": 0.0,
     }  # fmt: skip
     assert compute(perfect()).failures == []
     assert check(values, load_thresholds(), baseline={}) == []
+    assert check(values, load_thresholds(backend="extractive"), baseline={}) == []
+
+
+def test_each_backend_has_its_own_abstention_targets() -> None:
+    general = load_thresholds()
+    extractive = load_thresholds(backend="extractive")
+    model = load_thresholds(backend="openai-compatible")
+    assert general["abstention_recall"]["min"] == model["abstention_recall"]["min"] == 0.9
+    assert extractive["abstention_recall"]["min"] == 0.85
+    assert extractive["false_abstention"]["max"] == general["false_abstention"]["max"] == 0.08
+    # A run at the extractive targets passes its own gate, not the model's.
+    values = compute(perfect()).values | {
+        "abstention_recall": 0.86, "abstention_precision": 0.46, "false_abstention": 0.07,
+    }  # fmt: skip
+    assert check(values, extractive, baseline={}) == []
+    assert any("abstention_recall" in p for p in check(values, model, baseline={}))
+    # Too many answerable questions answered "not found" fails either.
+    worse = values | {"false_abstention": 0.09}
+    assert any("false_abstention" in p for p in check(worse, extractive, baseline={}))
 
 
 def test_an_empty_run_is_all_abstentions_and_fails_the_gate() -> None:

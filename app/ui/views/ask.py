@@ -113,14 +113,29 @@ def _filters(ws: Workspace) -> tuple[dict[str, Any], str | None]:
     return chosen, None
 
 
+SUPPORT = {
+    "direct": "Support: direct \u2014 the quoted sentences state the answer.",
+    "partial": "Support: partial \u2014 part of what was asked is not in the quoted passages.",
+    "not_found": "Support: not found.",
+}
+
+
 def _answer(ws: Workspace, user: User, answer: Answer) -> None:
     if answer.redacted_entities:
         st.info(
             "Removed before processing: " + md(", ".join(sorted(set(answer.redacted_entities))))
         )
     scope = f"Filters: {answer.filters.describe()}" if answer.filters.describe() else ""
+    if answer.scope_read:
+        scope = " \u00b7 ".join(
+            p
+            for p in (scope, f"Answered for: {answer.answered_for()} (read from the question)")
+            if p
+        )
     if answer.abstained:
         st.warning(md(answer.text))
+        for gap in answer.gaps:
+            st.caption(md(gap))
         if answer.closest_sections:
             st.markdown("The closest sections, for you to check:")
             for n, section in enumerate(answer.closest_sections, start=1):
@@ -128,6 +143,9 @@ def _answer(ws: Workspace, user: User, answer: Answer) -> None:
                     citation_body(ws, section)
     else:
         st.markdown(answer_markdown(answer))
+        st.caption(SUPPORT[answer.support])
+        for gap in answer.gaps:
+            st.info(md(gap))
         if answer.fell_back:
             st.warning(
                 "The language model's answer was not available or did not pass the citation "

@@ -1,0 +1,88 @@
+"""Coverage: the question's specific terms against what the answer quotes and what the
+library holds (real spaCy tagger)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from app.models import Citation
+from app.question.coverage import CoverageCheck
+from app.question.lexicon import Lexicon
+from app.settings import load_settings
+
+LIBRARY = Lexicon(
+    sections=3,
+    frequency=Counter({"boat": 1, "ltv": 2, "vehicle": 2, "maximum": 3, "loan": 3, "tier": 1}),
+    places={
+        "boat": ("Auto Loan Credit Policy, 1.1 Scope",),
+        "tier": ("Auto Loan Credit Policy, 4 LTV",),
+    },
+)
+
+
+class Fixed:
+    """The library's lexicon as of one state."""
+
+    def current(self) -> Lexicon:
+        return LIBRARY
+
+
+def check() -> CoverageCheck:
+    return CoverageCheck(Fixed(), load_settings().redaction.spacy_model)  # type: ignore[arg-type]
+
+
+def quote(text: str, section: str = "4 Maximum LTV") -> Citation:
+    number, _, title = section.partition(" ")
+    return Citation(
+        marker=1, point_id="p", doc_id="auto", title="Auto Loan Credit Policy", version="1",
+        effective_date=date(2025, 1, 1), file_name="auto.pdf", page=2, page_label="2",
+        section_id=number, section_title=title, passage=text, quote=text,
+    )  # fmt: skip
+
+
+def test_the_terms_are_the_questions_nouns_and_names_without_placeholders_or_figures() -> None:
+    terms = check().terms(
+        "Applicant <PERSON_1> wants a boat loan of $40,000 in Tier A at 120% LTV?"
+    )
+    assert {"boat", "tier", "ltv"} <= set(terms)
+    assert not {"person_1", "person", "40000", "120"} & set(terms)
+    assert "want" not in terms and "wants" not in terms  # a verb
+
+
+def test_a_term_the_library_places_elsewhere_makes_the_answer_partial() -> None:
+    covered = check().check(
+        "What is the maximum LTV for a boat loan?",
+        [quote("Tier A: maximum LTV 125% of the vehicle's value.")],
+        abstained=False,
+    )
+    assert covered.support == "partial" and covered.not_covered == ("boat",)
+    assert covered.explanation == (
+        "The quoted passages do not mention \u2018boat\u2019; the library does in: "
+        "Auto Loan Credit Policy, 1.1 Scope.",
+    )
+
+
+def test_quotes_that_hold_every_specific_term_are_direct_support() -> None:
+    covered = check().check(
+        "What is the maximum LTV for a boat loan?",
+        [quote("Boats are not financed.", "1.1 Scope")],
+        abstained=False,
+    )
+    assert covered.support == "direct" and covered.not_covered == ()
+    # A common word the quotes leave out ("loan" is in every section) is not a gap.
+    assert (
+        check()
+        .check("Maximum LTV for Tier A?", [quote("Tier A: maximum LTV 125%.")], abstained=False)
+        .support
+        == "direct"
+    )
+
+
+def test_not_found_names_what_the_whole_library_has_nothing_on() -> None:
+    covered = check().check(
+        "What advance rate do we give on bitcoin for a boat loan?", [], abstained=True
+    )
+    assert covered.support == "not_found"
+    assert "bitcoin" in covered.not_covered and "boat" not in covered.not_covered
+    assert "The policy library has nothing on \u2018bitcoin\u2019." in covered.explanation
