@@ -28,6 +28,7 @@ from app.question.lexicon import Lexicon, LibraryLexicon
 from app.text import content_words
 
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&]*(?:-[A-Za-z0-9'&]+)*")
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,21 @@ class CoverageCheck:
         self._nlp = _tagger(spacy_model)
 
     def terms(self, question: str) -> tuple[str, ...]:
-        """The question's nouns and names, as content words, in order."""
-        text = _PLACEHOLDER.sub(" ", question)
+        """The question's nouns and names, as content words, in order: a word (hyphenated
+        ones whole, "self-employed", "co-op") is a term when spaCy tags a token of it as a
+        noun or a proper noun."""
+        text = _PLACEHOLDER.sub(lambda m: " " * len(m.group()), question)
+        nouns = [
+            (t.idx, t.idx + len(t.text))
+            for t in self._nlp(text)
+            if t.pos_ in ("NOUN", "PROPN") and not t.like_num
+        ]
         terms: dict[str, None] = {}
-        for token in self._nlp(text):
-            if token.pos_ not in ("NOUN", "PROPN") or token.like_num:
+        for match in _WORD.finditer(text):
+            start, end = match.span()
+            if not any(a < end and start < b for a, b in nouns):
                 continue
-            for word in sorted(content_words(token.text)):
+            for word in sorted(content_words(match.group())):
                 if not any(ch.isdigit() for ch in word):
                     terms[word] = None
         return tuple(terms)
