@@ -251,6 +251,31 @@ def state_name(code: str) -> str:
     return code
 
 
+def state_spans(text: str) -> list[tuple[str, int, int]]:
+    """Where ``text`` names a US state (or DC), as ``(code, start, end)``: a state's name in
+    full ("in Texas"), unless it begins a proper name ("Washington Mutual", "New York Life":
+    the name followed by another capitalised word that is not an acronym), or its postal code
+    in capitals after "in", "for" or "of" ("in TX")."""
+    found = [("DC", m.start(), m.end()) for m in _DC.finditer(text)]
+    taken = [(start, end) for _, start, end in found]
+    for m in _STATE_NAME.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        after = text[m.end() :].lstrip(" ")
+        following = after.split(" ", 1)[0] if after[:1] not in {"", "\n"} else ""
+        if following[:1].isupper() and not following.isupper():
+            continue
+        found.append((_STATES[" ".join(m.group(1).lower().split())], m.start(1), m.end(1)))
+    codes = set(_STATES.values()) | {"DC"}
+    for m in _STATE_CODE.finditer(text):
+        if m.group(1) in codes:
+            found.append((m.group(1), m.start(1), m.end(1)))
+    return sorted(found, key=lambda f: f[1])
+
+
+_STATE_CODE = re.compile(r"\b(?:in|for|of)\s+([A-Z]{2})\b")
+
+
 def named_state(text: str) -> str | None:
     """The two-letter code of the one US state (or DC) a text names in full, else None
     (none named, or several different ones)."""

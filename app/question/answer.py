@@ -86,13 +86,20 @@ def passages(source: RetrievedChunk) -> list[str]:
 
 def _unwrapped(lines: list[str]) -> list[str]:
     """Lines with each line that carries on in lower case joined to the one before it (a
-    sentence or a table cell wrapped over several lines)."""
+    sentence or a table cell wrapped over several lines). Never onto a table's caption or
+    header row, never a list item ("a. condotels"), never a line of cells set apart by a
+    bar or a tab."""
     joined: list[str] = []
     for line in lines:
+        previous = joined[-2] if len(joined) > 1 else ""
         if (
             joined
             and not joined[-1].rstrip().endswith((".", ";", ":", "?", "!"))
             and line.lstrip()[:1].islower()
+            and not _CAPTION.match(joined[-1])
+            and not _CAPTION.match(previous)
+            and not _LIST_ITEM.match(line)
+            and not _CELLS.search(line)
         ):
             joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
         else:
@@ -104,8 +111,8 @@ def _whole_rows(rows: list[str]) -> list[str]:
     """Table rows with a row's first cell, wrapped onto a line of its own, joined to the
     rest of the row: in a table most of whose rows state a figure, a line with none."""
     figured = sum(bool(_DIGIT.search(r)) for r in rows)
-    if figured * 2 <= len(rows):
-        return rows
+    if figured * 2 <= len(rows) or any(_CELLS.search(r) for r in rows):
+        return rows  # cells set apart by a bar or a tab are whole rows already
     whole: list[str] = []
     pending = ""
     for row in rows:
@@ -242,7 +249,7 @@ class ExtractiveBackend:
             return [], 0.0
         best = float(score[eligible[0]])
         top = own[pool[eligible[0]]]
-        table = _table_asked_for(asked - values, top, candidates)
+        table = _table_asked_for(asked - values, top, candidates, sources)
         if table:
             return sorted(table, key=lambda c: (sources[c.source].ordinal, c.position)), best
         kept = [pool[i] for i in eligible if score[i] >= settings.relative * best]
@@ -363,6 +370,7 @@ def _quotable(text: str) -> bool:
 
 
 _DIGIT = re.compile(r"\d")
+_CELLS = re.compile(r"\s\|\s|\t")
 
 
 def _fragment(text: str) -> bool:
@@ -377,19 +385,30 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2610o]\s|\(?[0-9a-z]{1,3
 
 
 def _table_asked_for(
-    asked: set[str], top: _Candidate, candidates: list[_Candidate]
+    asked: set[str],
+    top: _Candidate,
+    candidates: list[_Candidate],
+    sources: Sequence[RetrievedChunk],
 ) -> list[_Candidate]:
     """Every row of the table the best unit is a row of, when the question asks for the
     table itself: each of its words (figures aside) is in the table's caption or header
     ("What are the adverse action notice deadlines?" and "Table 1: Adverse Action Notice
-    Deadlines"); empty otherwise. Rows from every retrieved passage of the table count
-    (a table broken over a page is one table)."""
+    Deadlines"); empty otherwise. Rows from every retrieved passage of the table's section
+    count (a table broken over a page is one table); a table of another document captioned
+    alike does not."""
     if "\n" not in top.text or not asked:
         return []
     context = top.text.split("\n")[0]
     if not asked <= content_words("\n".join(top.text.split("\n")[:2])):
         return []
-    rows = [c for c in candidates if "\n" in c.text and c.text.split("\n")[0] == context]
+    home = _section_of(sources[top.source])
+    rows = [
+        c
+        for c in candidates
+        if "\n" in c.text
+        and c.text.split("\n")[0] == context
+        and _section_of(sources[c.source]) == home
+    ]
     return list({c.text.split("\n", 2)[-1]: c for c in rows}.values())
 
 

@@ -7,7 +7,8 @@ a term few sections hold (:data:`app.question.lexicon.FEW` or fewer) names somet
 library treats in one place. An answer whose quotes (with their section titles and
 documents' titles) leave out such a term may be quoting a neighbouring rule: its support is
 ``partial`` and the reader is told where the library does speak of the term. A term no
-section holds is named when nothing is found ("The policy library has nothing on ...").
+section holds is named when nothing is found ("No document in the policy library uses the
+term ...": a fact about words, which it is; the library may say the same in other words).
 
 Terms unknown to the library do not by themselves turn an answer into "not found": measured
 on the golden set and on real regulation text, readers' own words (house, wife, condo,
@@ -25,7 +26,7 @@ import spacy
 
 from app.models import Citation, Support
 from app.question.lexicon import Lexicon, LibraryLexicon
-from app.text import content_words
+from app.text import content_words, instruction
 
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&]*(?:-[A-Za-z0-9'&]+)*")
@@ -75,15 +76,14 @@ class CoverageCheck:
                 support="not_found",
                 not_covered=unknown,
                 explanation=tuple(
-                    f"The policy library has nothing on \u2018{t}\u2019." for t in unknown
+                    f"No document in the policy library uses the term \u2018{t}\u2019."
+                    for t in unknown
                 ),
             )
         quoted: set[str] = set()
         for c in citations:
             quoted |= content_words(f"{c.title} {c.section_id} {c.section_title} {c.quote}")
-        missing = tuple(
-            t for t in terms if lexicon.knows(t) and t not in quoted and _few(t, lexicon)
-        )
+        missing = tuple(t for t in terms if t not in quoted and _placed(t, lexicon))
         if not missing:
             return Coverage(support="direct")
         return Coverage(
@@ -91,7 +91,7 @@ class CoverageCheck:
             not_covered=missing,
             explanation=tuple(
                 f"The quoted passages do not mention \u2018{t}\u2019; the library does in: "
-                + "; ".join(lexicon.places[t])
+                + "; ".join(_places(t, lexicon))
                 + "."
                 for t in missing
             ),
@@ -104,5 +104,11 @@ def _tagger(name: str) -> spacy.language.Language:
     return spacy.load(name, exclude=["ner", "lemmatizer"])
 
 
-def _few(term: str, lexicon: Lexicon) -> bool:
-    return term in lexicon.places
+def _places(term: str, lexicon: Lexicon) -> list[str]:
+    """Where the library speaks of ``term`` (few places), leaving out a heading that holds
+    an instruction: a document's headings are shown only as the reader's text."""
+    return [p for p in lexicon.places.get(term, ()) if not instruction(p)]
+
+
+def _placed(term: str, lexicon: Lexicon) -> bool:
+    return bool(_places(term, lexicon))

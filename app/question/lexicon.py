@@ -23,6 +23,11 @@ from app.text import content_words
 _ACRONYM = re.compile(r"((?:[A-Za-z][\w'-]*\s+){1,8})\(([A-Z]{2,8})\)")
 FEW = 1
 """The most sections a word may be found in for :attr:`Lexicon.places` to list them."""
+_KIND_WORDS = frozenset(
+    "underwriting guide guidelines policy policies supplement manual handbook bulletin "  # noqa: SIM905
+    "memorandum standards program lending".split()
+)
+"""Words that say what kind of document a title is, after a product's name in it."""
 _SMALL = frozenset({"of", "and", "for", "the", "to", "on", "a", "an", "in"})
 
 
@@ -48,14 +53,21 @@ class Lexicon:
     def knows(self, word: str) -> bool:
         return self.frequency.get(word, 0) > 0
 
+    def product_spans(self, text: str) -> list[tuple[str, int, int]]:
+        """Where ``text`` names a product, as ``(tag, start, end)``: by one of the phrases
+        of :attr:`products` (any case, any spacing or hyphen between its words, a plural
+        ``s`` at the end)."""
+        found = []
+        for tag, phrases in self.products.items():
+            for phrase in phrases:
+                words = r"[\s_-]+".join(re.escape(w) for w in phrase.split())
+                for m in re.finditer(rf"\b{words}s?\b", text, re.IGNORECASE):
+                    found.append((tag, m.start(), m.end()))
+        return sorted(found, key=lambda f: f[1])
+
     def products_named(self, text: str) -> tuple[str, ...]:
-        """The product tags ``text`` names, by the tag's words or a name a title gives it."""
-        lowered = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-        return tuple(
-            tag
-            for tag, phrases in self.products.items()
-            if any(re.search(rf"\b{re.escape(p)}s?\b", lowered) for p in phrases)
-        )
+        """The product tags ``text`` names (:meth:`product_spans`)."""
+        return tuple(dict.fromkeys(tag for tag, _, _ in self.product_spans(text)))
 
 
 def _phrase(text: str) -> str:
@@ -63,10 +75,25 @@ def _phrase(text: str) -> str:
 
 
 def product_phrases(tag: str, titles: Iterable[str]) -> tuple[str, ...]:
-    """The phrases that name ``tag``: its own words (``small-business`` -> ``small
-    business``) and the words a title spells out before the tag as an acronym
-    (``Home Equity Line of Credit (HELOC)`` -> ``home equity line of credit``)."""
-    phrases = [_phrase(tag)]
+    """The phrases that name ``tag`` in a question, as its documents' titles use them: the
+    tag's words with the title's word after them (``Auto Loan Credit Policy`` -> ``auto
+    loan``: "auto" alone is also "auto-pay"), or alone where a word of the kind of document
+    follows (``Mortgage Underwriting Guide`` -> ``mortgage``); and the words a title spells
+    out before the tag as an acronym (``Home Equity Line of Credit (HELOC)`` -> ``heloc``
+    and ``home equity line of credit``). Without a title using it, the tag's words alone."""
+    own = _phrase(tag)
+    phrases: list[str] = []
+    for title in titles:
+        words = _phrase(title).split()
+        size = len(own.split())
+        for n in range(len(words) - size + 1):
+            if " ".join(words[n : n + size]) != own:
+                continue
+            after = words[n + size] if n + size < len(words) else ""
+            alone = not after or after in _KIND_WORDS or after[0].isdigit()
+            phrases.append(own if alone else f"{own} {after}")
+    if not phrases:
+        phrases.append(own)
     for title in titles:
         for match in _ACRONYM.finditer(title):
             acronym = match.group(2)

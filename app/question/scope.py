@@ -1,21 +1,29 @@
 """Scope: the question's own words -> the products and state it is answered for.
 
 A question that names a product ("for a mortgage", "HELOC", "home equity line of credit")
-or a state ("in Texas") is answered from that product's and that state's documents (a
-state's documents and the federal, company-wide ones; a product's and those for every
+or a state ("in Texas", "in TX") is answered from that product's and that state's documents
+(a state's documents and the federal, company-wide ones; a product's and those for every
 product), as if the reader had set the filter; a filter set by the reader wins over the
 words. The products are the library's own tags and the names its titles give them
 (:mod:`app.question.lexicon`), never a list written here. A question naming two products
 or two states is not narrowed (which one would be a guess).
+
+Once in scope, the product's and the state's names are taken out of the text that is
+searched and matched: the scope already holds them, and left in, "Texas" would draw the
+answer to any sentence of the Texas supplement that says "Texas", whatever it is about.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from app.models import Filters
 from app.question.lexicon import Lexicon
-from app.text import named_state
+from app.text import state_spans
+
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -24,19 +32,24 @@ class Scope:
     """The filters the question is answered under: the reader's, plus what its words name."""
     read: tuple[str, ...] = ()
     """The fields read from the question's words (``product``, ``jurisdiction``)."""
+    text: str = ""
+    """The question as searched and matched: the names of the product and state in scope
+    taken out (compatibility forms and invisible characters normalised first)."""
 
 
 def scope(question: str, filters: Filters, lexicon: Lexicon) -> Scope:
     """The scope of a (redacted) question under the reader's ``filters``."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", question))
+    products = lexicon.product_spans(text)
+    states = state_spans(text)
     update: dict[str, str] = {}
-    if filters.product is None:
-        named = lexicon.products_named(question)
-        if len(named) == 1:
-            update["product"] = named[0]
-    if filters.jurisdiction is None:
-        state = named_state(question)
-        if state is not None:
-            update["jurisdiction"] = state
-    if not update:
-        return Scope(filters=filters)
-    return Scope(filters=filters.model_copy(update=update), read=tuple(update))
+    if filters.product is None and len({tag for tag, _, _ in products}) == 1:
+        update["product"] = products[0][0]
+    if filters.jurisdiction is None and len({code for code, _, _ in states}) == 1:
+        update["jurisdiction"] = states[0][0]
+    narrowed = filters.model_copy(update=update) if update else filters
+    spans = [(a, b) for tag, a, b in products if tag == narrowed.product]
+    spans += [(a, b) for code, a, b in states if code == narrowed.jurisdiction]
+    for start, end in sorted(spans, reverse=True):
+        text = f"{text[:start]} {text[end:]}"
+    return Scope(filters=narrowed, read=tuple(update), text=" ".join(text.split()))

@@ -127,17 +127,26 @@ class CopilotService:
         asked = (
             _timed(latency, "scope", lambda: scope(redacted.text, filters, lexicon.current()))
             if lexicon is not None
-            else Scope(filters=filters)
+            else Scope(filters=filters, text=redacted.text)
         )
-        retrieval = self._retriever.retrieve(redacted, asked.filters)
+        retrieval = self._retriever.retrieve(
+            redacted.model_copy(update={"text": asked.text}), asked.filters
+        )
         latency.update(retrieval.latency_ms)
         sources = retrieval.chunks
 
         fell_back = False
         generation, verified = None, Verified.abstention()
         if sources:
+            # The model reads the question whole; the extractive answer matches it without
+            # the names of the product and state in scope (see app.question.scope).
             query = focus(redacted.text)
-            made = _timed(latency, "answer", lambda: self._generate(query, sources, asked.filters))
+            matched = focus(asked.text)
+            made = _timed(
+                latency,
+                "answer",
+                lambda: self._generate(query, matched, sources, asked.filters),
+            )
             fell_back = made.backend != self._backend.name
             verified = _timed(latency, "verify", lambda: self._verifier.verify(made, sources))
             generation = made
@@ -145,7 +154,7 @@ class CopilotService:
             if rejected and self._backend is not self._extractive:
                 # The model answered, but nothing it said survived the check.
                 log.warning("model answer failed verification; answering extractively")
-                generation = self._extractive.generate(query, sources, filters=asked.filters)
+                generation = self._extractive.generate(matched, sources, filters=asked.filters)
                 verified = self._verifier.verify(generation, sources)
                 fell_back = True
 
@@ -165,9 +174,7 @@ class CopilotService:
             _timed(
                 latency,
                 "coverage",
-                lambda: checked.check(
-                    redacted.text, verified.citations, abstained=verified.abstained
-                ),
+                lambda: checked.check(asked.text, verified.citations, abstained=verified.abstained),
             )
             if checked is not None
             else None
@@ -264,10 +271,17 @@ class CopilotService:
             close()
 
     def _generate(
-        self, question: str, sources: tuple[RetrievedChunk, ...], filters: Filters
+        self,
+        question: str,
+        matched: str,
+        sources: tuple[RetrievedChunk, ...],
+        filters: Filters,
     ) -> Generation:
+        """The configured backend's answer to ``question``; the extractive one's (when it is
+        the backend, or the model failed) to ``matched``, the question without the names of
+        its scope."""
         if self._backend is self._extractive:
-            return self._extractive.generate(question, sources, filters=filters)
+            return self._extractive.generate(matched, sources, filters=filters)
         try:
             return self._backend.generate(question, sources, filters=filters)
         except Exception as exc:  # any model failure falls back; the reason is logged only
@@ -276,7 +290,7 @@ class CopilotService:
                 self._backend.name,
                 type(exc).__name__,
             )
-            return self._extractive.generate(question, sources, filters=filters)
+            return self._extractive.generate(matched, sources, filters=filters)
 
 
 def _timed(latency: dict[str, float], stage: str, work: Callable[[], T]) -> T:

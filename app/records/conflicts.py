@@ -229,15 +229,26 @@ def claims_of(store: PolicyStore, doc_id: str, version: str) -> list[str]:
 
 
 def controls(claims: Sequence[str], other_title: str, other_doc_id: str) -> str:
-    """Which of ``claims`` says how its document stands to another: the first naming the
-    other document (its title or id), else the first naming no document at all ("where
-    this Supplement is stricter, it controls"); empty when none does."""
+    """Which of ``claims`` says which of its document and another controls: a sentence
+    that speaks of its own document ("this Supplement") and says it controls, prevails,
+    governs, supersedes or takes precedence; the first naming the other document (its title
+    or id), else the first naming no document at all ("Where this Supplement is stricter,
+    it controls."); empty when none does. "Roofs must be replaced" is no such sentence."""
+    said = [c for c in claims if _SELF.search(c) and _CONTROLS.search(c)]
     names = (other_title.lower(), other_doc_id.lower())
-    naming = [c for c in claims if any(n in c.lower() for n in names)]
-    general = [c for c in claims if not _NAMES_DOCUMENT.search(c)]
+    naming = [c for c in said if any(n in c.lower() for n in names)]
+    general = [c for c in said if not _NAMES_DOCUMENT.search(c)]
     return next(iter(naming or general), "")
 
 
+_SELF = re.compile(
+    r"\bth(?:is|ese)\s+(?:supplement|policy|policies|guide|bulletin|memorandum|memo|document)",
+    re.IGNORECASE,
+)
+_CONTROLS = re.compile(
+    r"\b(?:controls?|prevails?|governs?|supersed(?:es|ed)|takes? precedence|overrides?)\b",
+    re.IGNORECASE,
+)
 _NAMES_DOCUMENT = re.compile(
     r"\b(?:[A-Z][a-z]+ )+(?:Guide|Policy|Supplement|Bulletin|Memorandum)\b"
 )

@@ -432,3 +432,22 @@ def test_a_rule_that_names_a_web_address_is_still_quoted(backend, embedding) -> 
 )
 def test_rules_that_sound_like_commands_are_not_taken_for_instructions(rule: str) -> None:
     assert not instruction(rule)
+
+
+def test_table_cells_and_list_items_are_not_run_together() -> None:
+    from app.question.answer import _unwrapped, _whole_rows
+
+    # A row whose cells hold no figure is a row of its own when bars set the cells apart.
+    rows = ["Single-family | 80%", "Condominium | Not eligible", "Townhouse | 75%"]
+    assert _whole_rows(rows) == rows
+    # Rows starting in lower case are not carried onto the header; list items stay apart.
+    table = ["Table: Maximum Age of Documents", "Document | Maximum age",
+             "paystubs | 30 days", "bank statements | 60 days"]  # fmt: skip
+    assert _unwrapped(table) == table
+    items = ["The following properties are ineligible:", "a. condotels",
+             "b. properties in CBRS units"]  # fmt: skip
+    assert _unwrapped(items) == items
+    # A sentence wrapped over lines, and a cell wrapped over lines, are joined.
+    assert _unwrapped(["A credit report must be no more", "than 90 days old."]) == [
+        "A credit report must be no more than 90 days old."
+    ]

@@ -32,3 +32,17 @@ def test_no_note_for_a_past_date_before_the_other_document_or_without_a_conflict
     assert "$5,000" in before.text and before.notes == ()  # the bulletin was not yet in force
     dti = service.ask("What is the maximum DTI ratio?", user=UNDERWRITER, product="mortgage")
     assert not dti.abstained and dti.notes == ()
+
+
+def test_only_a_sentence_of_precedence_about_its_own_document_says_which_controls() -> None:
+    from app.records.conflicts import controls
+
+    claims = [
+        "Roof coverings older than 15 years must be replaced before closing.",
+        "The Florida Office of Financial Regulation governs the licensing of originators.",
+    ]
+    assert controls(claims, "HELOC Underwriting Guide", "heloc-underwriting-guide") == ""
+    said = "Where this Supplement is stricter or more specific, it controls."
+    assert controls([*claims, said], "HELOC Underwriting Guide", "heloc-underwriting-guide") == said
+    naming = "Where this Supplement conflicts with the HELOC Underwriting Guide, this Supplement controls."
+    assert controls([said, naming], "HELOC Underwriting Guide", "heloc") == naming

@@ -85,4 +85,7 @@ def test_not_found_names_what_the_whole_library_has_nothing_on() -> None:
     )
     assert covered.support == "not_found"
     assert "bitcoin" in covered.not_covered and "boat" not in covered.not_covered
-    assert "The policy library has nothing on \u2018bitcoin\u2019." in covered.explanation
+    assert (
+        "No document in the policy library uses the term \u2018bitcoin\u2019."
+        in covered.explanation
+    )

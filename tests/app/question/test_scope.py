@@ -16,6 +16,7 @@ LIBRARY = Lexicon(
         ),
         "small-business": product_phrases("small-business", ["Small Business Lending Policy"]),
         "auto": product_phrases("auto", ["Auto Loan Credit Policy"]),
+        "personal": product_phrases("personal", ["Personal Loan Credit Policy"]),
     }
 )
 
@@ -47,6 +48,18 @@ def test_a_titles_acronym_gives_the_products_spelled_out_name() -> None:
         ("Texas or California rules for auto loans?", "auto", None),
         # A word that only contains a tag is not the tag.
         ("Is an automated valuation enough?", None, None),
+        # The tag's word in another sense: the titles say "Personal Loan", "Auto Loan".
+        ("Does a Texas home equity loan carry personal liability?", None, "TX"),
+        ("Is a personal guarantee required from a 25% owner?", None, None),
+        ("Is there an auto-pay discount on the rate?", None, None),
+        ("Largest personal loan for a 705 score?", "personal", None),
+        # A state's name that begins a company's name is not the state; its code after "in" is.
+        ("Borrower banks with Washington Mutual; reserves for a HELOC?", "heloc", None),
+        ("Annuity from New York Life as income?", None, None),
+        ("Max CLTV for a HELOC in TX?", "heloc", "TX"),
+        # Pasted in full-width letters or with an invisible character.
+        ("Max CLTV for a HELOC in \uff34\uff45\uff58\uff41\uff53?", "heloc", "TX"),
+        ("Max CLTV for a HELOC in T\u200bexas?", "heloc", "TX"),
     ],
 )
 def test_the_question_names_its_product_and_state(question, product, state) -> None:  # type: ignore[no-untyped-def]
@@ -67,6 +80,17 @@ def test_the_readers_filters_win_over_the_words() -> None:
     asked = scope("Minimum score for HELOCs in Texas?", Filters(product="mortgage"), LIBRARY)
     assert (asked.filters.product, asked.filters.jurisdiction) == ("mortgage", "TX")
     assert asked.read == ("jurisdiction",)
+
+
+def test_the_names_in_scope_are_taken_out_of_the_text_matched() -> None:
+    asked = scope("What's the minimum credit score for a HELOC in Texas?", Filters(), LIBRARY)
+    assert asked.text == "What's the minimum credit score for a in ?"
+    # Named in the words and set as a filter alike: the filter's state is taken out too.
+    asked = scope("Reserves in Texas?", Filters(jurisdiction="TX"), LIBRARY)
+    assert "Texas" not in asked.text and asked.read == ()
+    # A product outside the scope stays: it is what the question is about.
+    asked = scope("Can a HELOC pay off a mortgage?", Filters(product="heloc"), LIBRARY)
+    assert asked.text == "Can a pay off a mortgage?"
 
 
 def test_an_empty_library_names_no_product() -> None:
