@@ -129,9 +129,7 @@ def run(
         CaseResult(case, answer, outbound) for case, answer in zip(cases, answers, strict=True)
     ]
     metrics = compute(results, k=settings.retrieval.top_k)
-    problems = check(
-        metrics.values, load_thresholds(backend=settings.llm.backend), load_baseline()
-    )
+    problems = check(metrics.values, load_thresholds(backend=settings.llm.backend), load_baseline())
     folder = _write(reports, metrics, problems, dataset, corpus, settings)
     return metrics, problems, folder
 

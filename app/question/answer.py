@@ -187,6 +187,8 @@ class ExtractiveBackend:
         if not asked:
             return []
         preferred = self._preferred(question, filters)
+        product = filters.product if filters else None
+        scoped = frozenset(content_words(product.replace("-", " "))) if product else frozenset()
         ranked = self._sections(asked, sources, preferred)
         if not ranked:
             return []
@@ -194,14 +196,16 @@ class ExtractiveBackend:
             local = next((k for k in ranked if _of_state(k, preferred, sources)), None)
             general = next((k for k in ranked if not _of_state(k, preferred, sources)), None)
             if general is not None and local is not None and _overlays(local, general, sources):
-                state_rule, state_best = self._quote(question, asked, local, candidates, sources)
-                rule, best = self._quote(question, asked, general, candidates, sources)
+                state_rule, state_best = self._quote(
+                    question, asked, local, candidates, sources, scoped
+                )
+                rule, best = self._quote(question, asked, general, candidates, sources, scoped)
                 both = state_rule and rule
                 if both and min(state_best, best) >= self._settings.relative * max(
                     state_best, best
                 ):
                     return state_rule + [c for c in rule if c not in state_rule]
-        return self._quote(question, asked, ranked[0], candidates, sources)[0]
+        return self._quote(question, asked, ranked[0], candidates, sources, scoped)[0]
 
     def _quote(
         self,
@@ -210,10 +214,11 @@ class ExtractiveBackend:
         home: tuple[str, str, str],
         candidates: list[_Candidate],
         sources: Sequence[RetrievedChunk],
+        scoped: frozenset[str] = frozenset(),
     ) -> tuple[list[_Candidate], float]:
         """The best sentences of section ``home`` for the question (with the list items a
         chosen lead-in introduces), and the best one's score; nothing when none is close
-        enough."""
+        enough. ``scoped``: the words of the product in scope."""
         weights = _specificity(asked, sources)
         total = sum(weights.values())
         # Figures in a question are the applicant's values ("a 705 score", "$1.7 million"),
@@ -249,7 +254,8 @@ class ExtractiveBackend:
             return [], 0.0
         best = float(score[eligible[0]])
         top = own[pool[eligible[0]]]
-        table = _table_asked_for(asked - values, top, candidates, sources)
+        # A table is asked for by its caption's words; the product in scope need not be there.
+        table = _table_asked_for(asked - values - scoped, top, candidates, sources)
         if table:
             return sorted(table, key=lambda c: (sources[c.source].ordinal, c.position)), best
         kept = [pool[i] for i in eligible if score[i] >= settings.relative * best]

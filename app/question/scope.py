@@ -8,9 +8,11 @@ words. The products are the library's own tags and the names its titles give the
 (:mod:`app.question.lexicon`), never a list written here. A question naming two products
 or two states is not narrowed (which one would be a guess).
 
-Once in scope, the product's and the state's names are taken out of the text that is
-searched and matched: the scope already holds them, and left in, "Texas" would draw the
-answer to any sentence of the Texas supplement that says "Texas", whatever it is about.
+Once in scope, the state's name is taken out of the text the answer is matched with (not
+of what is searched, where it helps find the state's own sections): the scope already
+holds it, and left in, "Texas" would draw the answer to any sentence of the Texas
+supplement that says "Texas", whatever it is about. A product's name stays: "personal
+loan" or "HELOC" is what the question is about, and the documents say it in their rules.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ class Scope:
     read: tuple[str, ...] = ()
     """The fields read from the question's words (``product``, ``jurisdiction``)."""
     text: str = ""
-    """The question as searched and matched: the names of the product and state in scope
-    taken out (compatibility forms and invisible characters normalised first)."""
+    """The question as the answer is matched with: the name of the state in scope taken
+    out (compatibility forms and invisible characters normalised first)."""
 
 
 def scope(question: str, filters: Filters, lexicon: Lexicon) -> Scope:
@@ -48,8 +50,7 @@ def scope(question: str, filters: Filters, lexicon: Lexicon) -> Scope:
     if filters.jurisdiction is None and len({code for code, _, _ in states}) == 1:
         update["jurisdiction"] = states[0][0]
     narrowed = filters.model_copy(update=update) if update else filters
-    spans = [(a, b) for tag, a, b in products if tag == narrowed.product]
-    spans += [(a, b) for code, a, b in states if code == narrowed.jurisdiction]
+    spans = [(a, b) for code, a, b in states if code == narrowed.jurisdiction]
     for start, end in sorted(spans, reverse=True):
         text = f"{text[:start]} {text[end:]}"
     return Scope(filters=narrowed, read=tuple(update), text=" ".join(text.split()))

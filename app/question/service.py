@@ -129,17 +129,23 @@ class CopilotService:
             if lexicon is not None
             else Scope(filters=filters, text=redacted.text)
         )
-        retrieval = self._retriever.retrieve(
-            redacted.model_copy(update={"text": asked.text}), asked.filters
-        )
+        retrieval = self._retriever.retrieve(redacted, asked.filters)
         latency.update(retrieval.latency_ms)
         sources = retrieval.chunks
+        if asked.text != redacted.text:
+            # A state named in the words: its name finds the state's own sections, and the
+            # question without it finds the rule itself, whoever states it; both are read.
+            rule = self._retriever.retrieve(
+                redacted.model_copy(update={"text": asked.text}), asked.filters
+            )
+            latency["search"] += rule.latency_ms.get("embed", 0.0) + rule.latency_ms["search"]
+            sources = _interleaved(sources, rule.chunks)
 
         fell_back = False
         generation, verified = None, Verified.abstention()
         if sources:
             # The model reads the question whole; the extractive answer matches it without
-            # the names of the product and state in scope (see app.question.scope).
+            # the name of the state in scope (see app.question.scope).
             query = focus(redacted.text)
             matched = focus(asked.text)
             made = _timed(
@@ -278,8 +284,8 @@ class CopilotService:
         filters: Filters,
     ) -> Generation:
         """The configured backend's answer to ``question``; the extractive one's (when it is
-        the backend, or the model failed) to ``matched``, the question without the names of
-        its scope."""
+        the backend, or the model failed) to ``matched``, the question without the name of
+        the state in scope."""
         if self._backend is self._extractive:
             return self._extractive.generate(matched, sources, filters=filters)
         try:
@@ -291,6 +297,20 @@ class CopilotService:
                 type(exc).__name__,
             )
             return self._extractive.generate(matched, sources, filters=filters)
+
+
+def _interleaved(
+    first: tuple[RetrievedChunk, ...], second: tuple[RetrievedChunk, ...]
+) -> tuple[RetrievedChunk, ...]:
+    """Two rankings of passages merged rank by rank, each passage once, ``first``'s first."""
+    merged: dict[str, RetrievedChunk] = {}
+    for pair in zip(first, second, strict=False):
+        for chunk in pair:
+            merged.setdefault(chunk.point_id, chunk)
+    longer = first if len(first) > len(second) else second
+    for chunk in longer[min(len(first), len(second)) :]:
+        merged.setdefault(chunk.point_id, chunk)
+    return tuple(merged.values())
 
 
 def _timed(latency: dict[str, float], stage: str, work: Callable[[], T]) -> T:
