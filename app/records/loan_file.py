@@ -114,7 +114,7 @@ def answer_text(answer: Answer) -> str:
                 lines.append(f'    Quoted: "{_flat(c.quote)}"')
     if answer.audit_id is not None:
         lines += ["", f"Audit record #{answer.audit_id}"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 def _blocks(answers: Sequence[Answer]) -> Iterator[_Block]:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.errors import CopilotError
 from app.models import Answer, User
+from app.records.loan_file import answer_text
 from app.ui.dates import CHOOSE, pick_date
 from app.ui.render import answer_markdown, citation_body, citation_label, md, private_file
 from app.workspace import Workspace
@@ -52,7 +53,7 @@ def render(ws: Workspace, user: User) -> None:
 
 def _export(ws: Workspace, user: User, conversation: list[Answer]) -> None:
     """The conversation for the loan file: questions as processed, answers, citations and
-    audit record ids, as a Markdown file made in this browser tab only."""
+    audit record ids, as a Markdown file and a PDF made in this browser tab only."""
     if not conversation:
         return
     with st.sidebar:
@@ -61,6 +62,12 @@ def _export(ws: Workspace, user: User, conversation: list[Answer]) -> None:
             "policy-answers.md",
             "text/markdown",
             download="Export this conversation for the loan file (Markdown)",
+        )
+        private_file(
+            ws.loan_file_pdf(conversation, user),
+            "policy-answers.pdf",
+            "application/pdf",
+            download="Export this conversation for the loan file (PDF)",
         )
 
 
@@ -163,6 +170,9 @@ def _answer(ws: Workspace, user: User, answer: Answer) -> None:
                 citation_body(ws, citation)
     if scope:
         st.caption(md(scope))
+    with st.expander("Copy answer with citations"):
+        # A code block shows the text as it is (no Markdown) and has its own copy button.
+        st.code(answer_text(answer), language=None, wrap_lines=True)
     _feedback(ws, user, answer)
 
 

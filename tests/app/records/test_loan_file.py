@@ -235,7 +235,7 @@ def test_the_copy_text_is_the_answer_with_its_citations_and_audit_id_as_written(
         "Debt-to-Income Ratios, page 5\n"
         f'    Quoted: "Also {HOSTILE} end"\n'
         "\n"
-        "Audit record #41\n"
+        "Audit record #41"
     )
 
 
@@ -252,7 +252,7 @@ def test_the_copy_text_of_a_not_found_answer_lists_the_closest_sections() -> Non
     assert text.startswith("The policy documents do not answer this.\n\nSupport: not found\n")
     assert "Closest sections to check:\n[1] Mortgage Underwriting Guide" in text
     assert (
-        "[2] Mortgage Underwriting Guide, version 2.0 (effective 2026-03-01), section B3-6-03, page 5\n"
+        "[2] Mortgage Underwriting Guide, version 2.0 (effective 2026-03-01), section B3-6-03, page 5"
         in text
     )
     assert "Quoted" not in text and "Audit record" not in text
