@@ -57,17 +57,23 @@ def _export(ws: Workspace, user: User, conversation: list[Answer]) -> None:
     if not conversation:
         return
     with st.sidebar:
+        st.subheader("Loan file")
+        st.caption(
+            "Export this conversation: the questions as processed, the answers, their "
+            "citations and audit record ids."
+        )
+        # Short labels: the sidebar cuts a long one short, and the two must stay apart.
         private_file(
             ws.loan_file(conversation, user),
             "policy-answers.md",
             "text/markdown",
-            download="Export this conversation for the loan file (Markdown)",
+            download="Export as Markdown",
         )
         private_file(
             ws.loan_file_pdf(conversation, user),
             "policy-answers.pdf",
             "application/pdf",
-            download="Export this conversation for the loan file (PDF)",
+            download="Export as PDF",
         )
 
 

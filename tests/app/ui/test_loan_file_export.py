@@ -27,13 +27,13 @@ def test_the_ask_page_hands_the_export_to_this_tab(app) -> None:  # type: ignore
     at, _ = app()
     ask(at, QUESTION)
     export, data = handed(at, "policy-answers.md")
-    assert "for the loan file (Markdown)" in export
+    assert ">Export as Markdown</a>" in export
     markdown = data.decode("utf-8")
     assert QUESTION in markdown.replace("\\", "")
     assert "Sources:" in markdown and "Audit record #" in markdown and "Support: " in markdown
 
     export, data = handed(at, "policy-answers.pdf")
-    assert "for the loan file (PDF)" in export and '"application/pdf"' in export
+    assert ">Export as PDF</a>" in export and '"application/pdf"' in export
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
     answer = at.session_state["conversation"][0]
     assert f"1. {QUESTION}" in text and " ".join(answer.text.split()) in text
