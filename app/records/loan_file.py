@@ -196,6 +196,9 @@ _STYLE: dict[Kind, tuple[str, float, float, float]] = {
     "item": ("", 9, 4.5, 4),
     "quote": ("I", 9, 4.5, 10),
 }
+_PAGES = "\x01pages\x01"
+"""Where the page count goes: fpdf2 replaces it everywhere, so it holds control characters,
+which :func:`_latin` takes out of all other text (the default ``{nb}`` could be typed)."""
 _SPACE_BEFORE: dict[Kind, float] = {"heading": 6, "answer": 2, "remark": 1.5, "label": 2.5}
 
 
@@ -236,12 +239,12 @@ class _LoanFilePDF(FPDF):
         self.set_title(TITLE)
         self.set_creator("underwriting-policy-copilot")
         self.set_creation_date(exported_at)
-        self.alias_nb_pages()
+        self.alias_nb_pages(_PAGES)
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font("Helvetica", "", 8)
-        self.cell(0, 4, f"{TITLE} - page {self.page_no()} of {{nb}}", align="C")
+        self.cell(0, 4, f"{TITLE} - page {self.page_no()} of {_PAGES}", align="C")
 
     def block(self, block: _Block) -> None:
         style, size, height, indent = _STYLE[block.kind]

@@ -198,6 +198,8 @@ def test_a_very_long_passage_wraps_within_the_page_and_over_pages() -> None:
         ("\u62b5\u62bc\u8d37\u6b3e 45%", "???? 45%"),
         ("\U0001f3e0 loan \u2264 80% \u2212 5", "? loan <= 80% - 5"),
         ("a\u2060b\u200bc\u202ed\u0007e\tf", "abcde f"),
+        # fpdf2's page-count placeholders are text like any other.
+        ("{nb} of {nb_pages} \x01pages\x01", "{nb} of {nb_pages} pages"),
     ],
 )
 def test_characters_helvetica_lacks_do_not_break_the_pdf(written: str, shown: str) -> None:
