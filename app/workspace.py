@@ -24,7 +24,7 @@ from app.records.affected import AffectedAnswer, Records, write_csv
 from app.records.auth import Authenticator, require
 from app.records.conflicts import Conflict
 from app.records.library import PolicyLibrary
-from app.records.loan_file import conversation_markdown
+from app.records.loan_file import conversation_markdown, conversation_pdf
 from app.settings import Settings
 from ingest.diff import VersionDiff
 
@@ -145,6 +145,10 @@ class Workspace:
         """The conversation as Markdown for the loan file (see :mod:`app.records.loan_file`)."""
         text = conversation_markdown(answers, user=user, exported_at=datetime.now(UTC))
         return text.encode("utf-8")
+
+    def loan_file_pdf(self, answers: list[Answer], user: User) -> bytes:
+        """The same conversation as a PDF (see :mod:`app.records.loan_file`)."""
+        return conversation_pdf(answers, user=user, exported_at=datetime.now(UTC))
 
     def documents(self) -> list[DocumentRecord]:
         return self.library.documents()

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.errors import CopilotError
 from app.models import Answer, User
+from app.records.loan_file import answer_text
 from app.ui.dates import CHOOSE, pick_date
 from app.ui.render import answer_markdown, citation_body, citation_label, md, private_file
 from app.workspace import Workspace
@@ -52,15 +53,27 @@ def render(ws: Workspace, user: User) -> None:
 
 def _export(ws: Workspace, user: User, conversation: list[Answer]) -> None:
     """The conversation for the loan file: questions as processed, answers, citations and
-    audit record ids, as a Markdown file made in this browser tab only."""
+    audit record ids, as a Markdown file and a PDF made in this browser tab only."""
     if not conversation:
         return
     with st.sidebar:
+        st.subheader("Loan file")
+        st.caption(
+            "Export this conversation: the questions as processed, the answers, their "
+            "citations and audit record ids."
+        )
+        # Short labels: the sidebar cuts a long one short, and the two must stay apart.
         private_file(
             ws.loan_file(conversation, user),
             "policy-answers.md",
             "text/markdown",
-            download="Export this conversation for the loan file (Markdown)",
+            download="Export as Markdown",
+        )
+        private_file(
+            ws.loan_file_pdf(conversation, user),
+            "policy-answers.pdf",
+            "application/pdf",
+            download="Export as PDF",
         )
 
 
@@ -163,6 +176,9 @@ def _answer(ws: Workspace, user: User, answer: Answer) -> None:
                 citation_body(ws, citation)
     if scope:
         st.caption(md(scope))
+    with st.expander("Copy answer with citations"):
+        # A code block shows the text as it is (no Markdown) and has its own copy button.
+        st.code(answer_text(answer), language=None, wrap_lines=True)
     _feedback(ws, user, answer)
 
 
