@@ -127,7 +127,8 @@ def test_a_hostile_title_and_text_show_as_text(server: str, page: Any, tmp_path:
     page.get_by_text("new document houseboat-notice").wait_for()
 
     go_to(page, "Ask")
-    answer = ask(page, "Are houseboats eligible collateral for a personal loan?")
+    # Uploaded with the form's first product (mortgage): the question names it.
+    answer = ask(page, "Are houseboats eligible collateral for a mortgage?")
     citations = answer.get_by_test_id("stExpander")
     for citation in citations.all():
         citation.click()
