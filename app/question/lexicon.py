@@ -46,6 +46,8 @@ class Lexicon:
     """doc_id -> content word -> how many of the document's current sections hold it."""
     titles: dict[str, str] = field(default_factory=dict)
     """doc_id -> title, for the current documents."""
+    jurisdictions: frozenset[str] = frozenset()
+    """The jurisdictions the current documents are tagged with."""
     places: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """For a word few sections hold (:data:`FEW` or fewer): where it is, as ``title,
     section`` (the section's id and title), in library order."""
@@ -122,6 +124,7 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
     titles: dict[str, str] = {}
     tagged: dict[str, list[str]] = {}
     found: dict[str, list[str]] = {}
+    jurisdictions: set[str] = set()
     sections = 0
     for record in store.documents():
         current = record.current
@@ -129,6 +132,7 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
             continue
         meta = current.meta
         titles[record.doc_id] = meta.title
+        jurisdictions.update(meta.jurisdiction)
         for product in meta.product:
             if product != ALL_PRODUCTS:
                 tagged.setdefault(product, []).append(meta.title)
@@ -155,6 +159,7 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
         frequency=frequency,
         by_document=by_document,
         titles=titles,
+        jurisdictions=frozenset(jurisdictions),
         places={w: tuple(p) for w, p in found.items() if len(p) <= FEW},
     )
 

@@ -36,7 +36,8 @@ class Scope:
     """The fields read from the question's words (``product``, ``jurisdiction``)."""
     text: str = ""
     """The question as the answer is matched with: the name of the state in scope taken
-    out (compatibility forms and invisible characters normalised first)."""
+    out when the library has documents of that state (compatibility forms and invisible
+    characters normalised first)."""
 
 
 def scope(question: str, filters: Filters, lexicon: Lexicon) -> Scope:
@@ -50,7 +51,13 @@ def scope(question: str, filters: Filters, lexicon: Lexicon) -> Scope:
     if filters.jurisdiction is None and len({code for code, _, _ in states}) == 1:
         update["jurisdiction"] = states[0][0]
     narrowed = filters.model_copy(update=update) if update else filters
-    spans = [(a, b) for code, a, b in states if code == narrowed.jurisdiction]
+    # Only a state the library has documents of: for any other, its name is what the
+    # question asks about, and no document may be quoted as if it spoke of that state.
+    spans = [
+        (a, b)
+        for code, a, b in states
+        if code == narrowed.jurisdiction and code in lexicon.jurisdictions
+    ]
     for start, end in sorted(spans, reverse=True):
         text = f"{text[:start]} {text[end:]}"
     return Scope(filters=narrowed, read=tuple(update), text=" ".join(text.split()))

@@ -33,6 +33,7 @@ def test_the_lexicon_follows_the_library(library_store) -> None:  # type: ignore
     assert first.knows("boat") and not first.knows("bitcoin")
     # A word the library speaks of in one place only is placed.
     assert first.places["boat"] == ("Auto Loan Credit Policy, 1.1 Scope",)
+    assert first.jurisdictions == {"US-federal", "TX", "CA"}
     assert lexicon.current() is first  # read once per state of the library
     store.retire("auto-loan-credit-policy")
     after = lexicon.current()

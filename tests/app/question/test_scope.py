@@ -17,7 +17,8 @@ LIBRARY = Lexicon(
         "small-business": product_phrases("small-business", ["Small Business Lending Policy"]),
         "auto": product_phrases("auto", ["Auto Loan Credit Policy"]),
         "personal": product_phrases("personal", ["Personal Loan Credit Policy"]),
-    }
+    },
+    jurisdictions=frozenset({"US-federal", "TX", "CA"}),
 )
 
 
@@ -91,6 +92,9 @@ def test_the_state_in_scope_is_taken_out_of_the_text_matched() -> None:
     # Another state named stays: the question is about it.
     asked = scope("Reserves in Texas?", Filters(jurisdiction="CA"), LIBRARY)
     assert asked.text == "Reserves in Texas?"
+    # So does a state the library has no document of: no rule may be quoted as its own.
+    asked = scope("How often may collectors call under Florida law?", Filters(), LIBRARY)
+    assert asked.filters.jurisdiction == "FL" and "Florida" in asked.text
 
 
 def test_an_empty_library_names_no_product() -> None:
