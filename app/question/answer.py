@@ -205,7 +205,7 @@ class ExtractiveBackend:
                     state_best, best
                 ):
                     return state_rule + [c for c in rule if c not in state_rule]
-        return self._quote(question, asked, ranked[0], candidates, sources, scoped)[0]
+        return self._quote(question, asked, ranked[0], candidates, sources, scoped, preferred)[0]
 
     def _quote(
         self,
@@ -215,6 +215,7 @@ class ExtractiveBackend:
         candidates: list[_Candidate],
         sources: Sequence[RetrievedChunk],
         scoped: frozenset[str] = frozenset(),
+        credit: str = "",
     ) -> tuple[list[_Candidate], float]:
         """The best sentences of section ``home`` for the question (with the list items a
         chosen lead-in introduces), and the best one's score; nothing when none is close
@@ -228,6 +229,14 @@ class ExtractiveBackend:
         own = [c for c in candidates if _section_of(sources[c.source]) == home]
         # A list item is read with the sentence that introduces it.
         words = [asked & (content_words(c.text) | _lead_in(c, candidates)) for c in own]
+        if credit not in ("", FEDERAL) and _of_state(home, credit, sources):
+            # A state named in the question (taken out of what is matched) is what every
+            # sentence of that state's own sections speaks to: it counts as a shared word
+            # there, and nowhere else; only beside a word of the question's own subject
+            # (the product in scope is not one: "HELOC" and "Texas" do not make a Texas
+            # rule on advances an answer about credit reports).
+            words = [w | {_STATE_WORD} if w - scoped else w for w in words]
+            weights = {**weights, _STATE_WORD: 0.0}  # it counts, but weighs nothing
         # An answer must share words with the question, so only those are embedded.
         pool = [i for i, w in enumerate(words) if w]
         if not pool:
@@ -337,6 +346,8 @@ def _overlays(
 
 
 _OVERLAY_CLOSENESS = 0.85
+_STATE_WORD = "\x00state"
+"""Stands for the state in scope among a sentence's words (no real word looks like it)."""
 
 
 def _of_state(section: tuple[str, str, str], state: str, sources: Sequence[RetrievedChunk]) -> bool:
