@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANIFEST := policies_sample/manifest.json
 
-.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-store bench-ask bench-hybrid bench-embed bench-reingest bench-ui samples eval-redaction redaction-set clean
+.PHONY: install run test test-slow test-browser test-all check format bench bench-ingest bench-store bench-ask bench-hybrid bench-answers bench-embed bench-reingest bench-ui samples eval-redaction redaction-set clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ bench-embed: install
 ## Dense against hybrid retrieval (make bench-hybrid ARGS="--corpus path/to/regulations").
 bench-hybrid: install
 	$(BIN)/python -m benchmarks.hybrid $(ARGS)
+
+## The real-text question set through the service (make bench-answers ARGS="--corpus path/to/regulations").
+bench-answers: install
+	$(BIN)/python -m benchmarks.answers $(ARGS)
 
 ## The web app in Chromium: first page, question to cited answer, opening a citation.
 bench-ui: install
