@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from llama_index.core.schema import BaseNode, TextNode
@@ -69,6 +70,7 @@ from app.models import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _NAMESPACE = uuid.UUID("5b0e3a52-8f3c-4d7e-9a53-0c6f1d2b7e41")
 _BATCH = 128
@@ -747,3 +749,23 @@ def copy_index(source: PolicyStore, target: PolicyStore) -> tuple[int, int]:
     if copied != points:
         raise ConfigError(f"copied {points} points but the destination holds {copied}")
     return len(records), points
+
+
+class PerLibraryState(Generic[T]):
+    """What ``read`` makes of a store's whole library, made again only when the library
+    changes (:meth:`PolicyStore.library_state`): a document ingested, retired or purged."""
+
+    def __init__(self, store: PolicyStore, read: Callable[[PolicyStore], T]) -> None:
+        self._store = store
+        self._read = read
+        self._lock = threading.Lock()
+        self._state: object = None
+        self._value: T | None = None
+
+    def current(self) -> T:
+        state = self._store.library_state()
+        with self._lock:
+            if self._value is None or state != self._state:
+                self._value = self._read(self._store)
+                self._state = state
+            return self._value

@@ -8,12 +8,11 @@ their revisions) and reused until a document changes.
 
 from __future__ import annotations
 
-import threading
 import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
-from app.index.store import PolicyStore
+from app.index.store import PerLibraryState, PolicyStore
 from app.models import FEDERAL, Citation, RetrievedChunk
 from app.records.conflicts import Conflict, Statement, claims_of, conflicts, controls
 
@@ -21,9 +20,7 @@ from app.records.conflicts import Conflict, Statement, claims_of, conflicts, con
 class ConflictNotes:
     def __init__(self, store: PolicyStore) -> None:
         self._store = store
-        self._lock = threading.Lock()
-        self._state: tuple[tuple[str, int, bool], ...] | None = None
-        self._found: list[Conflict] = []
+        self._found = PerLibraryState(store, conflicts)
 
     def notes(
         self, answer: str, citations: Sequence[Citation], as_of: date | None = None
@@ -75,12 +72,7 @@ class ConflictNotes:
         return tuple(notes)
 
     def _current(self) -> list[Conflict]:
-        state = self._store.library_state()
-        with self._lock:
-            if state != self._state:
-                self._found = conflicts(self._store)
-                self._state = state
-            return self._found
+        return self._found.current()
 
 
 def _quotes(citation: Citation, statement: Statement) -> bool:

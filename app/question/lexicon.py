@@ -10,12 +10,11 @@ retirements) and reused until a document is ingested, retired or purged.
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.index.store import PolicyStore
+from app.index.store import PerLibraryState, PolicyStore
 from app.models import ALL_PRODUCTS
 from app.text import content_words
 
@@ -164,19 +163,8 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
     )
 
 
-class LibraryLexicon:
+class LibraryLexicon(PerLibraryState[Lexicon]):
     """The lexicon of a store, read again only when its documents change."""
 
     def __init__(self, store: PolicyStore) -> None:
-        self._store = store
-        self._lock = threading.Lock()
-        self._state: object = None
-        self._lexicon = Lexicon()
-
-    def current(self) -> Lexicon:
-        state = self._store.library_state()
-        with self._lock:
-            if state != self._state:
-                self._lexicon = read_lexicon(self._store)
-                self._state = state
-            return self._lexicon
+        super().__init__(store, read_lexicon)
