@@ -37,14 +37,8 @@ class Lexicon:
     products: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Each product tag (``all`` aside) and the phrases naming it, lower case: the tag's own
     words and, where a title spells out the tag's acronym, the words spelled out."""
-    sections: int = 0
-    """How many current sections the library holds."""
     frequency: Counter[str] = field(default_factory=Counter)
     """Content word -> how many current sections (heading path and title included) hold it."""
-    by_document: dict[str, Counter[str]] = field(default_factory=dict)
-    """doc_id -> content word -> how many of the document's current sections hold it."""
-    titles: dict[str, str] = field(default_factory=dict)
-    """doc_id -> title, for the current documents."""
     jurisdictions: frozenset[str] = frozenset()
     """The jurisdictions the current documents are tagged with."""
     places: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -65,10 +59,6 @@ class Lexicon:
                 for m in re.finditer(rf"\b{words}s?\b", text, re.IGNORECASE):
                     found.append((tag, m.start(), m.end()))
         return sorted(found, key=lambda f: f[1])
-
-    def products_named(self, text: str) -> tuple[str, ...]:
-        """The product tags ``text`` names (:meth:`product_spans`)."""
-        return tuple(dict.fromkeys(tag for tag, _, _ in self.product_spans(text)))
 
 
 def _phrase(text: str) -> str:
@@ -119,18 +109,14 @@ def product_phrases(tag: str, titles: Iterable[str]) -> tuple[str, ...]:
 def read_lexicon(store: PolicyStore) -> Lexicon:
     """The vocabulary of the current (not retired) documents of ``store``."""
     frequency: Counter[str] = Counter()
-    by_document: dict[str, Counter[str]] = {}
-    titles: dict[str, str] = {}
     tagged: dict[str, list[str]] = {}
     found: dict[str, list[str]] = {}
     jurisdictions: set[str] = set()
-    sections = 0
     for record in store.documents():
         current = record.current
         if current is None or record.retired:
             continue
         meta = current.meta
-        titles[record.doc_id] = meta.title
         jurisdictions.update(meta.jurisdiction)
         for product in meta.product:
             if product != ALL_PRODUCTS:
@@ -144,20 +130,13 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
                 str(p) for p in (payload.get("section_id"), payload.get("section_title")) if p
             )
             held.setdefault(f"{meta.title}, {section}", set()).update(words)
-        counts: Counter[str] = Counter()
         for place, words in held.items():
-            counts.update(words)
+            frequency.update(words)
             for word in words:
                 found.setdefault(word, []).append(place)
-        by_document[record.doc_id] = counts
-        frequency.update(counts)
-        sections += len(held)
     return Lexicon(
         products={tag: product_phrases(tag, names) for tag, names in sorted(tagged.items())},
-        sections=sections,
         frequency=frequency,
-        by_document=by_document,
-        titles=titles,
         jurisdictions=frozenset(jurisdictions),
         places={w: tuple(p) for w, p in found.items() if len(p) <= FEW},
     )

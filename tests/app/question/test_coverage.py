@@ -12,7 +12,6 @@ from app.question.lexicon import Lexicon
 from app.settings import load_settings
 
 LIBRARY = Lexicon(
-    sections=3,
     frequency=Counter({"boat": 1, "ltv": 2, "vehicle": 2, "maximum": 3, "loan": 3, "tier": 1}),
     places={
         "boat": ("Auto Loan Credit Policy, 1.1 Scope",),
