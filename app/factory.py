@@ -108,6 +108,7 @@ def build_service(
     from app.question.coverage import CoverageCheck
     from app.question.lexicon import LibraryLexicon
     from app.question.redact import PresidioRedactor
+    from app.question.suggest import FollowUps
     from app.records.audit import open_trail
 
     audit = open_trail(settings)  # first: a missing or exposed key stops before models load
@@ -132,4 +133,5 @@ def build_service(
         notes=ConflictNotes(store),
         lexicon=lexicon,
         coverage=CoverageCheck(lexicon, settings.redaction.spacy_model),
+        followups=FollowUps(store),
     )

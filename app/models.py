@@ -450,6 +450,12 @@ class Answer(_Frozen):
 
     question: str
     """The redacted question (the raw one is never kept)."""
+    read_as: str = ""
+    """A follow-up question as it was read in its conversation ("What about for investment
+    properties?" -> "What is the maximum DTI for investment properties for a mortgage?"),
+    and answered; empty when the question stood alone (see :mod:`app.question.followup`)."""
+    carried: tuple[str, ...] = ()
+    """What the reading took from the previous question, in words."""
     redacted_entities: tuple[str, ...] = ()
     filters: Filters = Filters()
     text: str
@@ -487,6 +493,14 @@ class Answer(_Frozen):
     prompt_version: str | None = None
     latency_ms: dict[str, float] = Field(default_factory=dict)
     audit_id: int | None = None
+    suggestions: tuple[str, ...] = ()
+    """Questions the reader may ask next, about the sections beside the first one cited
+    (see :mod:`app.question.suggest`)."""
+
+    @property
+    def asked(self) -> str:
+        """The question as it was answered: its reading when a follow-up, else itself."""
+        return self.read_as or self.question
 
     def answered_for(self) -> str:
         """The product and state the answer is for, in words (``heloc, Texas``); empty when
@@ -524,6 +538,9 @@ class AuditRecord(_Frozen):
     """The answer's :attr:`Answer.support` (None in records written before it was kept)."""
     scope: Filters | None = None
     """The filters the question was answered under (:attr:`Answer.scope`)."""
+    read_as: str | None = None
+    """A follow-up's reading in its conversation (:attr:`Answer.read_as`); None when the
+    question stood alone."""
     kind: Literal["question", "feedback", "sign_in"] = "question"
     feedback: dict[str, object] | None = None
     """For ``kind == "feedback"``: ``{answer_id, rating: up|down, comment}``."""

@@ -25,6 +25,7 @@ from app.models import (
     User,
 )
 from app.question.answer import AnswerBackend, ExtractiveBackend, declined, passages
+from app.question.followup import read_as
 from app.question.retrieve import Retriever
 from app.question.scope import Scope, scope
 from app.question.verify import Verified, Verifier
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from app.question.coverage import CoverageCheck
     from app.question.lexicon import LibraryLexicon
     from app.question.redact import Redactor
+    from app.question.suggest import FollowUps
     from app.records.audit import AuditSink
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,7 @@ class CopilotService:
         notes: ConflictNotes | None = None,
         lexicon: LibraryLexicon | None = None,
         coverage: CoverageCheck | None = None,
+        followups: FollowUps | None = None,
     ) -> None:
         self._settings = settings
         self._redactor = redactor
@@ -84,6 +87,7 @@ class CopilotService:
         self._notes = notes
         self._lexicon = lexicon
         self._coverage = coverage
+        self._followups = followups
 
     def ask(
         self,
@@ -94,9 +98,12 @@ class CopilotService:
         jurisdiction: str | None = None,
         as_of: date | str | None = None,
         doc_type: str | None = None,
+        previous: Answer | None = None,
     ) -> Answer:
-        """Answer one question. Raises :class:`QuestionError` for a question that cannot be
-        asked; everything else (model failures included) still produces an audited Answer."""
+        """Answer one question; ``previous`` is the answer before it in the conversation,
+        for a follow-up ("What about for investment properties?") to be read after it.
+        Raises :class:`QuestionError` for a question that cannot be asked; everything else
+        (model failures included) still produces an audited Answer."""
         started = time.perf_counter()
         latency: dict[str, float] = {}
         if not question or not question.strip():
@@ -124,6 +131,18 @@ class CopilotService:
         latency["redact"] = (time.perf_counter() - start) * 1000
         del question  # nothing below may see the raw text
         lexicon = self._lexicon
+        reading = _timed(
+            latency,
+            "follow-up",
+            lambda: read_as(
+                redacted.text,
+                previous.asked if previous is not None else None,
+                lexicon.current() if lexicon is not None else None,
+            ),
+        )
+        asked_as = redacted
+        if reading.followup:
+            redacted = redacted.model_copy(update={"text": reading.text})
         asked = (
             _timed(latency, "scope", lambda: scope(redacted.text, filters, lexicon.current()))
             if lexicon is not None
@@ -185,11 +204,19 @@ class CopilotService:
             if checked is not None
             else None
         )
+        nearby = self._followups
+        suggestions = (
+            _timed(latency, "suggest", lambda: nearby.suggest(verified.citations, asked.filters))
+            if nearby is not None and not verified.abstained
+            else ()
+        )
         used = generation or Generation(
             text="", backend=self._backend.name, model=self._backend.model
         )
         answer = Answer(
-            question=redacted.text,
+            question=asked_as.text,
+            read_as=reading.text if reading.followup else "",
+            carried=reading.carried,
             redacted_entities=redacted.entity_types,
             filters=filters,
             scope=asked.filters,
@@ -216,6 +243,7 @@ class CopilotService:
             model=used.model,
             prompt_version=used.prompt_version,
             latency_ms=latency,
+            suggestions=suggestions,
         )
         record = _timed(latency, "audit", lambda: self._audit.record(_audit_record(answer, user)))
         latency["total"] = (time.perf_counter() - started) * 1000
@@ -388,4 +416,5 @@ def _audit_record(answer: Answer, user: User) -> AuditRecord:
         needs_review=answer.needs_review,
         support=answer.support,
         scope=answer.scope,
+        read_as=answer.read_as or None,
     )

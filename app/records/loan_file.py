@@ -100,6 +100,8 @@ def answer_text(answer: Answer) -> str:
     its support, what the sources do not cover and any note, then its citations (document,
     version, effective date, section, page and the quoted sentence) and the audit record id."""
     lines = [answer.text.strip(), ""]
+    if answer.read_as:
+        lines.append(f"Read as: {answer.read_as}")
     if scope := _answered_for(answer):
         lines.append(f"Answered for: {scope}")
     lines.append(f"Support: {SUPPORT[answer.support]}")
@@ -121,6 +123,8 @@ def _blocks(answers: Sequence[Answer]) -> Iterator[_Block]:
     """Every turn's lines, in the order both files show them."""
     for n, answer in enumerate(answers, start=1):
         yield _Block("heading", f"{n}. ", answer.question)
+        if answer.read_as:
+            yield _Block("fact", "Read as: ", answer.read_as)
         if answer.audit_id is not None:
             yield _Block("fact", f"Audit record #{answer.audit_id}")
         if scope := answer.filters.describe():

@@ -15,6 +15,7 @@ from app.workspace import Workspace
 
 ANY = "Any"
 QUESTION, DRAFT, REFUSED = "question", "question_draft", "question_refused"
+SUGGESTED = "question_suggested"
 
 
 def render(ws: Workspace, user: User) -> None:
@@ -35,19 +36,24 @@ def render(ws: Workspace, user: User) -> None:
         st.error(refused)
     if (draft := st.session_state.pop(DRAFT, None)) is not None:
         st.session_state[QUESTION] = draft  # back in the box, to be shortened or fixed
-    question = st.chat_input("Ask a policy question", key=QUESTION)
+    typed = st.chat_input("Ask a policy question", key=QUESTION)
+    question = typed if typed is not None else st.session_state.pop(SUGGESTED, None)
     if question is None:
+        _suggestions(conversation)
         _export(ws, user, conversation)
         return
     if problem:
         _refuse(question, problem)
     try:
         with st.spinner("Searching the policies…"):
-            answer = ws.service.ask(question, user=user, **filters)
+            answer = ws.service.ask(
+                question, user=user, previous=conversation[-1] if conversation else None, **filters
+            )
     except CopilotError as exc:
         _refuse(question, f"The question could not be asked: {md(str(exc))}")
     conversation.append(answer)
     _turn(ws, user, answer)
+    _suggestions(conversation)
     _export(ws, user, conversation)
 
 
@@ -86,11 +92,31 @@ def _refuse(question: str, message: str) -> NoReturn:
 
 
 def _turn(ws: Workspace, user: User, answer: Answer) -> None:
-    """One exchange: the question as redacted, then the answer."""
+    """One exchange: the question as redacted (and as read, for a follow-up), then the
+    answer."""
     with st.chat_message("user"):
         st.markdown(md(answer.question))
+        if answer.read_as:
+            st.caption(
+                md(f"Read as: {answer.read_as}")
+                + " · "
+                + md(f"carried from the previous question: {', '.join(answer.carried)}")
+            )
     with st.chat_message("assistant"):
         _answer(ws, user, answer)
+
+
+def _suggestions(conversation: list[Answer]) -> None:
+    """Buttons that ask the questions suggested after the last answer (about the sections
+    beside the one it cites), under the conversation."""
+    if not conversation or not conversation[-1].suggestions:
+        return
+    answer = conversation[-1]
+    st.caption("Ask next:")
+    for n, suggestion in enumerate(answer.suggestions):
+        if st.button(md(suggestion), key=f"suggest-{answer.audit_id}-{n}", type="tertiary"):
+            st.session_state[SUGGESTED] = suggestion
+            st.rerun()
 
 
 def _filters(ws: Workspace) -> tuple[dict[str, Any], str | None]:

@@ -143,3 +143,32 @@ def test_a_refused_question_stays_in_the_box(app) -> None:  # type: ignore[no-un
     assert box.set_value and box.value == question
     rerun(at)  # the next run: the message has been read, the text is still the user's
     assert not at.error
+
+
+def test_a_follow_up_is_read_after_the_previous_question_and_a_suggestion_asks(app) -> None:  # type: ignore[no-untyped-def]
+    at, ws = app()
+    ask(at, "What is the maximum DTI for a mortgage?")
+    ask(at, "What about for investment properties?")
+    follow_up = at.chat_message[2]
+    read = joined(follow_up, "caption")
+    assert "Read as: What is the maximum DTI for investment properties for a mortgage" in read
+    assert "product: mortgage" in read
+    # Only the last answer offers questions to ask next: the neighbours of its section.
+    suggestions = [b for b in at.button if b.key and b.key.startswith("suggest-")]
+    assert suggestions[0].label.startswith("What does the mortgage policy say about")
+    assert all(
+        b.key.startswith(f"suggest-{at.session_state['conversation'][-1].audit_id}-")
+        for b in suggestions
+    )
+    suggestions[0].click()
+    rerun(at)
+    conversation = at.session_state["conversation"]
+    assert len(conversation) == 3
+    assert (
+        conversation[-1].question
+        == "What does the mortgage policy say about monthly debt obligations?"
+    )
+    assert conversation[-1].read_as == ""  # a suggestion stands alone
+    assert conversation[-1].citations[0].section_id == "B3-6-05"
+    records = ws.service.audit_trail(ws.authenticator.local_user()).records()
+    assert any(r.read_as and "investment properties" in r.read_as for r in records)

@@ -1,0 +1,177 @@
+"""Follow-up questions read in their conversation, and the questions suggested next."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.models import Filters, User
+from app.question.followup import read_as
+from app.question.lexicon import Lexicon
+from app.question.suggest import _question
+
+LEXICON = Lexicon(
+    products={
+        "mortgage": ("mortgage",),
+        "heloc": ("heloc", "home equity line of credit"),
+        "auto": ("auto loan",),
+    },
+    jurisdictions=frozenset({"TX", "CA", "US-federal"}),
+)
+DTI = "What is the maximum DTI for a mortgage?"
+SELF_EMPLOYED = "What documents are required for self-employed applicants in Texas?"
+SCORE = "What is the minimum credit score for a HELOC?"
+
+
+@pytest.mark.parametrize(
+    ("previous", "question", "reading", "carried"),
+    [
+        (
+            DTI,
+            "What about for investment properties?",
+            "What is the maximum DTI for investment properties for a mortgage?",
+            ("product: mortgage",),
+        ),
+        (
+            DTI,
+            "what about investment properties",
+            "What is the maximum DTI for investment properties for a mortgage?",
+            ("product: mortgage",),
+        ),
+        (DTI, "And for HELOCs?", "What is the maximum DTI for HELOCs?", ()),
+        (DTI, "What about LTV?", "What is the maximum LTV for a mortgage?", ("product: mortgage",)),
+        (
+            DTI,
+            "How about in Texas?",
+            "What is the maximum DTI in Texas for a mortgage?",
+            ("product: mortgage",),
+        ),
+        (
+            SELF_EMPLOYED,
+            "What about California?",
+            "What documents are required for self-employed applicants in California?",
+            (),
+        ),
+        (
+            SELF_EMPLOYED,
+            "What about for co-borrowers?",
+            "What documents are required for co-borrowers in Texas?",
+            ("state: Texas",),
+        ),
+        (
+            SCORE,
+            "In Texas?",
+            "What is the minimum credit score in Texas for a HELOC?",
+            ("product: heloc",),
+        ),
+        (
+            SCORE,
+            "Does that apply in Texas?",
+            "What is the minimum credit score in Texas for a HELOC?",
+            ("product: heloc",),
+        ),
+        (SCORE, "HELOCs?", "What is the minimum credit score for HELOCs?", ()),
+        (
+            SCORE,
+            "What about the minimum loan amount?",
+            "What is the minimum loan amount for a HELOC?",
+            ("product: heloc",),
+        ),
+        (DTI, "Is it different for HELOCs?", "What is the maximum DTI for HELOCs?", ()),
+    ],
+)
+def test_a_follow_up_is_read_with_the_previous_questions_subject_and_scope(
+    previous: str, question: str, reading: str, carried: tuple[str, ...]
+) -> None:
+    read = read_as(question, previous, LEXICON)
+    assert read.followup
+    assert read.text == reading
+    assert read.carried == ("the subject of the previous question", *carried)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the maximum LTV?",
+        "And what is the maximum LTV for an auto loan?",
+        "In what cases can the DTI exceed 45%?",
+        "How old can a credit report be?",
+        "For a borrower with a 2019 bankruptcy and two collections accounts, what waiting period applies before a new mortgage?",
+        "Thanks",
+    ],
+)
+def test_a_question_that_stands_alone_is_read_as_itself(question: str) -> None:
+    read = read_as(question, DTI, LEXICON)
+    assert not read.followup
+    assert read.text == question
+    assert read.carried == ()
+
+
+def test_the_first_question_of_a_conversation_is_never_a_follow_up() -> None:
+    assert read_as("What about investment properties?", None, LEXICON).text == (
+        "What about investment properties?"
+    )
+
+
+def test_a_suggestion_names_the_section_in_the_answers_scope() -> None:
+    assert _question("B3-6-05 Monthly Debt Obligations", "Guide", Filters(product="mortgage")) == (
+        "What does the mortgage policy say about monthly debt obligations?"
+    )
+    # The state is named once, and keeps its capital.
+    assert _question("Self-Employed Applicants in Texas", "S", Filters(jurisdiction="TX")) == (
+        "What does the S say about self-employed applicants in Texas?"
+    )
+
+
+USER = User(name="ben", role="underwriter")
+
+
+def test_a_follow_up_through_the_service_is_answered_audited_and_suggested(
+    make_service,  # type: ignore[no-untyped-def]
+) -> None:
+    service = make_service()
+    try:
+        first = service.ask(DTI, user=USER)
+        assert first.read_as == "" and first.answered_for() == "mortgage"
+        assert first.citations[0].section_id == "B3-6-02"
+        # The neighbours of the cited section, in the guide's order, none of them cited.
+        assert first.suggestions[0] == (
+            "What does the mortgage policy say about monthly debt obligations?"
+        )
+        assert len(first.suggestions) == 3
+        cited = {c.section_title.lower() for c in first.citations}
+        assert not any(title in s for s in first.suggestions for title in cited)
+
+        second = service.ask("What about for investment properties?", user=USER, previous=first)
+        assert second.question == "What about for investment properties?"
+        assert second.read_as == "What is the maximum DTI for investment properties for a mortgage?"
+        assert second.answered_for() == "mortgage"
+        assert "product: mortgage" in second.carried
+        assert second.citations and second.citations[0].section_id == "B3-6-02"
+        assert "investment properties" in second.text
+        record = service.audit_sink.get(second.audit_id)
+        assert record.question == "What about for investment properties?"
+        assert record.read_as == second.read_as
+
+        # Asked alone, the same words are about nothing in particular.
+        alone = service.ask("What about for investment properties?", user=USER)
+        assert alone.read_as == "" and alone.answered_for() == ""
+
+        third = service.ask("And for HELOCs?", user=USER, previous=first)
+        assert third.read_as == "What is the maximum DTI for HELOCs?"
+        assert third.answered_for() == "heloc"
+        assert {c.doc_id for c in third.citations} == {"heloc-underwriting-guide"}
+    finally:
+        service.close()
+
+
+def test_a_follow_up_carries_the_previous_state(make_service) -> None:  # type: ignore[no-untyped-def]
+    service = make_service()
+    try:
+        first = service.ask(SELF_EMPLOYED, user=USER)
+        assert first.citations[0].section_id == "TX-6"
+        second = service.ask("What about California?", user=USER, previous=first)
+        assert second.read_as.endswith("self-employed applicants in California?")
+        assert second.answered_for() == "California"
+        assert second.citations[0].section_id == "CA-4.3"
+    finally:
+        service.close()
