@@ -239,6 +239,9 @@ class AuthSection(BaseModel):
     max_failures. (Connections from loopback have no address: names only.)"""
     lockout_s: float = Field(default=300.0, gt=0)
     """How long a lock lasts; failures this old are forgotten."""
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    """How long a web app session lasts after sign-in (a page reload or a link keeps it;
+    signing out ends it at once)."""
     failure_delay_s: float = Field(default=1.0, ge=0)
     """Wait after the second failure in a row before the next attempt is checked, doubling
     with each further failure (at most 30 s); an attempt made sooner fails too."""
@@ -283,6 +286,10 @@ class Settings(BaseSettings):
     @cached_property
     def audit_key_path(self) -> Path:
         return (self.audit.key_file or self.app.data_dir / "audit.key").expanduser().resolve()
+
+    @cached_property
+    def sessions_path(self) -> Path:
+        return self.app.data_dir / "sessions.sqlite3"
 
     @cached_property
     def audit_anchors_path(self) -> Path:

@@ -13,7 +13,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,12 @@ from app.errors import CopilotError
 from app.models import Answer, Citation, DocumentRecord, User
 from app.question.service import CopilotService
 from app.records.affected import AffectedAnswer, Records, write_csv
+from app.records.audit_key import load_key
 from app.records.auth import Authenticator, require
 from app.records.conflicts import Conflict
 from app.records.library import PolicyLibrary
 from app.records.loan_file import conversation_markdown, conversation_pdf
+from app.records.sessions import Session, SessionStore, open_sessions
 from app.settings import Settings
 from ingest.diff import VersionDiff
 
@@ -68,6 +70,41 @@ class Workspace:
         self.authenticator = Authenticator(settings, audit=service.audit_sink)
         self._close = close
         self._views: dict[tuple[str, str, int, str, str], PageView] = {}
+
+    # -- sessions that outlive a page reload -------------------------------------------------
+    @cached_property
+    def sessions(self) -> SessionStore:
+        return open_sessions(
+            self.settings.sessions_path,
+            load_key(self.settings),
+            self.settings.auth.session_hours * 3600,
+        )
+
+    def open_session(self, user: User) -> str:
+        """A session for ``user`` (just signed in, or the configured one): its cookie."""
+        return self.sessions.open(user, self.authenticator.fingerprint(user))
+
+    def resume_session(self, cookie: str | None, current: User | None) -> Session | None:
+        """The session ``cookie`` opens for this page run. ``current`` is who the run acts
+        as where the sign-in is not ours (local mode, the identity provider's): the session
+        must be theirs. In password mode the session signs its user in, with the role
+        configured now, unless their password has changed or they are gone."""
+        found = self.sessions.resume(cookie)
+        if found is None:
+            return None
+        if current is not None:
+            return found if found.user.name == current.name else None
+        user = self.authenticator.resumed(found.user.name, found.fingerprint)
+        if user is None:
+            self.sessions.close(cookie)
+            return None
+        return Session(
+            cookie=found.cookie,
+            user=user,
+            fingerprint=found.fingerprint,
+            expires=found.expires,
+            conversation=found.conversation,
+        )
 
     # -- citations -------------------------------------------------------------------------
     def page_view(self, citation: Citation) -> PageView | None:

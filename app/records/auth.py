@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from app.errors import CopilotError
 from app.models import AuditRecord, Filters, User
+from app.records.sessions import fingerprint
 from app.records.throttle import Attempt, SignInThrottle
 from app.settings import AuthSection, Settings
 
@@ -128,6 +129,22 @@ class Authenticator:
             self._failed(name, client, attempt)
             raise SignInError(f"unknown user or wrong password{_next_try(attempt)}")
         self._throttle.succeeded(name, client)
+        return User(name=entry.name, role=entry.role)
+
+    def fingerprint(self, user: User) -> str:
+        """What a session of ``user`` is bound to: their password hash's fingerprint in
+        password mode (a new password ends their sessions), else nothing."""
+        entry = next((u for u in self._auth.users if u.name == user.name), None)
+        return fingerprint(entry.password_hash) if entry is not None else ""
+
+    def resumed(self, name: str, bound_to: str) -> User | None:
+        """The user a kept session stands for, with the role configured now: None in a mode without
+        passwords, for a name no longer configured, or one whose password has changed."""
+        if self._auth.mode != "password":
+            return None
+        entry = next((u for u in self._auth.users if u.name == name), None)
+        if entry is None or not hmac.compare_digest(fingerprint(entry.password_hash), bound_to):
+            return None
         return User(name=entry.name, role=entry.role)
 
     def _failed(self, name: str, client: str | None, attempt: Attempt) -> None:

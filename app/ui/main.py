@@ -21,10 +21,12 @@ style.apply()
 ws = state.workspace()
 signed_in = state.user(ws)
 if signed_in is None:
+    state.forget_cookie()
     sign_in.render(ws)
     st.stop()
     raise SystemExit  # unreachable: st.stop() ends the run
 user = signed_in
+state.signed_in(ws, user)
 
 with st.sidebar:
     st.caption(f"Signed in as **{md(user.name)}** ({user.role})")

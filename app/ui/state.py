@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from app.errors import CopilotError
-from app.models import User
+from app.models import Answer, User
+from app.records.sessions import COOKIE
 from app.settings import load_settings
 from app.ui.render import md
 from app.workspace import Workspace, open_workspace
@@ -38,8 +41,12 @@ def workspace() -> Workspace:
         raise  # unreachable; st.stop() raises
 
 
+SESSION, FORGET = "_session", "_forget_session"
+
+
 def user(ws: Workspace) -> User | None:
-    """Who this session acts as: the configured local user, the signed-in user, or None."""
+    """Who this session acts as: the configured local user, the signed-in user (in password
+    mode, also one whose session cookie this page run brought back), or None."""
     local = ws.authenticator.local_user()
     if local is not None:
         return local
@@ -51,15 +58,79 @@ def user(ws: Workspace) -> User | None:
             email if isinstance(email, str) else None, name if isinstance(name, str) else None
         )
     found = st.session_state.get("user")
-    return found if isinstance(found, User) else None
+    if isinstance(found, User):
+        return found
+    if st.session_state.get(FORGET):
+        return None  # signed out in this tab: the cookie it came with opens nothing
+    resumed = ws.resume_session(_cookie(), None)
+    if resumed is None:
+        return None
+    st.session_state["user"] = resumed.user
+    st.session_state[SESSION] = resumed.cookie
+    st.session_state.setdefault("conversation", list(resumed.conversation))
+    return resumed.user
+
+
+def signed_in(ws: Workspace, current: User) -> None:
+    """Give ``current`` a session that a reload or a link keeps: the one this page run's
+    cookie opens (its conversation back on screen), else a new one; and hand the browser
+    its cookie."""
+    cookie: str | None = st.session_state.get(SESSION) or _cookie()
+    mode_signs_in = ws.authenticator.mode == "password"
+    found = ws.resume_session(cookie, None if mode_signs_in else current)
+    if found is None or found.user.name != current.name:
+        kept = ws.open_session(current)
+    else:
+        kept = found.cookie
+        st.session_state.setdefault("conversation", list(found.conversation))
+    st.session_state[SESSION] = kept
+    st.session_state.pop(FORGET, None)
+    if kept != _cookie():
+        _set_cookie(kept, int(ws.sessions.lifetime_s))
+
+
+def keep(ws: Workspace, conversation: list[Answer]) -> None:
+    """Keep the conversation with the session, for a reload to show it again."""
+    ws.sessions.keep(st.session_state.get(SESSION), conversation)
 
 
 def sign_out(ws: Workspace) -> None:
+    ws.sessions.close(st.session_state.get(SESSION) or _cookie())
     st.session_state.pop("user", None)
     st.session_state.pop("conversation", None)
     st.session_state.pop("_acting_user", None)
+    st.session_state.pop(SESSION, None)
+    st.session_state[FORGET] = True
     if ws.authenticator.mode == "oidc":
         st.logout()
+
+
+def forget_cookie() -> None:
+    """Remove the session cookie from the browser after a sign-out (the session is closed
+    already: a cookie left behind opens nothing)."""
+    if st.session_state.get(FORGET):
+        _set_cookie("", 0)
+
+
+def _cookie() -> str | None:
+    """The session cookie the browser sent when this page was opened."""
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except (AttributeError, RuntimeError):  # no browser (bare mode, tests)
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _set_cookie(value: str, max_age: int) -> None:
+    """Set (or with ``max_age`` 0, remove) the session cookie in this browser: a script
+    run by the page, since Streamlit's server sets no cookie of ours. Strict same-site, the
+    whole app's path, Secure on HTTPS. The value is made here (letters, digits, ``-_.``)."""
+    attributes = f"Path=/; Max-Age={max_age}; SameSite=Strict"
+    script = (
+        f"document.cookie = {json.dumps(f'{COOKIE}={value}; {attributes}')}"
+        ' + (location.protocol === "https:" ? "; Secure" : "");'
+    )
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
 
 
 def remember(current: User) -> None:

@@ -9,6 +9,7 @@ import streamlit as st
 from app.errors import CopilotError
 from app.models import Answer, User
 from app.records.loan_file import answer_text
+from app.ui import state
 from app.ui.dates import CHOOSE, pick_date
 from app.ui.render import answer_markdown, citation_body, citation_label, md, private_file
 from app.workspace import Workspace
@@ -52,6 +53,7 @@ def render(ws: Workspace, user: User) -> None:
     except CopilotError as exc:
         _refuse(question, f"The question could not be asked: {md(str(exc))}")
     conversation.append(answer)
+    state.keep(ws, conversation)
     _turn(ws, user, answer)
     _suggestions(conversation)
     _export(ws, user, conversation)
@@ -137,6 +139,7 @@ def _filters(ws: Workspace) -> tuple[dict[str, Any], str | None]:
         as_of = pick_date("Policy in force on", key="as_of") if past else None
         if st.button("Clear conversation"):
             st.session_state["conversation"] = []
+            state.keep(ws, [])
             st.rerun()
     chosen = {
         "product": None if product == ANY else product,
