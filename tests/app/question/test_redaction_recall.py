@@ -104,6 +104,7 @@ def test_the_service_passes_on_only_the_redacted_question(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the whole set: minutes on a quiet 2-core machine, more on a busy one
 def test_whole_set_reaches_the_targets(
     recording_service: tuple[Any, RecordingBackend], cases: list[RedactionCase]
 ) -> None:
