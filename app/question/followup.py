@@ -69,9 +69,13 @@ class Reading:
     question``, ``product: mortgage``, ``state: Texas``)."""
 
 
-def read_as(question: str, previous: str | None, lexicon: Lexicon | None) -> Reading:
+def read_as(
+    question: str, previous: str | None, lexicon: Lexicon | None, *, limit: int | None = None
+) -> Reading:
     """The reading of ``question`` after ``previous`` (both redacted; ``previous`` is the
-    previous question as it was read). A question that stands alone is read as itself."""
+    previous question as it was read). A question that stands alone is read as itself, and
+    so is one whose reading would be longer than ``limit`` characters (the longest question
+    taken: follow-ups that each add a phrase do not grow a reading without end)."""
     if not previous or not previous.strip():
         return Reading(question)
     qualifier = _qualifier(question, lexicon)
@@ -110,7 +114,10 @@ def read_as(question: str, previous: str | None, lexicon: Lexicon | None) -> Rea
         )
         if p
     )
-    return Reading(text=_tidy(text) + "?", followup=True, carried=tuple(carried))
+    reading = _tidy(text) + "?"
+    if limit is not None and len(reading) > limit:
+        return Reading(question)
+    return Reading(text=reading, followup=True, carried=tuple(carried))
 
 
 def _qualifier(question: str, lexicon: Lexicon | None) -> str | None:

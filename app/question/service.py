@@ -138,6 +138,7 @@ class CopilotService:
                 redacted.text,
                 previous.asked if previous is not None else None,
                 lexicon.current() if lexicon is not None else None,
+                limit=limit,
             ),
         )
         asked_as = redacted

@@ -106,6 +106,13 @@ def test_a_question_that_stands_alone_is_read_as_itself(question: str) -> None:
     assert read.carried == ()
 
 
+def test_a_reading_longer_than_a_question_may_be_is_not_made() -> None:
+    previous = "What is the maximum DTI for a mortgage " + "with a long condition " * 20 + "?"
+    assert read_as("What about LTV?", previous, LEXICON).followup
+    read = read_as("What about LTV?", previous, LEXICON, limit=len(previous) - 10)
+    assert not read.followup and read.text == "What about LTV?"
+
+
 def test_the_first_question_of_a_conversation_is_never_a_follow_up() -> None:
     assert read_as("What about investment properties?", None, LEXICON).text == (
         "What about investment properties?"
