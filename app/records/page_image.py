@@ -16,6 +16,8 @@ SCALE = 1.5
 QUOTE_FILL = (255, 212, 59, 140)
 """The quoted sentence: the strong yellow of the page text's ``mark.quote``, translucent."""
 PASSAGE_FILL = (255, 243, 191, 90)
+_MARGIN_PT = 18
+"""Blank kept either side of the text when the page's side margins are cut."""
 _FALLBACK_WORDS = 8
 """A passage that runs onto the next page is found by its first (or last) eight words."""
 _SENTENCE_END = re.compile(r"(?<=[.;:])\s")
@@ -35,7 +37,8 @@ class Box:
 
 @dataclass(frozen=True)
 class PageImage:
-    """One PDF page as a PNG, with the cited text highlighted on it."""
+    """One PDF page as a PNG, cut to the width of its text, with the cited text highlighted
+    on it."""
 
     png: bytes
     width: int
@@ -70,16 +73,28 @@ def _render(path: str, mtime: int, page: int, quote: str, passage: str) -> PageI
             if not 1 <= page <= len(document):
                 raise ValueError(f"{Path(path).name} has no page {page}")
             pdf_page = document[page - 1]
-            height_pt = pdf_page.get_height()
+            width_pt, height_pt = pdf_page.get_size()
             chars, text = _chars(pdf_page)
             spans = _spans(text, quote, passage)
             bitmap = pdf_page.render(scale=SCALE)
             image = bitmap.to_pil().convert("RGBA")
         finally:
             document.close()
+    # Cut to the text's own width (the page's side margins are blank): a page shown in a
+    # narrow panel is then drawn a quarter larger.
+    lefts = [box[0] for _, box in chars if box is not None]
+    rights = [box[2] for _, box in chars if box is not None]
+    left = max(0.0, (min(lefts, default=0.0) - _MARGIN_PT) * SCALE)
+    right = min(image.width, (max(rights, default=width_pt) + _MARGIN_PT) * SCALE)
+    if right - left < image.width / 3:  # hardly any text: keep the whole page
+        left, right = 0.0, float(image.width)
     boxes: list[tuple[Box, tuple[int, int, int, int]]] = []
     for (start, end), fill in spans:
-        boxes += [(box, fill) for box in _line_boxes(chars[start:end], height_pt)]
+        boxes += [
+            (Box(b.left - left, b.top, b.right - left, b.bottom), fill)
+            for b in _line_boxes(chars[start:end], height_pt)
+        ]
+    image = image.crop((int(left), 0, int(right), image.height))
     layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     for box, fill in boxes:

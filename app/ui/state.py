@@ -57,6 +57,7 @@ def user(ws: Workspace) -> User | None:
 def sign_out(ws: Workspace) -> None:
     st.session_state.pop("user", None)
     st.session_state.pop("conversation", None)
+    st.session_state.pop("citation", None)
     st.session_state.pop("_acting_user", None)
     if ws.authenticator.mode == "oidc":
         st.logout()
