@@ -61,6 +61,8 @@ def _wait(url: str, process: subprocess.Popen[bytes], limit_s: float = 300) -> f
 
 
 def _summary(name: str, values_ms: list[float]) -> str:
+    if not values_ms:
+        return f"{name:<28} no measurement"
     ordered = sorted(values_ms)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     median = statistics.median(ordered)
@@ -131,9 +133,15 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _marker_to_page(page: Any, message: Any, answer: int) -> float | None:
     """Milliseconds from a click on marker [1] of ``message`` (the ``answer``-th) to the
     panel's page image, sent in this run (not left from the last one) and decoded."""
-    marker = message.get_by_role("button", name=re.compile(r"^Show source 1: "))
-    if marker.count() == 0:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    if "[1] " not in message.get_by_test_id("stExpander").first.inner_text():
         return None  # not found: no citation to show
+    marker = message.get_by_role("button", name=re.compile(r"^Show source 1: "))
+    try:  # drawn by the component's script, after the answer's own elements
+        marker.wait_for(timeout=10_000)
+    except PlaywrightTimeout:
+        return None
     panel = page.locator(".st-key-citation-panel")
     t0 = time.perf_counter()
     marker.click()
