@@ -76,7 +76,7 @@ bench-hybrid: install
 bench-answers: install
 	$(BIN)/python -m benchmarks.answers $(ARGS)
 
-## The web app in Chromium: first page, question to cited answer, opening a citation.
+## The web app in Chromium: first page, question to cited answer, opening a citation, a marker click to its page drawn.
 bench-ui: install
 	$(BIN)/python -m benchmarks.ui
 

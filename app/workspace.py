@@ -26,6 +26,7 @@ from app.records.auth import Authenticator, require
 from app.records.conflicts import Conflict
 from app.records.library import PolicyLibrary
 from app.records.loan_file import conversation_markdown, conversation_pdf
+from app.records.page_image import PageImage, render_page
 from app.records.sessions import Session, SessionStore, open_sessions
 from app.settings import Settings
 from ingest.diff import VersionDiff
@@ -150,6 +151,21 @@ class Workspace:
             found=found,
             pdf=path.read_bytes() if path.suffix.lower() == ".pdf" else None,
         )
+
+    def page_image(self, citation: Citation) -> PageImage | None:
+        """The cited PDF page as an image with the quote highlighted (cached per file, page
+        and quote), or None when the source is not a PDF kept in the library."""
+        record = self.library.document(citation.doc_id)
+        version = record.version(citation.version) if record else None
+        path = self.library.source(version.sha256) if version is not None else None
+        if path is None or path.suffix.lower() != ".pdf":
+            return None
+        try:
+            return render_page(path, citation.page, citation.quote, citation.passage)
+        # A page the file lacks, a file gone, or PDFium's own error (a RuntimeError).
+        except (ValueError, OSError, RuntimeError) as exc:
+            log.warning("cannot draw page %s of %s: %s", citation.page, path.name, exc)
+            return None
 
     # -- library ---------------------------------------------------------------------------
     # -- changes between versions ----------------------------------------------------------

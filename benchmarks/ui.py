@@ -4,14 +4,17 @@ Starts ``copilot serve`` on a free loopback port over a fresh data folder (the s
 policies are ingested on first start), then drives Debian's Chromium with Playwright:
 the time to the first usable page (models loaded, sign-in skipped: local mode), then, for
 each question of the question-path benchmark, the time from pressing Enter to the cited
-answer on screen, and the time to open a citation (passage, marked page and PDF link).
-Prints medians and p95. Needs the dev extra (playwright) and /usr/bin/chromium.
+answer on screen, the time to open a citation (passage, marked page and PDF link), and the
+time from a click on the answer's marker [1] to the citation panel showing the cited PDF
+page drawn with the quote highlighted (answers without a marker are skipped). Prints medians
+and p95. Needs the dev extra (playwright) and /usr/bin/chromium.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -21,6 +24,7 @@ import time
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from benchmarks.store import QUESTIONS
 
@@ -57,6 +61,8 @@ def _wait(url: str, process: subprocess.Popen[bytes], limit_s: float = 300) -> f
 
 
 def _summary(name: str, values_ms: list[float]) -> str:
+    if not values_ms:
+        return f"{name:<28} no measurement"
     ordered = sorted(values_ms)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     median = statistics.median(ordered)
@@ -90,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 first: list[float] = []
                 answers: list[float] = []
                 citations: list[float] = []
+                markers: list[float] = []
                 for _ in range(args.rounds):
                     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
                     page.set_default_timeout(300_000)
@@ -110,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         expander.locator("summary").click()
                         expander.locator("blockquote").first.wait_for()
                         citations.append((time.perf_counter() - t0) * 1000)
+                        if (elapsed := _marker_to_page(page, message, n + 1)) is not None:
+                            markers.append(elapsed)
                     page.context.close()
                 browser.close()
         finally:
@@ -118,6 +127,29 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(_summary("first page, usable", first))
     print(_summary("question to cited answer", answers))
     print(_summary("open a citation", citations))
+    print(_summary("marker to page image", markers))
+
+
+def _marker_to_page(page: Any, message: Any, answer: int) -> float | None:
+    """Milliseconds from a click on marker [1] of ``message`` (the ``answer``-th) to the
+    panel's page image, sent in this run (not left from the last one) and decoded."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    if "[1] " not in message.get_by_test_id("stExpander").first.inner_text():
+        return None  # not found: no citation to show
+    marker = message.get_by_role("button", name=re.compile(r"^Show source 1: "))
+    try:  # drawn by the component's script, after the answer's own elements
+        marker.wait_for(timeout=10_000)
+    except PlaywrightTimeout:
+        return None
+    panel = page.locator(".st-key-citation-panel")
+    t0 = time.perf_counter()
+    marker.click()
+    panel.get_by_text(f"Source [1] of answer {answer}").wait_for()
+    image = panel.locator('[data-testid="stElementContainer"][data-stale="false"] img.page-image')
+    image.wait_for()
+    image.evaluate("(img) => img.decode()")
+    return (time.perf_counter() - t0) * 1000
 
 
 if __name__ == "__main__":

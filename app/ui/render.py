@@ -10,8 +10,8 @@ import re
 
 import streamlit as st
 
-from app.models import Answer, Citation
-from app.workspace import Workspace
+from app.models import Citation
+from app.workspace import PageView, Workspace
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 """Every ASCII punctuation sign: CommonMark lets each be backslash-escaped."""
@@ -33,12 +33,6 @@ def md(text: str) -> str:
     return _PUNCTUATION.sub(r"\\\1", _AUTOLINKED.sub(_JOINER, text))
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The answer with its inline markers kept visible as bold ``[n]``."""
-    parts = re.split(r"(\[\d+\])", answer.text)
-    return "".join(f"**{p}**" if re.fullmatch(r"\[\d+\]", p) else md(p) for p in parts)
-
-
 def citation_label(citation: Citation, marker: int | None = None) -> str:
     """An expander label: ``[n] title, version v, page p, section`` (Markdown, made literal)."""
     number = citation.marker if marker is None else marker
@@ -51,28 +45,52 @@ def citation_label(citation: Citation, marker: int | None = None) -> str:
 
 def citation_body(ws: Workspace, citation: Citation) -> None:
     """The cited passage, its provenance, the page it sits on and links to the source file."""
+    provenance(citation)
+    passage(citation)
+    view = ws.page_view(citation)
+    if view is None:
+        st.caption(NO_SOURCE)
+        return
+    source_links(view)
+    page_text(view)
+
+
+NO_SOURCE = "The source file is not kept in the library, so the page cannot be shown."
+
+
+def provenance(citation: Citation) -> None:
+    """Document, version, effective date, page, then the section."""
     st.markdown(
         f"**{md(citation.title)}** · version {md(citation.version)} · effective "
         f"{citation.effective_date:%Y-%m-%d} · page {md(citation.page_label or str(citation.page))}"
     )
     st.markdown(f"Section: {md(citation.section_id)} {md(citation.section_title)}")
+
+
+def passage(citation: Citation) -> None:
+    """The cited passage as a quotation (text, never Markdown)."""
     st.markdown("> " + md(citation.passage).replace("\n", "  \n> "))
-    view = ws.page_view(citation)
-    if view is None:
-        st.caption("The source file is not kept in the library, so the page cannot be shown.")
+
+
+def source_links(view: PageView) -> None:
+    """For a PDF: links that open it at the cited page and download it."""
+    if view.pdf is None:
         return
-    if view.pdf is not None:
-        printed = view.page_label or str(view.page)
-        if printed != str(view.page):
-            printed += f" (PDF page {view.page})"
-        private_file(
-            view.pdf,
-            view.file_name,
-            "application/pdf",
-            download=f"Download {view.file_name}",
-            open_label=f"Open {view.file_name} at page {printed}",
-            page=view.page,
-        )
+    printed = view.page_label or str(view.page)
+    if printed != str(view.page):
+        printed += f" (PDF page {view.page})"
+    private_file(
+        view.pdf,
+        view.file_name,
+        "application/pdf",
+        download=f"Download {view.file_name}",
+        open_label=f"Open {view.file_name} at page {printed}",
+        page=view.page,
+    )
+
+
+def page_text(view: PageView) -> None:
+    """The page's text with the passage marked (escaped by :func:`app.workspace.highlight`)."""
     note = "" if view.found else " (the passage was not located exactly on this page)"
     st.caption(md(f"Page {view.page_label or view.page} of {view.file_name}{note}"))
     st.markdown(

@@ -98,6 +98,7 @@ def sign_out(ws: Workspace) -> None:
     ws.sessions.close(st.session_state.get(SESSION) or _cookie())
     st.session_state.pop("user", None)
     st.session_state.pop("conversation", None)
+    st.session_state.pop("citation", None)
     st.session_state.pop("_acting_user", None)
     st.session_state.pop(SESSION, None)
     st.session_state[FORGET] = True

@@ -10,8 +10,9 @@ from app.errors import CopilotError
 from app.models import Answer, User
 from app.records.loan_file import answer_text
 from app.ui import state
+from app.ui.citations import SELECTED, answer_with_markers, panel
 from app.ui.dates import CHOOSE, pick_date
-from app.ui.render import answer_markdown, citation_body, citation_label, md, private_file
+from app.ui.render import citation_body, citation_label, md, private_file
 from app.workspace import Workspace
 
 ANY = "Any"
@@ -23,39 +24,46 @@ def render(ws: Workspace, user: User) -> None:
     st.title("Ask the policy")
     filters, problem = _filters(ws)
     conversation: list[Answer] = st.session_state.setdefault("conversation", [])
-    if not conversation:
-        st.caption(
-            "Ask a question about underwriting policy. Answers quote the current policy "
-            "documents, with numbered citations you can open. Personal details (names, SSNs, "
-            "account and loan numbers, phone numbers, e-mail addresses) are removed before "
-            "the question is processed."
-        )
-    for answer in conversation:
-        _turn(ws, user, answer)
-
-    if refused := st.session_state.pop(REFUSED, None):
-        st.error(refused)
+    # The conversation, and beside it the source a marker points to (under it, once
+    # Streamlit stacks the columns on a narrow screen, where a marker opens a dialog too).
+    talk, sources = st.columns(2, gap="medium")
+    with talk:
+        if not conversation:
+            st.caption(
+                "Ask a question about underwriting policy. Answers quote the current policy "
+                "documents, with numbered citations you can open. Personal details (names, "
+                "SSNs, account and loan numbers, phone numbers, e-mail addresses) are removed "
+                "before the question is processed."
+            )
+        for index, answer in enumerate(conversation):
+            _turn(ws, user, answer, index)
+        if refused := st.session_state.pop(REFUSED, None):
+            st.error(refused)
     if (draft := st.session_state.pop(DRAFT, None)) is not None:
         st.session_state[QUESTION] = draft  # back in the box, to be shortened or fixed
     typed = st.chat_input("Ask a policy question", key=QUESTION)
     question = typed if typed is not None else st.session_state.pop(SUGGESTED, None)
-    if question is None:
+    if question is not None:
+        if problem:
+            _refuse(question, problem)
+        try:
+            with talk, st.spinner("Searching the policies…"):
+                answer = ws.service.ask(
+                    question,
+                    user=user,
+                    previous=conversation[-1] if conversation else None,
+                    **filters,
+                )
+        except CopilotError as exc:
+            _refuse(question, f"The question could not be asked: {md(str(exc))}")
+        conversation.append(answer)
+        state.keep(ws, conversation)
+        with talk:
+            _turn(ws, user, answer, len(conversation) - 1)
+    with talk:
         _suggestions(conversation)
-        _export(ws, user, conversation)
-        return
-    if problem:
-        _refuse(question, problem)
-    try:
-        with st.spinner("Searching the policies…"):
-            answer = ws.service.ask(
-                question, user=user, previous=conversation[-1] if conversation else None, **filters
-            )
-    except CopilotError as exc:
-        _refuse(question, f"The question could not be asked: {md(str(exc))}")
-    conversation.append(answer)
-    state.keep(ws, conversation)
-    _turn(ws, user, answer)
-    _suggestions(conversation)
+    with sources:
+        panel(ws, conversation)  # last: a marker clicked in this run chose what it shows
     _export(ws, user, conversation)
 
 
@@ -93,9 +101,9 @@ def _refuse(question: str, message: str) -> NoReturn:
     st.rerun()
 
 
-def _turn(ws: Workspace, user: User, answer: Answer) -> None:
+def _turn(ws: Workspace, user: User, answer: Answer, index: int) -> None:
     """One exchange: the question as redacted (and as read, for a follow-up), then the
-    answer."""
+    answer (``index`` in the conversation)."""
     with st.chat_message("user"):
         st.markdown(md(answer.question))
         if answer.read_as:
@@ -105,7 +113,7 @@ def _turn(ws: Workspace, user: User, answer: Answer) -> None:
                 + md(f"carried from the previous question: {', '.join(answer.carried)}")
             )
     with st.chat_message("assistant"):
-        _answer(ws, user, answer)
+        _answer(ws, user, answer, index)
 
 
 def _suggestions(conversation: list[Answer]) -> None:
@@ -140,6 +148,7 @@ def _filters(ws: Workspace) -> tuple[dict[str, Any], str | None]:
         if st.button("Clear conversation"):
             st.session_state["conversation"] = []
             state.keep(ws, [])
+            st.session_state.pop(SELECTED, None)
             st.rerun()
     chosen = {
         "product": None if product == ANY else product,
@@ -162,7 +171,7 @@ SUPPORT = {
 }
 
 
-def _answer(ws: Workspace, user: User, answer: Answer) -> None:
+def _answer(ws: Workspace, user: User, answer: Answer, index: int) -> None:
     if answer.redacted_entities:
         st.info(
             "Removed before processing: " + md(", ".join(sorted(set(answer.redacted_entities))))
@@ -184,7 +193,7 @@ def _answer(ws: Workspace, user: User, answer: Answer) -> None:
                 with st.expander(citation_label(section, n).removeprefix(f"[{n}] ")):
                     citation_body(ws, section)
     else:
-        st.markdown(answer_markdown(answer))
+        answer_with_markers(answer, index)
         st.caption(SUPPORT[answer.support])
         for gap in answer.gaps:
             st.info(md(gap))

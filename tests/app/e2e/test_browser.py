@@ -49,7 +49,11 @@ def ask(page: Any, question: str) -> Any:
     box.fill(question)
     box.press("Enter")
     answer = page.get_by_test_id("stChatMessage").nth(before + 1)
-    answer.get_by_test_id("stExpander").first.wait_for()
+    first = answer.get_by_test_id("stExpander").first
+    first.wait_for()
+    if "[1] " in first.locator("summary").inner_text():  # cited: its text, with markers
+        answer.locator(".copilot-answer").wait_for()
+    expect(page.get_by_role("button", name="Stop")).to_have_count(0)  # the run is over
     return answer
 
 

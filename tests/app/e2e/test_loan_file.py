@@ -27,7 +27,7 @@ def test_an_answer_copies_with_its_citations_and_the_conversation_downloads_as_p
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
     sign_in(page, server, "ben")
     answer = ask(page, QUESTION)
-    said = answer.get_by_test_id("stMarkdownContainer").first.inner_text()
+    said = answer.locator(".copilot-answer").inner_text()
     first_citation = answer.get_by_test_id("stExpander").first.locator("summary").inner_text()
 
     copy = answer.get_by_test_id("stExpander").filter(has_text="Copy answer with citations")

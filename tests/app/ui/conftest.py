@@ -82,6 +82,36 @@ def frames(at: Any) -> list[str]:
     return [str(e.proto.srcdoc) for e in at.get("iframe")]
 
 
+def answers(at: Any) -> list[list[Any]]:
+    """Each answer as its markers component receives it: text pieces, and a marker as
+    ``{"n": 1, "label": ...}``."""
+    import json
+
+    return [
+        json.loads(e.proto.json)["parts"]
+        for e in at.get("bidi_component")
+        if e.proto.component_name == "copilot_answer_markers"
+    ]
+
+
+def choose(at: Any, answer: int, marker: int) -> Any:
+    """What a click on marker ``[marker]`` of answer ``answer`` (0 first) records."""
+    at.session_state["citation"] = (answer, marker)
+    return rerun(at)
+
+
+def page_images(at: Any) -> list[dict[str, Any]]:
+    """What each page image drawn (in the citation panel) is given: ``src``, ``alt``,
+    ``page``, its size and where the highlight starts (``top``)."""
+    import json
+
+    return [
+        json.loads(e.proto.json)
+        for e in at.get("bidi_component")
+        if e.proto.component_name == "copilot_page_image"
+    ]
+
+
 def texts(at: Any, kind: str = "markdown") -> list[str]:
     return [plain(str(e.value)) for e in getattr(at, kind)]
 

@@ -11,7 +11,17 @@ from typing import Any
 
 import pytest
 
-from tests.app.ui.conftest import ask, frames, joined, labels, plain, rerun
+from tests.app.ui.conftest import (
+    answers,
+    ask,
+    choose,
+    frames,
+    joined,
+    labels,
+    page_images,
+    plain,
+    rerun,
+)
 from tests.app.ui.helpers import HOSTILE_FIELDS, HOSTILE_TITLE, hostile_policy_pdf, markdown_links
 
 
@@ -56,6 +66,11 @@ def test_cited_pdf_is_handed_to_the_session_and_never_put_on_the_media_route(
     encoded = re.search(r'atob\("([A-Za-z0-9+/=]+)"\)', html)
     assert encoded and base64.b64decode(encoded[1])[:5] == b"%PDF-"
     assert "/media/" not in html + joined(at)
+    choose(at, 0, 1)  # the citation panel: the page drawn, and the file's links again
+    assert page_images(at) and all(
+        image["src"].startswith("data:image/png;base64,") for image in page_images(at)
+    )
+    assert media_added == [], "a file on /media is served to anyone who asks for its URL"
 
 
 def test_audit_export_is_handed_to_the_session_too(app, media_added) -> None:  # type: ignore[no-untyped-def]
@@ -94,6 +109,14 @@ def test_a_hostile_document_shows_as_text_in_answers_citations_and_the_library(
     assert [link for source in sources for link in markdown_links(source)] == []
     files = "".join(frames(at))
     assert "&lt;b&gt;notice.pdf" in files and "<b>notice" not in files
+    (parts,) = answers(at)  # the answer: text pieces the component shows as text nodes
+    marker = next(p for p in parts if isinstance(p, dict) and HOSTILE_TITLE in p["label"])
+    choose(at, 0, marker["n"])
+    (image,) = page_images(at)  # the alt text is set as a property: text, never markup
+    assert "of **URGENT** <b>notice.pdf, the quoted passage highlighted" in image["alt"]
+    panel = [str(e.value) for kind in ("markdown", "caption") for e in at.columns[1].get(kind)]
+    assert any(HOSTILE_TITLE in plain(text) for text in panel)
+    assert [link for text in panel for link in markdown_links(text)] == []
 
     at.switch_page("screens/policies.py")
     rerun(at)

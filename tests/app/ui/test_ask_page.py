@@ -3,16 +3,29 @@ feedback; run through Streamlit's AppTest over the real service."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from tests.app.ui.conftest import ask, frames, joined, labels, rerun
+from tests.app.ui.conftest import (
+    answers,
+    ask,
+    choose,
+    frames,
+    joined,
+    labels,
+    page_images,
+    rerun,
+)
 
 
 def test_answer_has_markers_and_citations_that_open_the_page(app) -> None:  # type: ignore[no-untyped-def]
     at, _ = app()
     ask(at, "What documents are required for self-employed borrowers?")
+    (parts,) = answers(at)
+    markers = [p for p in parts if isinstance(p, dict)]
+    assert markers and markers[0]["n"] == 1 and "Mortgage Underwriting Guide" in markers[0]["label"]
+    assert any(isinstance(p, str) and "self-employed" in p for p in parts)
     answer = joined(at)
-    assert "**[1]**" in answer
     shown = labels(at)
     assert shown and shown[0].startswith("[1] ")
     assert any("Self-Employed" in label for label in shown)
@@ -23,6 +36,63 @@ def test_answer_has_markers_and_citations_that_open_the_page(app) -> None:  # ty
     links = frames(at)[0]
     assert "#page=" in links and ".pdf" in links
     assert ">Download " in links
+
+
+def test_a_marker_shows_its_citation_in_the_panel_with_the_page_drawn(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    ask(at, "What documents are required for self-employed borrowers?")
+    panel = at.columns[1]
+    assert "click a numbered marker" in joined(panel, "caption") and not page_images(at)
+
+    choose(at, 0, 1)
+    panel = at.columns[1]
+    shown = joined(panel)
+    assert shown.startswith("**Source [1]** of answer 1\n**Mortgage Underwriting Guide**"), shown
+    assert "version 2.0" in shown and "effective 2026-03-01" in shown and "Section: B3-" in shown
+    (image,) = page_images(at)
+    shown_page = re.search(r"page (\d+)\n", shown)
+    alt = re.fullmatch(
+        r"Page (\d+) \(PDF page (\d+)\) of mortgage-underwriting-guide-v2\.pdf, "
+        r"the quoted passage highlighted",
+        image["alt"],
+    )
+    assert shown_page and alt and alt[1] == shown_page[1], image["alt"]
+    assert image["page"] == int(alt[2]) and image["src"].startswith("data:image/png;base64,")
+    assert 0 < image["top"] < image["height"]  # where the viewer scrolls to
+    assert f"Page {alt[1]} (PDF page {alt[2]}) of mortgage" in joined(panel, "caption")
+    assert any(f'#page={alt[2]}"' in f for f in frames(at))  # the PDF opens at that page
+    assert '<div class="page-text"' not in shown  # the picture, not the page's text
+
+    at.session_state["citation"] = (0, 9)  # a marker the answer does not have
+    rerun(at)
+    assert not page_images(at)
+
+
+def test_a_markdown_source_shows_its_page_text_with_the_passage_marked(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    at, ws = app()
+    note = (
+        "# 1 Houseboats\n\nHouseboats are not eligible collateral for a personal loan; a "
+        "floating home on a permanent foundation is treated as real property.\n"
+    )
+    fields = {
+        "doc_id": "houseboat-note",
+        "title": "Houseboat Note",
+        "product": "personal",
+        "jurisdiction": "US-federal",
+        "doc_type": "bulletin",
+        "version": "1.0",
+        "effective_date": "2025-01-01",
+    }
+    user = ws.authenticator.local_user()
+    result = ws.library.add(user, "houseboat-note.md", note.encode(), fields)
+    assert result.outcome == "new", result.reason
+    ask(at, "Are houseboats eligible collateral for a personal loan?")
+    (parts,) = answers(at)
+    marker = next(p for p in parts if isinstance(p, dict) and "Houseboat Note" in p["label"])
+    choose(at, 0, marker["n"])
+    shown = joined(at.columns[1])
+    assert "Houseboat Note" in shown and '<mark class="quote"' in shown
+    assert not page_images(at)
 
 
 def test_jurisdiction_filter_changes_the_answer(app) -> None:  # type: ignore[no-untyped-def]
