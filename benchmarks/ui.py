@@ -6,7 +6,8 @@ the time to the first usable page (models loaded, sign-in skipped: local mode), 
 each question of the question-path benchmark, the time from pressing Enter to the cited
 answer on screen, the time to open a citation (passage, marked page and PDF link), and the
 time from a click on the answer's marker [1] to the citation panel showing the cited PDF
-page drawn with the quote highlighted (answers without a marker are skipped). Prints medians
+page drawn with the quote highlighted (answers without a marker are skipped), and the time
+from sending a follow-up question to its cited answer with the reading shown. Prints medians
 and p95. Needs the dev extra (playwright) and /usr/bin/chromium.
 """
 
@@ -27,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.store import QUESTIONS
+
+FOLLOWED = "What is the maximum DTI for a mortgage?"
+FOLLOW_UP = "What about for investment properties?"
 
 CHROMIUM = os.environ.get("COPILOT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -97,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 answers: list[float] = []
                 citations: list[float] = []
                 markers: list[float] = []
+                followups: list[float] = []
                 for _ in range(args.rounds):
                     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
                     page.set_default_timeout(300_000)
@@ -119,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         citations.append((time.perf_counter() - t0) * 1000)
                         if (elapsed := _marker_to_page(page, message, n + 1)) is not None:
                             markers.append(elapsed)
+                    followups.append(_follow_up(page, box))
                     page.context.close()
                 browser.close()
         finally:
@@ -128,6 +134,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(_summary("question to cited answer", answers))
     print(_summary("open a citation", citations))
     print(_summary("marker to page image", markers))
+    print(_summary("follow-up to cited answer", followups))
+
+
+def _follow_up(page: Any, box: Any) -> float:
+    """Milliseconds from sending a follow-up ("What about for investment properties?" after
+    a DTI question) to its cited answer on screen with the reading shown above it."""
+    messages = page.get_by_test_id("stChatMessage")
+    before = messages.count()
+    box.fill(FOLLOWED)
+    box.press("Enter")
+    messages.nth(before + 1).get_by_test_id("stExpander").first.wait_for()
+    box.fill(FOLLOW_UP)
+    t0 = time.perf_counter()
+    box.press("Enter")
+    messages.nth(before + 3).get_by_test_id("stExpander").first.wait_for()
+    page.get_by_test_id("stCaptionContainer").filter(has_text="Read as").last.wait_for()
+    return (time.perf_counter() - t0) * 1000
 
 
 def _marker_to_page(page: Any, message: Any, answer: int) -> float | None:
@@ -137,7 +160,7 @@ def _marker_to_page(page: Any, message: Any, answer: int) -> float | None:
 
     if "[1] " not in message.get_by_test_id("stExpander").first.inner_text():
         return None  # not found: no citation to show
-    marker = message.get_by_role("button", name=re.compile(r"^Show source 1: "))
+    marker = message.get_by_role("button", name=re.compile(r"^Show source 1: ")).first
     try:  # drawn by the component's script, after the answer's own elements
         marker.wait_for(timeout=10_000)
     except PlaywrightTimeout:
