@@ -228,7 +228,7 @@ class ExtractiveBackend:
         needed = min(self._settings.min_shared_words, len(asked - values) or len(asked))
         own = [c for c in candidates if _section_of(sources[c.source]) == home]
         # A list item is read with the sentence that introduces it.
-        words = [asked & (content_words(c.text) | _lead_in(c, candidates)) for c in own]
+        words = [asked & (content_words(c.text) | _lead_in(c, sources)) for c in own]
         if credit not in ("", FEDERAL) and _of_state(home, credit, sources):
             # A state named in the question (taken out of what is matched) is what every
             # sentence of that state's own sections speaks to: it counts as a shared word
@@ -465,16 +465,17 @@ def _with_list_items(
     return out
 
 
-def _lead_in(item: _Candidate, candidates: list[_Candidate]) -> set[str]:
+def _lead_in(item: _Candidate, sources: Sequence[RetrievedChunk]) -> set[str]:
     """The content words of the sentence that introduces a list item ("Reserves are
-    required as follows:"): the item is read in its light."""
+    required as follows:", "Required documentation:"): the item is read in its light. The
+    lead-in is read even when too short to be quoted on its own."""
     if not _LIST_ITEM.match(item.text):
         return set()
     before = [
-        c
-        for c in candidates
-        if c.source == item.source and c.position < item.position and not _LIST_ITEM.match(c.text)
+        text
+        for text in passages(sources[item.source])[: item.position]
+        if not _LIST_ITEM.match(text)
     ]
-    if before and before[-1].text.rstrip().endswith(":"):
-        return content_words(before[-1].text)
+    if before and before[-1].rstrip().endswith(":"):
+        return content_words(before[-1])
     return set()

@@ -451,3 +451,23 @@ def test_table_cells_and_list_items_are_not_run_together() -> None:
     assert _unwrapped(["A credit report must be no more", "than 90 days old."]) == [
         "A credit report must be no more than 90 days old."
     ]
+
+
+def test_a_list_items_lead_in_is_read_even_when_too_short_to_quote() -> None:
+    from app.question.answer import _Candidate, _lead_in
+
+    guide = source(
+        3,
+        "A borrower is self-employed when he or she owns 25% or more of a business.\n"
+        "Required documentation:\n"
+        "- Signed personal federal income tax returns for the most recent two years.\n"
+        "- A year-to-date profit and loss statement.",
+        "B3-3.1-09",
+        "Self-Employed Borrower Income",
+    )
+    units = passages(guide)
+    assert "Required documentation:" in units  # too short to be quoted on its own
+    item = _Candidate(0, units.index("- A year-to-date profit and loss statement."), units[-1])
+    assert _lead_in(item, [guide]) == {"documentation"}  # "required" is a stop word
+    prose = _Candidate(0, 0, units[0])
+    assert _lead_in(prose, [guide]) == set()
