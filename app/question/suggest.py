@@ -3,8 +3,10 @@
 An underwriter who asked about the maximum DTI often goes on to the section beside it in the
 guide (monthly debt obligations, reserves). The suggestions are drawn from the document
 itself, in its order: the sections after and before the first cited one, leaving out those
-already cited, those without a title, and front matter (revision history, contents). Each
-is a question the reader can ask as it is, in the answer's product and state.
+already cited, those without a title, front matter (revision history, contents), and any
+whose title holds an instruction to a model or the reader, a link or markup (a document may
+not put words in the reader's next question). Each is a question the reader can ask as it
+is, in the answer's product and state; it is shown as text, and asked only when clicked.
 
 A version's sections never change once ingested, so they are read once per version.
 """
@@ -17,9 +19,13 @@ from collections import OrderedDict
 
 from app.index.store import PolicyStore
 from app.models import Citation, Filters
-from app.text import state_name, state_spans
+from app.text import state_name, state_spans, unsafe
 
 MAX_SUGGESTIONS = 3
+_REACH = 5
+"""How many sections on either side are looked at."""
+_LONGEST_TITLE = 120
+"""A heading longer than this is a sentence run into the heading, not a title to ask about."""
 _VERSIONS_KEPT = 64
 _FRONT_MATTER = re.compile(
     r"\b(?:revision|change)\s+history\b|\bcontents\b|\bdocument\s+control\b|\bpreamble\b",
@@ -48,7 +54,7 @@ class FollowUps:
         if first.section_id not in ids:
             return ()
         at = ids.index(first.section_id)
-        order = [at + 1, at - 1, at + 2, at - 2, at + 3]
+        order = [at + step * side for step in range(1, _REACH + 1) for side in (1, -1)]
         questions: list[str] = []
         for i in order:
             if not 0 <= i < len(sections):
@@ -56,6 +62,8 @@ class FollowUps:
             section_id, title = sections[i]
             if (first.doc_id, section_id) in cited or not title or _FRONT_MATTER.search(title):
                 continue
+            if unsafe(title) or len(title) > _LONGEST_TITLE:
+                continue  # a document's words may not put a command or a link in a question
             question = _question(title, first.title, scope)
             if question not in questions:
                 questions.append(question)
