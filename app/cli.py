@@ -609,6 +609,9 @@ def serve_command(settings: Settings) -> list[str]:
         "false",
         "--client.toolbarMode",
         "viewer",
+        # An error nobody caught shows its type, never a traceback with the server's paths.
+        "--client.showErrorDetails",
+        "type",
     ]
 
 

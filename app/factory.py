@@ -133,5 +133,5 @@ def build_service(
         notes=ConflictNotes(store),
         lexicon=lexicon,
         coverage=CoverageCheck(lexicon, settings.redaction.spacy_model),
-        followups=FollowUps(store),
+        followups=FollowUps(store, lexicon),
     )

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections import OrderedDict
 
 from app.index.store import PolicyStore
 from app.models import Citation, Filters
+from app.question.lexicon import LibraryLexicon
 from app.text import state_name, state_spans, unsafe
 
 MAX_SUGGESTIONS = 3
@@ -31,15 +33,22 @@ _FRONT_MATTER = re.compile(
     r"\b(?:revision|change)\s+history\b|\bcontents\b|\bdocument\s+control\b|\bpreamble\b",
     re.IGNORECASE,
 )
-_INDENTED = re.compile(r"^(?=[^\s]*\d)[\w.-]+\s+")
-"""A numbered heading's number, when it is part of the title text ("5.2 Reserves")."""
+_TITLE = re.compile(r"[^\W_][\w\s&/,.:;()'\u2019-]*", re.UNICODE)
+"""What a title to ask about may hold: words, figures, spaces and a little punctuation;
+no markup, no quotes or brackets that could frame an instruction, no control characters."""
+_ADDRESS = re.compile(
+    r"\b[\w-]+\.[a-z]{2,}\b(?:/|\.|$)|\b(?:https?|ftp|mailto|tel|www)\b|@|\d{3}[-. ]\d{3,4}\b",
+    re.IGNORECASE,
+)
+"""A domain name, a scheme, an e-mail or a telephone number: never in a suggested question."""
 
 
 class FollowUps:
     """Questions about the sections beside a cited one."""
 
-    def __init__(self, store: PolicyStore) -> None:
+    def __init__(self, store: PolicyStore, lexicon: LibraryLexicon | None = None) -> None:
         self._store = store
+        self._lexicon = lexicon
         self._sections: OrderedDict[tuple[str, str], tuple[tuple[str, str], ...]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -55,21 +64,32 @@ class FollowUps:
             return ()
         at = ids.index(first.section_id)
         order = [at + step * side for step in range(1, _REACH + 1) for side in (1, -1)]
+        product = self._product_phrase(scope.product)
+        document = first.title if _askable(first.title) else "policy"
         questions: list[str] = []
         for i in order:
             if not 0 <= i < len(sections):
                 continue
             section_id, title = sections[i]
-            if (first.doc_id, section_id) in cited or not title or _FRONT_MATTER.search(title):
+            if (first.doc_id, section_id) in cited or _FRONT_MATTER.search(title):
                 continue
-            if unsafe(title) or len(title) > _LONGEST_TITLE:
+            subject = _subject(title, section_id)
+            if not _askable(subject):
                 continue  # a document's words may not put a command or a link in a question
-            question = _question(title, first.title, scope)
+            question = _question(subject, document, product, scope.jurisdiction)
             if question not in questions:
                 questions.append(question)
             if len(questions) == MAX_SUGGESTIONS:
                 break
         return tuple(questions)
+
+    def _product_phrase(self, product: str | None) -> str:
+        """How the library names the product in scope ("auto loan" for ``auto``), so that a
+        suggestion, when asked, is read in the same scope."""
+        if not product:
+            return ""
+        phrases = self._lexicon.current().products.get(product, ()) if self._lexicon else ()
+        return phrases[0] if phrases else product
 
     def _read(self, doc_id: str, version: str) -> tuple[tuple[str, str], ...]:
         key = (doc_id, version)
@@ -79,7 +99,10 @@ class FollowUps:
                 return self._sections[key]
         seen: dict[str, str] = {}
         for payload in self._store.chunks(doc_id, version):
-            seen.setdefault(str(payload["section_id"]), str(payload.get("section_title", "")))
+            title = payload.get("section_title")
+            seen.setdefault(
+                str(payload.get("section_id", "")), title if isinstance(title, str) else ""
+            )
         sections = tuple(seen.items())
         with self._lock:
             self._sections[key] = sections
@@ -88,17 +111,38 @@ class FollowUps:
         return sections
 
 
-def _question(title: str, document: str, scope: Filters) -> str:
-    """A question about the section titled ``title``, in the answer's scope."""
-    subject = _INDENTED.sub("", title).strip()
+def _subject(title: str, section_id: str) -> str:
+    """The title as a subject: compatibility forms folded, the section's own number taken
+    off its front ("B3-6-05 Monthly Debt Obligations")."""
+    subject = unicodedata.normalize("NFKC", title).strip()
+    if section_id and subject.startswith(section_id + " "):
+        subject = subject[len(section_id) :].strip()
+    return subject
+
+
+def _askable(text: str) -> bool:
+    """Whether ``text`` may stand in a suggested question: short, words and figures only,
+    no instruction, link, address or number to call."""
+    return (
+        0 < len(text) <= _LONGEST_TITLE
+        and bool(re.search(r"[^\W\d_]{2}", text))
+        and bool(_TITLE.fullmatch(text))
+        and not _ADDRESS.search(text)
+        and unsafe(text) is None
+    )
+
+
+def _question(subject: str, document: str, product: str, jurisdiction: str | None) -> str:
+    """A question about ``subject``, in the answer's product and state."""
     names = [(a, b) for _, a, b in state_spans(subject)]
     about = re.sub(
         r"\b[A-Z][a-z]+\b",
         lambda m: m.group(0) if any(a <= m.start() < b for a, b in names) else m.group(0).lower(),
         subject,
     )
-    state = state_name(scope.jurisdiction) if scope.jurisdiction else ""
-    where = f" in {state}" if state and state.lower() not in about.lower() else ""
-    if scope.product:
-        return f"What does the {scope.product} policy say about {about}{where}?"
+    state = state_name(jurisdiction) if jurisdiction else ""
+    named = bool(names) or re.search(r"\b[A-Z]{2}\b", subject)
+    where = f" in {state}" if state and state != jurisdiction and not named else ""
+    if product:
+        return f"What does the {product} policy say about {about}{where}?"
     return f"What does the {document} say about {about}{where}?"

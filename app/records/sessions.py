@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import sqlite3
 import time
@@ -37,6 +38,8 @@ from app.errors import CopilotError
 from app.models import Answer, User
 
 COOKIE = "copilot_session"
+_COOKIE_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}\.[1-9][0-9]{0,11}\.[0-9a-f]{64}", re.ASCII)
+"""What :meth:`SessionStore.open` makes: the id, the expiry in whole seconds, the MAC."""
 _LABEL = b"copilot web session cookie v1"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -130,7 +133,7 @@ class SessionStore:
         user, role, kept, until, conversation = row
         try:
             answers = tuple(Answer.model_validate(a) for a in json.loads(conversation))
-        except ValueError:  # written by another version: the session stands, the turns go
+        except (ValueError, TypeError):  # not turns this version reads: the session stands
             answers = ()
         return Session(
             cookie=str(cookie),
@@ -172,11 +175,11 @@ class SessionStore:
         return int(row[0])
 
     def _parse(self, cookie: str | None) -> tuple[str, int] | None:
-        if not cookie or cookie.count(".") != 2:
+        """The id and expiry of a cookie made here, unchanged and not expired; None for
+        anything else, whatever its shape (a browser may send any bytes)."""
+        if not cookie or not _COOKIE_SHAPE.fullmatch(cookie):
             return None
         token, expires_text, mac = cookie.split(".")
-        if not expires_text.isdigit():
-            return None
         expires = int(expires_text)
         if not hmac.compare_digest(mac, self._mac(token, expires)):
             return None

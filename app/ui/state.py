@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import streamlit as st
 
 from app.errors import CopilotError
 from app.models import Answer, User
-from app.records.sessions import COOKIE
+from app.records.sessions import COOKIE, Session, SessionError
 from app.settings import load_settings
 from app.ui.render import md
 from app.workspace import Workspace, open_workspace
+
+log = logging.getLogger(__name__)
 
 _provided: Workspace | None = None
 
@@ -41,12 +44,14 @@ def workspace() -> Workspace:
         raise  # unreachable; st.stop() raises
 
 
-SESSION, FORGET = "_session", "_forget_session"
+SESSION, FORGET, FRESH, WRITTEN = "_session", "_forget_session", "_fresh_sign_in", "_cookie_set"
 
 
 def user(ws: Workspace) -> User | None:
-    """Who this session acts as: the configured local user, the signed-in user (in password
-    mode, also one whose session cookie this page run brought back), or None."""
+    """Who this session acts as: the configured local user, the user the identity provider
+    signed in, or in password mode the user of this tab's session, checked at every page
+    run (a sign-out in another tab, an expiry, a changed password or a removed user ends it
+    here too, and the role is the one configured now), or None."""
     local = ws.authenticator.local_user()
     if local is not None:
         return local
@@ -58,12 +63,16 @@ def user(ws: Workspace) -> User | None:
             email if isinstance(email, str) else None, name if isinstance(name, str) else None
         )
     found = st.session_state.get("user")
-    if isinstance(found, User):
-        return found
-    if st.session_state.get(FORGET):
-        return None  # signed out in this tab: the cookie it came with opens nothing
-    resumed = ws.resume_session(_cookie(), None)
+    if isinstance(found, User) and st.session_state.get(FRESH):
+        return found  # just signed in with a password: signed_in() opens the session
+    cookie = st.session_state.get(SESSION) or (None if st.session_state.get(FORGET) else _cookie())
+    resumed = _resume(ws, cookie, None)
     if resumed is None:
+        if isinstance(found, User) or st.session_state.get(SESSION):
+            _end_here()  # the session ended elsewhere: this tab is signed out too
+        return None
+    if isinstance(found, User) and found.name != resumed.user.name:
+        _end_here()
         return None
     st.session_state["user"] = resumed.user
     st.session_state[SESSION] = resumed.cookie
@@ -71,37 +80,57 @@ def user(ws: Workspace) -> User | None:
     return resumed.user
 
 
-def signed_in(ws: Workspace, current: User) -> None:
-    """Give ``current`` a session that a reload or a link keeps: the one this page run's
-    cookie opens (its conversation back on screen), else a new one; and hand the browser
-    its cookie."""
-    cookie: str | None = st.session_state.get(SESSION) or _cookie()
-    mode_signs_in = ws.authenticator.mode == "password"
-    found = ws.resume_session(cookie, None if mode_signs_in else current)
-    if found is None or found.user.name != current.name:
-        kept = ws.open_session(current)
-    else:
-        kept = found.cookie
-        st.session_state.setdefault("conversation", list(found.conversation))
-    st.session_state[SESSION] = kept
+def just_signed_in(current: User) -> None:
+    """Record a password sign-in in this tab (the sign-in page calls it)."""
+    st.session_state["user"] = current
+    st.session_state[FRESH] = True
     st.session_state.pop(FORGET, None)
-    if kept != _cookie():
-        _set_cookie(kept, int(ws.sessions.lifetime_s))
+    st.session_state.pop(SESSION, None)
+    st.session_state.pop("conversation", None)
+
+
+def signed_in(ws: Workspace, current: User) -> None:
+    """Give ``current`` a session that a reload or a link keeps, and hand the browser its
+    cookie once. In password mode a session is opened only by a sign-in; with no sign-in
+    of ours (local mode, an identity provider) the session only keeps the conversation, and
+    one is opened whenever this tab has none of its user's."""
+    if ws.authenticator.mode == "password":
+        if st.session_state.pop(FRESH, False):
+            kept = _open_session(ws, current)
+        else:
+            kept = st.session_state.get(SESSION)
+    else:
+        cookie = st.session_state.get(SESSION) or _cookie()
+        found = _resume(ws, cookie, current)
+        if found is None:
+            kept = _open_session(ws, current)
+        else:
+            kept = found.cookie
+            st.session_state.setdefault("conversation", list(found.conversation))
+    if not kept:
+        return
+    st.session_state[SESSION] = kept
+    # Written once per tab: the cookie the tab came with is what it had when it opened,
+    # so it cannot tell whether the browser has this one already.
+    if kept != _cookie() and st.session_state.get(WRITTEN) != kept:
+        _set_cookie(kept, int(ws.settings.auth.session_hours * 3600))
+        st.session_state[WRITTEN] = kept
 
 
 def keep(ws: Workspace, conversation: list[Answer]) -> None:
     """Keep the conversation with the session, for a reload to show it again."""
-    ws.sessions.keep(st.session_state.get(SESSION), conversation)
+    try:
+        ws.sessions.keep(st.session_state.get(SESSION), conversation)
+    except SessionError as exc:
+        log.warning("conversation not kept: %s", exc)
 
 
 def sign_out(ws: Workspace) -> None:
-    ws.sessions.close(st.session_state.get(SESSION) or _cookie())
-    st.session_state.pop("user", None)
-    st.session_state.pop("conversation", None)
-    st.session_state.pop("citation", None)
-    st.session_state.pop("_acting_user", None)
-    st.session_state.pop(SESSION, None)
-    st.session_state[FORGET] = True
+    try:
+        ws.sessions.close(st.session_state.get(SESSION) or _cookie())
+    except SessionError as exc:
+        log.warning("session not closed in the store: %s", exc)
+    _end_here()
     if ws.authenticator.mode == "oidc":
         st.logout()
 
@@ -109,8 +138,35 @@ def sign_out(ws: Workspace) -> None:
 def forget_cookie() -> None:
     """Remove the session cookie from the browser after a sign-out (the session is closed
     already: a cookie left behind opens nothing)."""
-    if st.session_state.get(FORGET):
+    if st.session_state.get(FORGET) and st.session_state.get(WRITTEN) != "":
         _set_cookie("", 0)
+        st.session_state[WRITTEN] = ""
+
+
+def _end_here() -> None:
+    """Sign this tab out: who it acts as, its conversation and its session."""
+    for key in ("user", "conversation", "_acting_user", SESSION, FRESH):
+        st.session_state.pop(key, None)
+    st.session_state[FORGET] = True
+    st.session_state.pop(WRITTEN, None)
+
+
+def _resume(ws: Workspace, cookie: str | None, current: User | None) -> Session | None:
+    """The session ``cookie`` opens (None when the session store cannot be read: the app
+    then works without sessions, as before a reload)."""
+    try:
+        return ws.resume_session(cookie, current)
+    except SessionError as exc:
+        log.warning("sessions unavailable: %s", exc)
+        return None
+
+
+def _open_session(ws: Workspace, current: User) -> str | None:
+    try:
+        return ws.open_session(current)
+    except SessionError as exc:
+        log.warning("sessions unavailable: %s", exc)
+        return None
 
 
 def _cookie() -> str | None:
@@ -127,10 +183,9 @@ def _set_cookie(value: str, max_age: int) -> None:
     run by the page, since Streamlit's server sets no cookie of ours. Strict same-site, the
     whole app's path, Secure on HTTPS. The value is made here (letters, digits, ``-_.``)."""
     attributes = f"Path=/; Max-Age={max_age}; SameSite=Strict"
-    script = (
-        f"document.cookie = {json.dumps(f'{COOKIE}={value}; {attributes}')}"
-        ' + (location.protocol === "https:" ? "; Secure" : "");'
-    )
+    # A JSON string, with "<" escaped so nothing in it can close the script element.
+    cookie = json.dumps(f"{COOKIE}={value}; {attributes}").replace("<", "\\u003c")
+    script = f'document.cookie = {cookie} + (location.protocol === "https:" ? "; Secure" : "");'
     st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
 
 

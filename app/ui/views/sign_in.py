@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.records.auth import SignInError
+from app.ui import state
 from app.ui.render import md
 from app.workspace import Workspace
 
@@ -23,8 +24,10 @@ def render(ws: Workspace) -> None:
     if submitted:
         address = st.context.ip_address  # None on loopback (and not a str in AppTest)
         try:
-            st.session_state["user"] = ws.authenticator.sign_in(
-                name.strip(), password, client=address if isinstance(address, str) else None
+            state.just_signed_in(
+                ws.authenticator.sign_in(
+                    name.strip(), password, client=address if isinstance(address, str) else None
+                )
             )
         except SignInError as exc:
             st.error(f"Sign-in failed: {md(str(exc))}.")

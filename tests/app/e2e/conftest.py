@@ -148,6 +148,18 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture
+def two_tabs(browser: Any) -> Iterator[tuple[Any, Any]]:
+    """Two browsers' tabs, each with its own cookies: for ana and for ben."""
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in "ab"]
+    tabs = tuple(c.new_page() for c in contexts)
+    for tab in tabs:
+        tab.set_default_timeout(90_000)
+    yield tabs
+    for context in contexts:
+        context.close()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield

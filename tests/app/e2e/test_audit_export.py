@@ -50,39 +50,32 @@ def settled(page: Any) -> tuple[int, int, list[dict[str, str]]]:
 
 
 def test_the_audit_export_holds_exactly_the_records_the_filters_show(
-    server: str, browser: Any
+    server: str, two_tabs: Any
 ) -> None:
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in "ab"]
-    try:
-        ana, ben = (c.new_page() for c in contexts)
-        for tab in (ana, ben):
-            tab.set_default_timeout(90_000)
-        sign_in(ben, server, "ben")
-        ask(ben, "What is the minimum credit score for a HELOC?")
-        sign_in(ana, server, "ana")
-        ask(ana, "What is the maximum DTI for a mortgage?")
+    ana, ben = two_tabs
+    sign_in(ben, server, "ben")
+    ask(ben, "What is the minimum credit score for a HELOC?")
+    sign_in(ana, server, "ana")
+    ask(ana, "What is the maximum DTI for a mortgage?")
 
-        go_to(ana, "Audit")
-        expect(ana.get_by_text(re.compile(r"^Chain verified"))).to_be_visible()
-        radio = ana.get_by_test_id("stRadioGroup")
-        radio.get_by_text("all", exact=True).click()
-        expect(ana.get_by_text(re.compile(r"^\d+ records \(newest first"))).to_be_visible()
-        on_screen, everyone, rows = settled(ana)
-        assert everyone == on_screen == len(rows)
-        assert {"ana", "ben"} <= {r["user"] for r in rows}
+    go_to(ana, "Audit")
+    expect(ana.get_by_text(re.compile(r"^Chain verified"))).to_be_visible()
+    radio = ana.get_by_test_id("stRadioGroup")
+    radio.get_by_text("all", exact=True).click()
+    expect(ana.get_by_text(re.compile(r"^\d+ records \(newest first"))).to_be_visible()
+    on_screen, everyone, rows = settled(ana)
+    assert everyone == on_screen == len(rows)
+    assert {"ana", "ben"} <= {r["user"] for r in rows}
 
-        ana.get_by_role("textbox", name="User").fill("ben")
-        ana.get_by_role("textbox", name="User").press("Enter")
-        expect(ana.frame_locator("iframe").locator("a.source-download").last).not_to_contain_text(
-            f"Export {everyone} records"
-        )
-        radio.get_by_text("question", exact=True).click()  # questions, not feedback
-        on_screen, count, rows = settled(ana)
-        assert count == on_screen == len(rows) >= 1
-        assert {r["user"] for r in rows} == {"ben"}
-        assert {r["kind"] for r in rows} == {"question"}
-        assert any("credit score" in r["question"] for r in rows)
-        shot(ana, "audit-export-filtered")
-    finally:
-        for context in contexts:
-            context.close()
+    ana.get_by_role("textbox", name="User").fill("ben")
+    ana.get_by_role("textbox", name="User").press("Enter")
+    expect(ana.frame_locator("iframe").locator("a.source-download").last).not_to_contain_text(
+        f"Export {everyone} records"
+    )
+    radio.get_by_text("question", exact=True).click()  # questions, not feedback
+    on_screen, count, rows = settled(ana)
+    assert count == on_screen == len(rows) >= 1
+    assert {r["user"] for r in rows} == {"ben"}
+    assert {r["kind"] for r in rows} == {"question"}
+    assert any("credit score" in r["question"] for r in rows)
+    shot(ana, "audit-export-filtered")

@@ -68,37 +68,30 @@ def test_a_follow_up_is_read_in_its_conversation_and_survives_a_reload(
     ).to_be_visible()
 
 
-def test_a_direct_link_keeps_each_user_in_their_own_session(server: str, browser: Any) -> None:
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in "ab"]
-    try:
-        ana, ben = (c.new_page() for c in contexts)
-        for tab in (ana, ben):
-            tab.set_default_timeout(90_000)
-        sign_in(ana, server, "ana")
-        sign_in(ben, server, "ben")
-        ask(ben, "How old can a credit report be for a mortgage?")
-        session_cookie(ana)
-        session_cookie(ben)
+def test_a_direct_link_keeps_each_user_in_their_own_session(server: str, two_tabs: Any) -> None:
+    ana, ben = two_tabs
+    sign_in(ana, server, "ana")
+    sign_in(ben, server, "ben")
+    ask(ben, "How old can a credit report be for a mortgage?")
+    session_cookie(ana)
+    session_cookie(ben)
 
-        # Compliance opens the audit page by its link: still signed in, the page shown.
-        ana.goto(f"{server}/audit")
-        expect(ana.get_by_text("Signed in as ana")).to_be_visible()
-        expect(ana.get_by_role("heading", name="Audit trail")).to_be_visible()
-        shot(ana, "session-direct-link-audit")
-        # An underwriter's link to it signs nobody out, and shows no audit trail.
-        ben.goto(f"{server}/audit")
-        expect(ben.get_by_text("Signed in as ben")).to_be_visible()
-        expect(ben.get_by_role("heading", name="Audit trail")).to_have_count(0)
+    # Compliance opens the audit page by its link: still signed in, the page shown.
+    ana.goto(f"{server}/audit")
+    expect(ana.get_by_text("Signed in as ana")).to_be_visible()
+    expect(ana.get_by_role("heading", name="Audit trail")).to_be_visible()
+    shot(ana, "session-direct-link-audit")
+    # An underwriter's link to it signs nobody out, and shows no audit trail.
+    ben.goto(f"{server}/audit")
+    expect(ben.get_by_text("Signed in as ben")).to_be_visible()
+    expect(ben.get_by_role("heading", name="Audit trail")).to_have_count(0)
 
-        # Each sees their own conversation only.
-        ana.goto(server)
-        expect(ana.get_by_text("Signed in as ana")).to_be_visible()
-        expect(ana.get_by_text("How old can a credit report be")).to_have_count(0)
-        ben.goto(server)
-        expect(ben.get_by_text("How old can a credit report be for a mortgage?")).to_be_visible()
-    finally:
-        for context in contexts:
-            context.close()
+    # Each sees their own conversation only.
+    ana.goto(server)
+    expect(ana.get_by_text("Signed in as ana")).to_be_visible()
+    expect(ana.get_by_text("How old can a credit report be")).to_have_count(0)
+    ben.goto(server)
+    expect(ben.get_by_text("How old can a credit report be for a mortgage?")).to_be_visible()
 
 
 def test_signing_out_ends_the_session_and_its_cookie_opens_nothing(
@@ -138,5 +131,29 @@ def test_signing_out_ends_the_session_and_its_cookie_opens_nothing(
             expect(tab.get_by_role("textbox", name="Password")).to_be_visible()
         finally:
             other.close()
+    finally:
+        context.close()
+
+
+def test_signing_out_in_one_tab_signs_out_the_others(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        first = context.new_page()
+        first.set_default_timeout(90_000)
+        sign_in(first, server, "ben")
+        session_cookie(first)
+        second = context.new_page()  # the same browser: its cookie signs this tab in
+        second.set_default_timeout(90_000)
+        second.goto(server)
+        expect(second.get_by_text("Signed in as ben")).to_be_visible()
+
+        second.get_by_role("button", name="Sign out").click()
+        expect(second.get_by_role("textbox", name="Password")).to_be_visible()
+        # The first tab's next action finds its session ended: signed out, no new cookie.
+        first.get_by_role("button", name="Clear conversation").click()
+        expect(first.get_by_role("textbox", name="Password")).to_be_visible()
+        first.reload()
+        expect(first.get_by_role("textbox", name="Password")).to_be_visible()
+        assert not [c for c in context.cookies() if c["name"] == COOKIE and c["value"]]
     finally:
         context.close()

@@ -87,6 +87,11 @@ def test_the_store_keeps_a_digest_of_the_id_never_the_cookie(tmp_path: Path) -> 
         lambda c: c.rsplit(".", 1)[0],  # no MAC
         lambda c: "",
         lambda c: "x.y.z",
+        lambda c: c.replace(c.split(".")[1], "0" + c.split(".")[1]),  # another spelling
+        lambda c: c.replace(c.split(".")[1], "\u0661\u0662\u0663"),  # other digits
+        lambda c: c.replace(c.split(".")[1], "9" * 5000),
+        lambda c: c.replace(c.split(".")[1], "\u00b2\u00b3"),
+        lambda c: c[:-1] + "\u00e9",  # a MAC that is not ASCII
     ],
 )
 def test_a_changed_or_made_up_cookie_opens_nothing(tmp_path: Path, change) -> None:  # type: ignore[no-untyped-def]
@@ -94,6 +99,16 @@ def test_a_changed_or_made_up_cookie_opens_nothing(tmp_path: Path, change) -> No
     cookie = store.open(BEN)
     assert store.resume(cookie) is not None
     assert store.resume(change(cookie)) is None
+
+
+def test_kept_turns_this_version_cannot_read_leave_the_session_standing(tmp_path: Path) -> None:
+    store = _store(tmp_path, Clock())
+    cookie = store.open(BEN)
+    for stored in ("null", "5", '[{"question": 1}]', "not json"):
+        with sqlite3.connect(tmp_path / "sessions.sqlite3") as conn:
+            conn.execute("UPDATE sessions SET conversation = ?", (stored,))
+        again = store.resume(cookie)
+        assert again is not None and again.conversation == ()
 
 
 def test_a_cookie_signed_under_another_key_opens_nothing(tmp_path: Path) -> None:
