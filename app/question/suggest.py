@@ -89,7 +89,7 @@ class FollowUps:
         if not product:
             return ""
         phrases = self._lexicon.current().products.get(product, ()) if self._lexicon else ()
-        return phrases[0] if phrases else product
+        return min(phrases, key=len) if phrases else product
 
     def _read(self, doc_id: str, version: str) -> tuple[tuple[str, str], ...]:
         key = (doc_id, version)
