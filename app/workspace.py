@@ -11,7 +11,7 @@ import html
 import logging
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -99,13 +99,7 @@ class Workspace:
         if user is None:
             self.sessions.close(cookie)
             return None
-        return Session(
-            cookie=found.cookie,
-            user=user,
-            fingerprint=found.fingerprint,
-            expires=found.expires,
-            conversation=found.conversation,
-        )
+        return replace(found, user=user)
 
     # -- citations -------------------------------------------------------------------------
     def page_view(self, citation: Citation) -> PageView | None:
