@@ -130,14 +130,14 @@ class CopilotService:
         redacted = self._redactor.redact(question)
         latency["redact"] = (time.perf_counter() - start) * 1000
         del question  # nothing below may see the raw text
-        lexicon = self._lexicon
+        known = self._lexicon.current() if self._lexicon is not None else None
         reading = _timed(
             latency,
             "follow-up",
             lambda: read_as(
                 redacted.text,
                 previous.asked if previous is not None else None,
-                lexicon.current() if lexicon is not None else None,
+                known,
                 limit=limit,
             ),
         )
@@ -145,8 +145,8 @@ class CopilotService:
         if reading.followup:
             redacted = redacted.model_copy(update={"text": reading.text})
         asked = (
-            _timed(latency, "scope", lambda: scope(redacted.text, filters, lexicon.current()))
-            if lexicon is not None
+            _timed(latency, "scope", lambda: scope(redacted.text, filters, known))
+            if known is not None
             else Scope(filters=filters, text=redacted.text)
         )
         retrieval = self._retriever.retrieve(redacted, asked.filters)
