@@ -11,7 +11,16 @@ from typing import Any
 import streamlit as st
 
 from app.models import Answer, Citation
-from app.ui.render import NO_SOURCE, md, page_text, passage, provenance, source_links
+from app.ui.render import (
+    NO_SOURCE,
+    NOT_LOCATED,
+    md,
+    page_text,
+    passage,
+    printed_page,
+    provenance,
+    source_links,
+)
 from app.workspace import Workspace
 
 SELECTED = "citation"
@@ -193,11 +202,8 @@ def page_picture(ws: Workspace, citation: Citation, where: str) -> bool:
     image = ws.page_image(citation)
     if image is None:
         return False
-    printed = citation.page_label or str(image.page)
-    if printed != str(image.page):
-        printed += f" (PDF page {image.page})"
-    note = "" if image.found else " (the passage was not located exactly on this page)"
-    shown = f"Page {printed} of {citation.file_name}{note}"
+    note = "" if image.found else NOT_LOCATED
+    shown = f"Page {printed_page(citation.page_label, image.page)} of {citation.file_name}{note}"
     _viewer(
         key=f"{where}-page",
         data={

@@ -76,9 +76,7 @@ def source_links(view: PageView) -> None:
     """For a PDF: links that open it at the cited page and download it."""
     if view.pdf is None:
         return
-    printed = view.page_label or str(view.page)
-    if printed != str(view.page):
-        printed += f" (PDF page {view.page})"
+    printed = printed_page(view.page_label, view.page)
     private_file(
         view.pdf,
         view.file_name,
@@ -89,9 +87,18 @@ def source_links(view: PageView) -> None:
     )
 
 
+def printed_page(label: str, page: int) -> str:
+    """The page as printed on it, with the PDF's own page number when they differ."""
+    printed = label or str(page)
+    return printed if printed == str(page) else f"{printed} (PDF page {page})"
+
+
+NOT_LOCATED = " (the passage was not located exactly on this page)"
+
+
 def page_text(view: PageView) -> None:
     """The page's text with the passage marked (escaped by :func:`app.workspace.highlight`)."""
-    note = "" if view.found else " (the passage was not located exactly on this page)"
+    note = "" if view.found else NOT_LOCATED
     st.caption(md(f"Page {view.page_label or view.page} of {view.file_name}{note}"))
     st.markdown(
         '<div class="page-text" style="border:1px solid #ccc;padding:0.6rem;'
