@@ -126,8 +126,11 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A loaded CI machine runs a page's script for several seconds; an assertion waits for
+    # it as long as an action does, not Playwright's default 5 s.
+    expect.set_options(timeout=60_000)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
 
