@@ -183,6 +183,9 @@ class Block(_Frozen):
     page_label: str
     table_context: str = ""
     """For a table: its caption and header row, repeated where the table is split."""
+    continues: bool = False
+    """Text carried over from the previous page: its first line goes on the paragraph (and
+    perhaps the sentence) the block before it left open."""
 
 
 class Section(_Frozen):

@@ -94,8 +94,8 @@ class ChunkingSection(BaseModel):
     """Upper bound, in the embedding model's own tokens, of a chunk's embedded text
     (section heading included). Clamped to the model's window."""
     min_tokens: int = Field(default=40, ge=0)
-    """A section's trailing piece shorter than this is merged into the previous piece
-    when the two still fit."""
+    """A paragraph shorter than this stays in one chunk with the next (a section's last one
+    with the one before it), and a piece shorter than this is not cut off a long paragraph."""
 
 
 class IngestSection(BaseModel):

@@ -2,8 +2,13 @@
 
 A chunk never spans two sections. Its size is counted with the embedding model's own
 tokenizer, heading path and special tokens included, and never exceeds ``max_tokens``.
-Prose is split between sentences (between words only for a sentence longer than a chunk);
-tables are split between rows, each piece repeating the table's caption and header row.
+A chunk holds whole paragraphs where they fit: a section is first cut into runs of
+paragraphs (a paragraph shorter than ``min_tokens`` or ending in a colon stays with the one
+after it), and only a run longer than a chunk is split, between sentences (between words only
+for a sentence longer than a chunk). Where a chunk ends therefore depends on its own
+paragraphs alone, so an edited paragraph changes its own chunk and leaves the rest of the
+section's chunks, and their embeddings, as they were. Tables are split between rows, each piece
+repeating the table's caption and header row.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 
 from app.models import Chunk, Section
 from app.sentences import split_sentences
+from ingest.paragraphs import BULLET
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 """Counts the tokens of each text, without the model's special tokens."""
@@ -30,6 +36,9 @@ class _Unit:
     table_context: str = ""
     """For a table row: the caption and header row to repeat when a piece starts here."""
     starts_table: bool = False
+    last_page: int = 0
+    """Where a sentence carried over a page break ends (0: on ``page``)."""
+    last_label: str = ""
 
 
 def chunk(
@@ -37,49 +46,78 @@ def chunk(
     count_tokens: TokenCounter,
     *,
     max_tokens: int,
-    min_tokens: int = 0,
+    min_tokens: int = 40,
     special_tokens: int = 2,
     doc_title: str = "",
 ) -> list[Chunk]:
     """Cut every section into chunks whose embedded text fits ``max_tokens``."""
-    chunks: list[Chunk] = []
-    for section in sections:
-        heading = _heading_text(section, doc_title, count_tokens, max_tokens)
-        budget = max_tokens - special_tokens - (count_tokens([heading])[0] if heading else 0)
-        units = list(_units(section))
+    count = _Memo(count_tokens)
+    units_of = [list(_units(section)) for section in sections]
+    # One batch for every sentence and heading: the tokenizer is fast in bulk, slow per call.
+    count(
+        [u.text for units in units_of for u in units]
+        + [c for section in sections for c in _heading_candidates(section, doc_title)]
+    )
+    drafts: list[tuple[Section, list[_Unit], str, str]] = []
+    for section, units in zip(sections, units_of, strict=True):
         if not units:
             continue
-        tokens = count_tokens([u.text for u in units])
-        units, tokens = _split_oversized(units, tokens, budget, count_tokens)
-        context_tokens = _context_tokens(units, count_tokens)
-        for group in _pack(units, tokens, context_tokens, budget, min_tokens):
-            text = _join(group)
-            embed_text = f"{heading}\n{text}" if heading else text
-            kinds = {u.kind for u in group}
-            chunks.append(
-                Chunk(
-                    ordinal=len(chunks),
-                    section_id=section.section_id,
-                    section_title=section.title,
-                    section_path=section.path,
-                    text=text,
-                    embed_text=embed_text,
-                    token_count=count_tokens([embed_text])[0] + special_tokens,
-                    page_start=group[0].page,
-                    page_end=group[-1].page,
-                    page_label_start=group[0].label,
-                    page_label_end=group[-1].label,
-                    kind=kinds.pop() if len(kinds) == 1 else "mixed",  # type: ignore[arg-type]
-                )
+        heading = _heading_text(section, doc_title, count, max_tokens)
+        budget = max_tokens - special_tokens - (count([heading])[0] if heading else 0)
+        tokens = count([u.text for u in units])
+        units, tokens = _split_oversized(units, tokens, budget, count)
+        context_tokens = _context_tokens(units, count)
+        for run_units, run_tokens in _runs(units, tokens, min_tokens):
+            for group in _pack(run_units, run_tokens, context_tokens, budget, min_tokens):
+                text = _join(group)
+                drafts.append((section, group, text, f"{heading}\n{text}" if heading else text))
+    sizes = count_tokens([embed_text for *_, embed_text in drafts])
+    chunks: list[Chunk] = []
+    for (section, group, text, embed_text), size in zip(drafts, sizes, strict=True):
+        kinds = {u.kind for u in group}
+        chunks.append(
+            Chunk(
+                ordinal=len(chunks),
+                section_id=section.section_id,
+                section_title=section.title,
+                section_path=section.path,
+                text=text,
+                embed_text=embed_text,
+                token_count=size + special_tokens,
+                page_start=group[0].page,
+                page_end=group[-1].last_page or group[-1].page,
+                page_label_start=group[0].label,
+                page_label_end=group[-1].last_label or group[-1].label,
+                kind=kinds.pop() if len(kinds) == 1 else "mixed",  # type: ignore[arg-type]
             )
+        )
     return chunks
+
+
+class _Memo:
+    """A token counter that counts each distinct text once."""
+
+    def __init__(self, count_tokens: TokenCounter) -> None:
+        self._count = count_tokens
+        self._known: dict[str, int] = {}
+
+    def __call__(self, texts: Sequence[str]) -> list[int]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._known))
+        if missing:
+            self._known.update(zip(missing, self._count(missing), strict=True))
+        return [self._known[t] for t in texts]
+
+
+def _heading_candidates(section: Section, doc_title: str) -> list[str]:
+    """The whole heading path, then the section's own heading (or the document's title)."""
+    return [" > ".join(section.path), section.path[-1] if section.path else doc_title]
 
 
 def _heading_text(
     section: Section, doc_title: str, count_tokens: TokenCounter, max_tokens: int
 ) -> str:
     """The heading path embedded with every chunk; shortened if it would crowd the text out."""
-    candidates = [" > ".join(section.path), section.path[-1] if section.path else doc_title]
+    candidates = _heading_candidates(section, doc_title)
     limit = max_tokens // 3
     for candidate in candidates:
         if candidate and count_tokens([candidate])[0] <= limit:
@@ -92,8 +130,12 @@ def _heading_text(
 
 def _units(section: Section) -> Iterator[_Unit]:
     first = True
+    open_sentence: _Unit | None = None  # the last sentence seen, held back for a page break
     for block in section.blocks:
         if block.kind == "table":
+            if open_sentence is not None:
+                yield open_sentence
+                open_sentence = None
             rows = block.text.split("\n")
             starts = bool(block.table_context) and block.text.startswith(block.table_context)
             for i, row in enumerate(rows):
@@ -108,11 +150,40 @@ def _units(section: Section) -> Iterator[_Unit]:
                 )
                 first = False
             continue
-        for paragraph in block.text.split("\n"):
+        paragraphs = block.text.split("\n")
+        if block.continues and open_sentence is not None:
+            # The page before ended inside a paragraph: its first line goes on it, and a
+            # sentence cut by the page break is put back together.
+            carried, open_sentence = open_sentence, None
+            head = split_sentences(f"{carried.text} {paragraphs[0]}")
+            spans = head[0] != carried.text
+            pieces = [
+                _Unit(
+                    head[0],
+                    carried.joiner,
+                    carried.page,
+                    carried.label,
+                    "text",
+                    last_page=block.page if spans else carried.last_page,
+                    last_label=block.page_label if spans else carried.last_label,
+                ),
+                *(_Unit(s, " ", block.page, block.page_label, "text") for s in head[1:]),
+            ]
+            yield from pieces[:-1]
+            open_sentence = pieces[-1]
+            paragraphs = paragraphs[1:]
+        elif open_sentence is not None:
+            yield open_sentence
+            open_sentence = None
+        for paragraph in paragraphs:
             for j, sentence in enumerate(split_sentences(paragraph)):
+                if open_sentence is not None:
+                    yield open_sentence
                 joiner = "" if first else ("\n" if j == 0 else " ")
-                yield _Unit(sentence, joiner, block.page, block.page_label, "text")
+                open_sentence = _Unit(sentence, joiner, block.page, block.page_label, "text")
                 first = False
+    if open_sentence is not None:
+        yield open_sentence
 
 
 def _split_oversized(
@@ -160,6 +231,52 @@ def _replace(unit: _Unit, text: str, *, first: bool) -> _Unit:
 def _context_tokens(units: list[_Unit], count_tokens: TokenCounter) -> dict[str, int]:
     contexts = sorted({u.table_context for u in units if u.table_context})
     return dict(zip(contexts, count_tokens(contexts), strict=True)) if contexts else {}
+
+
+def _runs(
+    units: list[_Unit], tokens: list[int], attach_tokens: int
+) -> Iterator[tuple[list[_Unit], list[int]]]:
+    """The section's paragraphs, cut where one ends that can stand on its own.
+
+    A paragraph begins at a line break (a table, all its rows, is one paragraph). It stays with
+    the next when it is shorter than ``attach_tokens`` or ends in a colon (a lead-in to what
+    follows), and a bulleted item stays with what comes before it (its lead-in and the items
+    before it); a short last run joins the one before it. Each decision reads the two
+    paragraphs on either side of it.
+    """
+    paragraphs: list[tuple[int, int]] = []  # (first unit, end) of each paragraph
+    for i, unit in enumerate(units):
+        starts = i == 0 or (
+            unit.joiner == "\n" and not (unit.kind == "table" and units[i - 1].kind == "table")
+        )
+        if starts:
+            paragraphs.append((i, i + 1))
+        else:
+            paragraphs[-1] = (paragraphs[-1][0], i + 1)
+    runs: list[tuple[int, int]] = []
+    start = 0
+    for (first, end), following in zip(paragraphs, [*paragraphs[1:], None], strict=True):
+        size = sum(tokens[first:end])
+        if (
+            size >= attach_tokens
+            and not units[end - 1].text.rstrip().endswith(":")
+            and not (
+                following and units[following[0]].kind == "text" and _bulleted(units, following)
+            )
+        ):
+            runs.append((start, end))
+            start = end
+    if start < len(units):
+        if runs and sum(tokens[start:]) < attach_tokens:
+            runs[-1] = (runs[-1][0], len(units))
+        else:
+            runs.append((start, len(units)))
+    for first, end in runs:
+        yield units[first:end], tokens[first:end]
+
+
+def _bulleted(units: list[_Unit], paragraph: tuple[int, int]) -> bool:
+    return bool(BULLET.match(units[paragraph[0]].text))
 
 
 def _pack(

@@ -27,7 +27,8 @@ _DECIMAL = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+)\.?\s+(?=[A-Z(\"'\u201c])")
 _GUIDE_ID = re.compile(
     r"^((?:[A-Z]{1,2}\d{1,2}|[A-Z]{2,4})(?:-\d{1,4}(?:\.\d{1,3})*)+)\.?\s+(?=[A-Z(\"'\u201c])"
 )
-_BULLET = re.compile(r"^([-*\u2022\u25aa\u25cf\u25e6\u25a0\u25a1\u2013\u00a8o])\s+")
+# A bulleted list item's mark (a Word sub-bullet is a letter o).
+BULLET = re.compile(r"^([-*\u2022\u25aa\u25cf\u25e6\u25a0\u25a1\u2013\u00a8o])\s+")
 _ROMAN = re.compile(r"^(?=[ivxl]+$)l?x{0,3}(ix|iv|v?i{0,3})$")
 # A line that runs on from a wrapped cross reference: "... under paragraph" / "(f) of this
 # section", "(A) and (B)".
@@ -403,7 +404,7 @@ def _markers(text: str) -> tuple[list[_Marker], str] | None:
         if readings:
             return [_Marker(name + punct, name, readings)], text[match.end() :]
         return None
-    if match := _BULLET.match(text):
+    if match := BULLET.match(text):
         return [_Marker(match.group(1), "", ((f"bullet{match.group(1)}", 0),))], text[match.end() :]
     return None
 

@@ -104,14 +104,20 @@ def segment(doc: ParsedDocument) -> list[Section]:
     pending_kind: str = "text"
     table_context = ""
 
+    continues = False  # the next block carries on a paragraph from the page before
+
     def flush() -> None:
-        nonlocal pending, table_context
+        nonlocal pending, table_context, continues
         if pending:
             if pending_kind == "table" and CAPTION.match(pending[0].text):
                 table_context = "\n".join(line.text for line in pending[:2])
             context = table_context if pending_kind == "table" else ""
-            current.blocks.append(_block(pending, pending_kind, width, context))
+            block = _block(pending, pending_kind, width, context)
+            if continues and current.blocks and current.blocks[-1].kind == block.kind == "text":
+                block = block.model_copy(update={"continues": True})
+            current.blocks.append(block)
         pending = []
+        continues = False
 
     def close() -> None:
         flush()
@@ -174,7 +180,9 @@ def segment(doc: ParsedDocument) -> list[Section]:
                 flush()
                 pending_kind = "text"
             if pending and pending[-1].page != line.page:
+                carried = pending_kind == "text" and _wrapped(pending[-1].text, line.text, width)
                 flush()
+                continues = carried
             pending.append(line)
         index += 1
     close()
@@ -336,6 +344,16 @@ def _is_prose(text: str) -> bool:
     return len(text.split()) >= 14 and text.endswith((".", ":"))
 
 
+def _wrapped(previous: str, line: str, width: float) -> bool:
+    """Whether prose ``line`` carries on the paragraph of the line before it: that line runs
+    to the margin, or (in a narrow column) it simply carries on a sentence that the line
+    before left open. A list marker always opens a paragraph."""
+    return not _LIST_MARKER.match(line) and (
+        len(previous) >= _WRAP_FRACTION * width
+        or (line[:1].islower() and not previous.endswith((".", ":", ";", "?", "!")))
+    )
+
+
 def _block(lines: list[_Line], kind: str, width: float, table_context: str) -> Block:
     """Lines of one page and kind -> one block; wrapped prose lines are rejoined."""
     parts: list[str] = []
@@ -343,17 +361,7 @@ def _block(lines: list[_Line], kind: str, width: float, table_context: str) -> B
         if i == 0:
             parts.append(line.text)
             continue
-        previous = lines[i - 1].text
-        # A wrapped line: the line before it runs to the margin, or (in a narrow column) it
-        # simply carries on a sentence that the line before left open.
-        wrapped = (
-            kind == "text"
-            and not _LIST_MARKER.match(line.text)
-            and (
-                len(previous) >= _WRAP_FRACTION * width
-                or (line.text[:1].islower() and not previous.endswith((".", ":", ";", "?", "!")))
-            )
-        )
+        wrapped = kind == "text" and _wrapped(lines[i - 1].text, line.text, width)
         parts.append((" " if wrapped else "\n") + line.text)
     first = lines[0]
     return Block(

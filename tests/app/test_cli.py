@@ -57,7 +57,7 @@ def test_ingest_inventory_retire_and_purge(
     code, _, err = copilot(capsys, "purge", "auto-loan-credit-policy")
     assert code == 2 and "pass --yes" in err
     code, out, _ = copilot(capsys, "purge", "auto-loan-credit-policy", "--yes")
-    assert code == 0 and "purged auto-loan-credit-policy: 14 chunk(s) removed" in out
+    assert code == 0 and "purged auto-loan-credit-policy: 17 chunk(s) removed" in out
     code, out, _ = copilot(capsys, "docs")
     assert (
         "auto-loan-credit-policy" not in out and out.splitlines()[-1] == "8 documents, 9 versions"
@@ -178,7 +178,7 @@ def test_migrate_copies_the_whole_index_to_another_store(
     target = tmp_path / "moved"
     code, out, err = copilot(capsys, "migrate", "--to-path", str(target), "--to-mode", to_mode)
     assert code == 0, err
-    assert "copied 9 documents (194 chunk points)" in out
+    assert "copied 9 documents (242 chunk points)" in out
 
     before = open_store(load_settings(app={"data_dir": data}), None)
     moved_to = load_settings(app={"data_dir": data}, store={"path": target, "mode": to_mode})

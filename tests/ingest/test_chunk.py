@@ -217,3 +217,69 @@ def test_a_chunk_spanning_pages_says_so(embedding) -> None:  # type: ignore[no-u
 )
 def test_split_sentences(paragraph: str, sentences: list[str]) -> None:
     assert split_sentences(paragraph) == sentences
+
+
+def _guide_section(paragraphs: list[str]) -> Section:
+    return Section(
+        section_id="B3-4",
+        title="Assets",
+        path=("B3-4 Assets",),
+        blocks=(Block(kind="text", text="\n".join(paragraphs), page=1, page_label="1"),),
+    )
+
+
+GUIDE_PARAGRAPHS = [
+    f"({n}) For {topic}, the requirement under this section is {figure}. The underwriter "
+    f"documents how the {topic} figure was verified and keeps the evidence in the loan file. "
+    f"Exceptions need the approval of a Senior Underwriter and are reported each month."
+    for n, (topic, figure) in enumerate(
+        [
+            ("reserves", "6 months"),
+            ("gift funds", "$10,000"),
+            ("rental income", "75%"),
+            ("debt-to-income ratio", "43%"),
+            ("loan-to-value ratio", "80%"),
+            ("credit score", "680"),
+            ("bankruptcy waiting period", "4 years"),
+            ("appraisal age", "120 days"),
+            ("flood insurance", "$250,000"),
+            ("title insurance", "the loan amount"),
+            ("verification of employment", "10 business days"),
+            ("self-employed income", "2 years"),
+        ],
+        start=1,
+    )
+]
+
+
+@pytest.mark.parametrize("edited", [0, 5, 11])
+def test_an_edited_paragraph_changes_its_own_chunk_only(embedding, edited: int) -> None:  # type: ignore[no-untyped-def]
+    """Re-ingestion reuses the vectors of unchanged chunks: an edit must not move the
+    boundaries of the section's other chunks."""
+    new = list(GUIDE_PARAGRAPHS)
+    new[edited] = new[edited].replace(" is ", " is at least ", 1) + " Revised in 2026."
+    before = chunk([_guide_section(GUIDE_PARAGRAPHS)], embedding.count_tokens, max_tokens=200)
+    after = chunk([_guide_section(new)], embedding.count_tokens, max_tokens=200)
+    assert len(before) > 3  # the section is cut into several chunks
+    gone = {c.embed_text for c in before} - {c.embed_text for c in after}
+    came = {c.embed_text for c in after} - {c.embed_text for c in before}
+    assert len(gone) == len(came) == 1
+    assert GUIDE_PARAGRAPHS[edited] in gone.pop()
+    assert new[edited] in came.pop()
+
+
+def test_a_lead_in_and_a_short_paragraph_stay_with_what_follows(embedding) -> None:  # type: ignore[no-untyped-def]
+    paragraphs = [
+        "Acceptable sources of funds for closing include the following:",
+        GUIDE_PARAGRAPHS[0],
+        "Note.",
+        GUIDE_PARAGRAPHS[1],
+        GUIDE_PARAGRAPHS[2],
+        "Revised 2026.",
+    ]
+    chunks = chunk([_guide_section(paragraphs)], embedding.count_tokens, max_tokens=200)
+    assert [c.text for c in chunks] == [
+        "\n".join(paragraphs[0:2]),
+        "\n".join(paragraphs[2:4]),
+        "\n".join(paragraphs[4:6]),
+    ]
