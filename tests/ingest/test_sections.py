@@ -222,3 +222,19 @@ def test_leader_glyphs_mark_table_of_contents_lines() -> None:
         "Right to Cancel form \ufffd\ufffd\ufffd\ufffd\ufffd\ufffd 4\nThe borrower may cancel within three business days."
     )
     assert all("Cancel form" not in b.text for s in segment(doc) for b in s.blocks)
+
+
+def test_a_paragraph_cut_by_a_page_break_is_put_back_together(embedding) -> None:  # type: ignore[no-untyped-def]
+    from ingest.chunk import chunk
+
+    wide = "The borrower must provide two years of signed federal tax returns, with all of"
+    doc = document(
+        f"2. Documents\n{LONG}\n{wide}",
+        "their schedules, before approval. Copies stay in the loan file.\n- a bank statement.",
+        "- a profit and loss statement.\nA new paragraph on this page.",
+    )
+    blocks = segment(doc)[-1].blocks
+    assert [(b.page, b.continues) for b in blocks] == [(1, False), (2, True), (3, False)]
+    (only,) = chunk(segment(doc)[-1:], embedding.count_tokens, max_tokens=200)
+    assert f"{wide} their schedules, before approval. Copies stay" in only.text
+    assert (only.page_start, only.page_end) == (1, 3)
