@@ -4,8 +4,9 @@ A chunk never spans two sections. Its size is counted with the embedding model's
 tokenizer, heading path and special tokens included, and never exceeds ``max_tokens``.
 A chunk holds whole paragraphs where they fit: a section is first cut into runs of
 paragraphs (a paragraph shorter than ``min_tokens`` or ending in a colon stays with the one
-after it), and only a run longer than a chunk is split, between sentences (between words only
-for a sentence longer than a chunk). Where a chunk ends therefore depends on its own
+after it, a bulleted item with the one before it; a paragraph that a page break cut is one
+paragraph again), and only a run longer than a chunk is split, between sentences (between
+words only for a sentence longer than a chunk). Where a chunk ends therefore depends on its own
 paragraphs alone, so an edited paragraph changes its own chunk and leaves the rest of the
 section's chunks, and their embeddings, as they were. Tables are split between rows, each piece
 repeating the table's caption and header row.
