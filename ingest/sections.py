@@ -180,7 +180,12 @@ def segment(doc: ParsedDocument) -> list[Section]:
                 flush()
                 pending_kind = "text"
             if pending and pending[-1].page != line.page:
-                carried = pending_kind == "text" and _wrapped(pending[-1].text, line.text, width)
+                carried = (
+                    pending_kind == "text"
+                    and _wrapped(pending[-1].text, line.text, width)
+                    # a short line that ends no sentence opens the page: a heading or label
+                    and (len(line.text) >= _WRAP_FRACTION * width or line.text.endswith(_END_PUNCT))
+                )
                 flush()
                 continues = carried
             pending.append(line)

@@ -238,3 +238,13 @@ def test_a_paragraph_cut_by_a_page_break_is_put_back_together(embedding) -> None
     (only,) = chunk(segment(doc)[-1:], embedding.count_tokens, max_tokens=200)
     assert f"{wide} their schedules, before approval. Copies stay" in only.text
     assert (only.page_start, only.page_end) == (1, 3)
+
+
+def test_a_page_that_opens_with_a_label_starts_a_new_paragraph() -> None:
+    wide = (
+        "Your closing costs are detailed on page 2 of this form, with the cash you need to "
+        "close and the credits the seller gives you. See page 3 for details."
+    )
+    doc = document(f"2. Costs\n{LONG}\n{wide}", "Loan Costs Other Costs\nA. Origination charges.")
+    blocks = segment(doc)[-1].blocks
+    assert [(b.page, b.continues) for b in blocks] == [(1, False), (2, False)]
