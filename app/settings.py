@@ -110,6 +110,9 @@ class IngestSection(BaseModel):
         "statute",
     ]
     max_file_mb: int = Field(default=100, ge=1)
+    parse_workers: int = Field(default=0, ge=0, le=64)
+    """Processes that read a long PDF's pages side by side: 0, one per CPU core; 1, the
+    ingesting process alone. The text read is the same either way."""
     jurisdictions: list[str] = [*US_STATES, *US_TERRITORIES, "US-federal"]
     """The jurisdiction codes a document may carry: the 50 states, DC, the territories and
     ``US-federal``. Input is matched regardless of case when that is unambiguous (tx -> TX)."""

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
+import os
 import re
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -56,8 +61,11 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def parse(path: Path, *, max_bytes: int | None = None) -> ParsedDocument:
-    """Read ``path`` into cleaned pages. Raises :class:`DocumentError` for unusable input."""
+def parse(path: Path, *, max_bytes: int | None = None, workers: int = 1) -> ParsedDocument:
+    """Read ``path`` into cleaned pages. Raises :class:`DocumentError` for unusable input.
+
+    ``workers``: processes that read a long PDF's pages side by side (0: one per CPU core;
+    1: this process alone). The pages come out the same either way."""
     path = Path(path)
     if not path.is_file():
         raise DocumentError(f"{path}: no such file")
@@ -71,8 +79,8 @@ def parse(path: Path, *, max_bytes: int | None = None) -> ParsedDocument:
         )
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
-        with _pdf_warnings(path.name):
-            pages, title = _parse_pdf(path)
+        with _pdf_warnings(path.name) as elsewhere:
+            pages, title = _parse_pdf(path, cpu_workers(workers), elsewhere)
         media_type = "pdf"
     elif suffix in MARKDOWN_SUFFIXES:
         pages, title = _parse_markdown(_read_text(path))
@@ -117,24 +125,26 @@ class _Counter(logging.Handler):
 
 
 @contextmanager
-def _pdf_warnings(name: str) -> Iterator[None]:
+def _pdf_warnings(name: str | None) -> Iterator[_Counter]:
     """Hold back pypdf's warnings about a damaged file (a broken one can log thousands) and
-    log how many there were, once, at INFO (shown by ``copilot -v``)."""
+    log how many there were, once, at INFO (shown by ``copilot -v``). Yields a counter for
+    the warnings of pages read in other processes; with no ``name``, logs nothing."""
     logger = logging.getLogger("pypdf")
     counter = _Counter()
+    elsewhere = _Counter()
     propagate = logger.propagate
     logger.addHandler(counter)
     logger.propagate = False
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            yield
+            yield elsewhere
     finally:
         logger.removeHandler(counter)
         logger.propagate = propagate
-        total = counter.count + len(caught)
-        if total:
-            log.info("%s: %d PDF warnings", name, total)
+        elsewhere.count += counter.count + len(caught)
+        if elsewhere.count and name is not None:
+            log.info("%s: %d PDF warnings", name, elsewhere.count)
 
 
 def _open_pdf(path: Path) -> PdfReader:
@@ -170,27 +180,22 @@ def _open_pdf(path: Path) -> PdfReader:
     return reader
 
 
-def _parse_pdf(path: Path) -> tuple[list[Page], str | None]:
+def _parse_pdf(path: Path, workers: int, warned: _Counter) -> tuple[list[Page], str | None]:
     reader = _open_pdf(path)
-    raw_pages: list[list[str]] = []
-    emphasized: list[set[str]] = []
+    _check_content(reader, path.name)
     try:
-        _check_content(reader, path.name)
-        for page in reader.pages:
-            lines, strong = _extract_page(page)
-            raw_pages.append(lines)
-            emphasized.append(strong)
-    except DocumentError:
-        raise
-    except _TooMuchText:
+        texts = _read_all(path, reader, workers, warned)
+    except _PageFailed as failed:
+        if failed.too_much:
+            raise DocumentError(
+                f"{path.name}: page {failed.index + 1} yields over {_MAX_PAGE_CHARS:,} "
+                "characters of text, more than any page holds; the PDF is malformed"
+            ) from None
         raise DocumentError(
-            f"{path.name}: page {len(raw_pages) + 1} yields over {_MAX_PAGE_CHARS:,} characters "
-            "of text, more than any page holds; the PDF is malformed"
+            f"{path.name}: page {failed.index + 1} is corrupt and cannot be read ({failed.reason})"
         ) from None
-    except Exception as exc:  # pypdf raises many types on damaged content streams
-        raise DocumentError(
-            f"{path.name}: page {len(raw_pages) + 1} is corrupt and cannot be read ({exc})"
-        ) from exc
+    raw_pages = [lines for lines, _ in texts]
+    emphasized = [strong for _, strong in texts]
 
     labels = _pdf_page_labels(reader)
     kept, printed = drop_running_lines(raw_pages)
@@ -246,6 +251,123 @@ def _check_content(reader: PdfReader, name: str) -> None:
 
 class _TooMuchText(Exception):
     pass
+
+
+# --- pages read side by side ------------------------------------------------------------
+
+_PageText = tuple[list[str], set[str]]
+_SHARED_FROM_PAGES = 24
+"""A PDF with fewer pages is read in this process alone: handing out the work costs more."""
+_TASKS_PER_WORKER = 3
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+_pool_failed = False
+"""Set when worker processes could not be started or died: from then on, one process."""
+
+
+class _PageFailed(Exception):
+    """A page that cannot be read (raised in a worker process and carried back)."""
+
+    def __init__(self, index: int, too_much: bool, reason: str) -> None:
+        super().__init__(index, too_much, reason)
+        self.index, self.too_much, self.reason = index, too_much, reason
+
+
+def cpu_workers(workers: int) -> int:
+    """``workers``, where 0 means one per CPU core this process may use (at most 8)."""
+    if workers > 0:
+        return workers
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(8, cores))
+
+
+def _read_pages(reader: PdfReader, start: int, stop: int) -> list[_PageText]:
+    texts = []
+    for index in range(start, stop):
+        try:
+            texts.append(_extract_page(reader.pages[index]))
+        except _TooMuchText:
+            raise _PageFailed(index, True, "") from None
+        except Exception as exc:  # pypdf raises many types on damaged content streams
+            raise _PageFailed(index, False, str(exc)[:300]) from None
+    return texts
+
+
+def _read_range(path: str, start: int, stop: int) -> tuple[list[_PageText], int]:
+    """In a worker process: the text of pages ``start`` to ``stop`` (the file opened here
+    again), and how many warnings pypdf gave."""
+    with _pdf_warnings(None) as warned:
+        try:
+            reader = _open_pdf(Path(path))
+        except DocumentError as exc:  # changed since the first process opened it
+            raise _PageFailed(start, False, str(exc)) from None
+        texts = _read_pages(reader, start, stop)
+    return texts, warned.count
+
+
+def _shared_pool(workers: int) -> ProcessPoolExecutor:
+    """The worker processes, started on first need and kept for the next file. They are
+    forked from a clean server process (never from this one, which may hold threads)."""
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size != workers:
+            if _pool is not None:
+                _pool.shutdown(wait=False, cancel_futures=True)
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context(
+                "forkserver" if "forkserver" in methods else "spawn"
+            )
+            if "forkserver" in methods:
+                context.set_forkserver_preload([__name__])
+            _pool, _pool_size = ProcessPoolExecutor(workers, mp_context=context), workers
+        return _pool
+
+
+def _give_up_pool(pool: ProcessPoolExecutor | None) -> None:
+    global _pool, _pool_failed
+    with _pool_lock:
+        _pool_failed = True
+        if _pool is pool:
+            _pool = None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _read_all(path: Path, reader: PdfReader, workers: int, warned: _Counter) -> list[_PageText]:
+    """Every page's text, read by ``workers`` processes side by side for a long document."""
+    count = len(reader.pages)
+    if workers < 2 or count < _SHARED_FROM_PAGES or _pool_failed:
+        return _read_pages(reader, 0, count)
+    step = -(-count // (workers * _TASKS_PER_WORKER))
+    pool = None
+    try:
+        pool = _shared_pool(workers)
+        futures: list[Future[tuple[list[_PageText], int]]] = [
+            pool.submit(_read_range, str(path.resolve()), start, min(start + step, count))
+            for start in range(0, count, step)
+        ]
+    except (OSError, RuntimeError) as exc:  # no processes to be had: read them here
+        log.warning("reading PDF pages in one process from now on: %s", exc)
+        _give_up_pool(pool)
+        return _read_pages(reader, 0, count)
+    texts: list[_PageText] = []
+    try:
+        for future in futures:
+            part, warnings_given = future.result()
+            texts += part
+            warned.count += warnings_given
+    except BrokenProcessPool as exc:  # a worker died (killed, out of memory): read here
+        log.warning("reading PDF pages in one process from now on: a worker stopped (%s)", exc)
+        _give_up_pool(pool)
+        return _read_pages(reader, 0, count)
+    finally:
+        for future in futures:
+            future.cancel()
+    return texts
 
 
 def _extract_page(page: object) -> tuple[list[str], set[str]]:

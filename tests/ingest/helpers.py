@@ -96,3 +96,20 @@ def one_page_pdf(content: bytes, *, compress: bool = True) -> bytes:
         b"<< /Length %d%s >>\nstream\n%s\nendstream" % (len(data), flate, data),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     )
+
+
+def pages_pdf(*contents: bytes) -> bytes:
+    """A PDF (Helvetica) whose page ``n`` draws ``contents[n]`` (a content stream)."""
+    kids = b" ".join(b"%d 0 R" % (4 + 2 * n) for n in range(len(contents)))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(contents)),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for n, content in enumerate(contents):
+        objects += [
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R"
+            b" /Resources << /Font << /F1 3 0 R >> >> >>" % (5 + 2 * n),
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        ]
+    return raw_pdf(*objects)

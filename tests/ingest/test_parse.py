@@ -222,3 +222,84 @@ def test_pypdf_warnings_are_counted_in_one_line_not_streamed(
     count, _ = record.getMessage().removeprefix("xref.pdf: ").split(" ", 1)
     assert int(count) >= 10 and record.getMessage().endswith(" PDF warnings")
     assert capsys.readouterr() == ("", "")
+
+
+# --- a long PDF read by several processes --------------------------------------------------
+
+
+def _long_pdf(pages: int = 30) -> bytes:
+    return helpers.pdf(
+        *(
+            f"Section {n}. The maximum debt-to-income ratio for program {n} is {n + 30}%."
+            for n in range(pages)
+        )
+    )
+
+
+def test_pages_read_by_several_processes_come_out_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "long.pdf"
+    path.write_bytes(_long_pdf())
+    alone, shared = parse(path, workers=1), parse(path, workers=2)
+    assert shared == alone and len(shared.pages) == 30
+    assert shared.pages[29].text.startswith("Section 29. The maximum")
+
+
+def test_a_bad_page_read_by_another_process_is_named(tmp_path: Path) -> None:
+    good = [_text_op(b"Section %d text of the policy." % n) for n in range(29)]
+    path = tmp_path / "dense.pdf"
+    path.write_bytes(helpers.pages_pdf(*good[:26], _text_op(b"A" * 150_000), *good[26:]))
+    for workers in (1, 2):
+        with pytest.raises(DocumentError, match="page 27 yields over 100,000 char"):
+            parse(path, workers=workers)
+
+
+def test_warnings_of_other_processes_are_counted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    path = tmp_path / "xref.pdf"
+    path.write_bytes(helpers.broken_xref(_long_pdf()))
+    counts = []
+    for workers in (1, 2):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="ingest.parse"):
+            parse(path, workers=workers)
+        (record,) = [r for r in caplog.records if r.getMessage().endswith(" PDF warnings")]
+        counts.append(int(record.getMessage().removeprefix("xref.pdf: ").split(" ")[0]))
+    assert counts[0] >= 30 and counts[1] >= counts[0]
+
+
+def test_without_worker_processes_pages_are_read_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import ingest.parse as module
+
+    def no_processes(workers: int) -> None:
+        raise OSError("no more processes allowed")
+
+    path = tmp_path / "long.pdf"
+    path.write_bytes(_long_pdf())
+    monkeypatch.setattr(module, "_shared_pool", no_processes)
+    monkeypatch.setattr(module, "_pool_failed", False)
+    assert parse(path, workers=2) == parse(path, workers=1)
+    assert "one process from now on: no more processes allowed" in caplog.text
+    assert module._pool_failed  # not tried again for the next file
+
+
+def test_a_worker_process_killed_mid_file_costs_no_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import ingest.parse as module
+
+    path = tmp_path / "long.pdf"
+    path.write_bytes(_long_pdf())
+    monkeypatch.setattr(module, "_pool", None)
+    monkeypatch.setattr(module, "_pool_failed", False)
+    pool = module._shared_pool(2)
+    pool.submit(len, "started").result()
+    for process in list(pool._processes.values()):  # as the kernel's out-of-memory killer would
+        process.kill()
+        process.join()
+    assert parse(path, workers=2) == parse(path, workers=1)
+    assert "in one process from now on" in caplog.text and module._pool is None
