@@ -378,10 +378,19 @@ _INSTRUCTION = re.compile(
 )
 
 
+_INSTRUCTION_ANYWHERE = re.compile(_INSTRUCTION.pattern.replace(r"^\W*", "", 1), _INSTRUCTION.flags)
+
+
 def instruction(text: str) -> bool:
     """Whether ``text`` addresses a model or the reader with a command ("ignore previous
     instructions", "system:", "you must answer", "log in here") rather than stating a rule."""
     return bool(_INSTRUCTION.search(text))
+
+
+def may_instruct(text: str) -> bool:
+    """A quick first look at a longer text: false means that no sentence of it (white space
+    collapsed) is an :func:`instruction`; true, that one may be."""
+    return bool(_INSTRUCTION_ANYWHERE.search(text))
 
 
 def unsafe(text: str) -> tuple[str, list[str]] | None:

@@ -50,8 +50,12 @@ def chunk(
     min_tokens: int = 40,
     special_tokens: int = 2,
     doc_title: str = "",
+    additive: bool = False,
 ) -> list[Chunk]:
-    """Cut every section into chunks whose embedded text fits ``max_tokens``."""
+    """Cut every section into chunks whose embedded text fits ``max_tokens``.
+
+    ``additive``: the tokenizer counts texts joined by white space as the sum of their parts
+    (``LocalEmbedding.additive_counts``), so chunk sizes are summed, not counted again."""
     count = _Memo(count_tokens)
     units_of = [list(_units(section)) for section in sections]
     # One batch for every sentence and heading: the tokenizer is fast in bulk, slow per call.
@@ -60,6 +64,7 @@ def chunk(
         + [c for section in sections for c in _heading_candidates(section, doc_title)]
     )
     drafts: list[tuple[Section, list[_Unit], str, str]] = []
+    headings: list[str] = []
     for section, units in zip(sections, units_of, strict=True):
         if not units:
             continue
@@ -72,7 +77,15 @@ def chunk(
             for group in _pack(run_units, run_tokens, context_tokens, budget, min_tokens):
                 text = _join(group)
                 drafts.append((section, group, text, f"{heading}\n{text}" if heading else text))
-    sizes = count_tokens([embed_text for *_, embed_text in drafts])
+                headings.append(heading)
+    if additive:
+        count([u.text for _, group, *_ in drafts for u in group])  # pieces split from a unit
+        sizes = [
+            (count([heading])[0] if heading else 0) + sum(count([u.text for u in group]))
+            for (_, group, *_), heading in zip(drafts, headings, strict=True)
+        ]
+    else:
+        sizes = count_tokens([embed_text for *_, embed_text in drafts])
     chunks: list[Chunk] = []
     for (section, group, text, embed_text), size in zip(drafts, sizes, strict=True):
         kinds = {u.kind for u in group}

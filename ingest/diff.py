@@ -31,10 +31,11 @@ PAIR_SIMILARITY = 0.5
 """A removed and an added paragraph at the same place are one changed paragraph when at
 least this share of their words match (difflib's ratio over words)."""
 
-_DASHES = str.maketrans(
+_PLAIN_PUNCTUATION = str.maketrans(
     {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"}
+    | {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 )
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+"""Dashes and curly quotes as their plain forms."""
 _BULLET = re.compile(r"^[\u2022\u25aa\u25cf\u2013\u2014*\-\u00b7]\s+")
 _HYPHEN_BREAK = re.compile(r"(\w)-\s*\n\s*(\w)")
 _FIGURE = re.compile(
@@ -280,7 +281,7 @@ def _one_line(text: str) -> str:
 
 
 def _key(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_QUOTES)
+    text = unicodedata.normalize("NFKC", text).translate(_PLAIN_PUNCTUATION)
     return " ".join(text.lower().split())
 
 

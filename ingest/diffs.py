@@ -1,6 +1,8 @@
 """Version diffs kept with the library: computed when a new version replaces one, stored
 beside the kept files (``<data_dir>/library/diffs/<doc_id>/<from>..<to>.json``), and read
-back (or computed, for any two kept versions) by ``copilot diff`` and the app.
+back (or computed, for any two kept versions) by ``copilot diff`` and the app. The sections
+compared are those kept when each version was ingested (:mod:`ingest.kept`); a version
+ingested without them is parsed again from its kept file.
 
 A diff is written whole or not at all (a temporary file renamed into place), after the new
 version is committed; a crash in between leaves no diff, and the next request computes it.
@@ -22,8 +24,8 @@ from app.index.store import PolicyStore
 from app.models import DocumentRecord, DocumentVersion, FileOutcome, FileResult, Section
 from app.settings import Settings
 from ingest.diff import VersionDiff, diff
+from ingest.kept import kept_sections, source_folder, source_path
 from ingest.parse import parse
-from ingest.pipeline import source_folder, source_path
 from ingest.sections import segment
 
 log = logging.getLogger(__name__)
@@ -124,7 +126,11 @@ def _before(record: DocumentRecord, new: DocumentVersion) -> DocumentVersion:
     return earlier[-1]
 
 
-def _sections(settings: Settings, doc_id: str, version: DocumentVersion) -> list[Section]:
+def _sections(settings: Settings, doc_id: str, version: DocumentVersion) -> Sequence[Section]:
+    """The version's sections as kept at ingestion, or parsed again from its kept file."""
+    kept = kept_sections(settings, version.sha256)
+    if kept is not None:
+        return kept
     path = source_path(settings, version.sha256, version.file_name)
     if not path.is_file():
         raise DocumentError(

@@ -39,6 +39,9 @@ _REFERENCE_END = re.compile(
     re.IGNORECASE,
 )
 _LAST_BUT_ONE = re.compile(r"[;,]\s*(?:and|or)$|\b(?:and|or)$")
+_TAIL = 64
+"""Characters at a line's end that the two patterns above need (their matches are short, so
+one that started this far back could not reach the end): searched, not the whole line."""
 _TERMINAL = (".", ":", ";", "?", "!", ")", '"', "'", "\u201d")
 _LOOKAHEAD = 80
 """Lines searched ahead for the marker that settles an ambiguous one."""
@@ -190,7 +193,9 @@ class _Parser:
         previous = self._previous_text()
         first = markers[0]
         if first.printed.startswith("("):
-            if _REFERENCE_WORDS.match(rest) or (previous and _REFERENCE_END.search(previous)):
+            if _REFERENCE_WORDS.match(rest) or (
+                previous and _REFERENCE_END.search(previous[-_TAIL:])
+            ):
                 return False
             if len(markers) > 1 and rest[:1].islower():
                 return False
@@ -204,7 +209,7 @@ class _Parser:
             placements.append(placed)
             del stack[depth:]
             stack.append(_Level(style, value, -1 - k, marked=True, key=marker.name))
-        ends_list = bool(_LAST_BUT_ONE.search(previous))
+        ends_list = bool(_LAST_BUT_ONE.search(previous[-_TAIL:]))
         for k, (marker, (depth, style, value)) in enumerate(zip(markers, placements, strict=True)):
             continues = depth < len(self.stack) and self.stack[depth].style == style
             del self.stack[depth:]
@@ -329,7 +334,7 @@ class _Parser:
                 line.text[:1].islower()
                 or (rejected and _mid_sentence(previous))
                 or line.text[:1] in "(\u00a7"
-                or bool(_REFERENCE_END.search(previous))
+                or bool(_REFERENCE_END.search(previous[-_TAIL:]))
             )
             if runs_on or bare:
                 _append(last, line)
@@ -477,5 +482,5 @@ def _append(draft: _Draft, line: _Line) -> None:
 
 def _mid_sentence(previous: str) -> bool:
     """Whether a line ends inside a sentence that wraps onto the next line."""
-    words = previous.split()
+    words = previous.split(maxsplit=8)
     return len(words) >= 8 and not previous.endswith(_TERMINAL) and not previous.endswith(":")

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,11 +20,20 @@ import numpy as np
 from app.errors import ConfigError, CopilotError, DocumentError, MetadataError
 from app.index.embedding import LocalEmbedding
 from app.index.store import PolicyStore, embed_key
-from app.models import MAX_FLAGGED, Chunk, FileOutcome, FileResult, FlaggedText, ParsedDocument
+from app.models import (
+    MAX_FLAGGED,
+    Chunk,
+    FileOutcome,
+    FileResult,
+    FlaggedText,
+    ParsedDocument,
+    Section,
+)
 from app.sentences import split_sentences
 from app.settings import Settings
-from app.text import instruction
+from app.text import instruction, may_instruct
 from ingest.chunk import chunk
+from ingest.kept import keep_sections, keep_source
 from ingest.manifest import ManifestEntry, absolute, build_meta
 from ingest.parse import SUPPORTED_SUFFIXES, parse, sha256_of
 from ingest.sections import segment
@@ -100,61 +107,23 @@ def ingest(
     return results
 
 
-def source_folder(settings: Settings) -> Path:
-    """Where the library keeps ingested files, one folder per content hash."""
-    return settings.app.data_dir / "library"
-
-
-def source_path(settings: Settings, sha256: str, file_name: str) -> Path:
-    """Where the library keeps the file with this content, so a citation can open it."""
-    return source_folder(settings) / sha256 / Path(file_name).name
-
-
-def write_source(target: Path, content: bytes | Path) -> None:
-    """Write ``content`` (bytes, or a file to copy) to ``target`` atomically: into a
-    temporary file beside it, then renamed, so a reader never sees half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-        temporary = Path(handle.name)
-        try:
-            if isinstance(content, Path):
-                with content.open("rb") as source:
-                    shutil.copyfileobj(source, handle)
-            else:
-                handle.write(content)
-        except BaseException:
-            handle.close()
-            temporary.unlink(missing_ok=True)
-            raise
-    try:
-        temporary.replace(target)
-    except BaseException:  # e.g. a name the file system refuses: leave nothing behind
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def keep_source(path: Path, sha256: str, settings: Settings) -> None:
-    """Keep a copy of an ingested file in the library folder (once; the name is the file's)."""
-    target = source_path(settings, sha256, path.name)
-    if target.exists() or path.resolve() == target.resolve():
-        return
-    try:
-        write_source(target, path)
-    except OSError as exc:  # the index is already committed; the link is a convenience
-        log.warning("could not keep a copy of %s for citations: %s", path.name, exc)
-
-
 def chunk_document(
-    parsed: ParsedDocument, title: str, *, embedding: LocalEmbedding, settings: Settings
+    parsed: ParsedDocument | Sequence[Section],
+    title: str,
+    *,
+    embedding: LocalEmbedding,
+    settings: Settings,
 ) -> list[Chunk]:
-    """A parsed document's chunks, measured in the embedding model's own tokens."""
+    """A parsed document's chunks (or its sections'), measured in the embedding model's own
+    tokens."""
     return chunk(
-        segment(parsed),
+        segment(parsed) if isinstance(parsed, ParsedDocument) else parsed,
         embedding.count_tokens,
         max_tokens=min(settings.chunking.max_tokens, embedding.window),
         min_tokens=settings.chunking.min_tokens,
         special_tokens=embedding.special_tokens,
         doc_title=title,
+        additive=embedding.additive_counts,
     )
 
 
@@ -166,6 +135,8 @@ def flag_instructions(chunks: Sequence[Chunk]) -> tuple[FlaggedText, ...]:
     quoted as an answer (the answerer skips them), listed for compliance staff."""
     found: dict[str, FlaggedText] = {}
     for c in chunks:
+        if not may_instruct(" ".join(c.text.split())):
+            continue
         for line in c.text.splitlines():
             for sentence in split_sentences(" ".join(line.split())):
                 if sentence not in found and instruction(sentence):
@@ -246,10 +217,15 @@ def ingest_file(
                 chunks=existing.chunks,
                 flagged=existing.flagged,
             )
-        parsed = parse(path, max_bytes=settings.ingest.max_file_mb * 1_000_000)
+        parsed = parse(
+            path,
+            max_bytes=settings.ingest.max_file_mb * 1_000_000,
+            workers=settings.ingest.parse_workers,
+        )
         meta = build_meta(entry.fields, settings.ingest, default_title=parsed.title)
         model = loaded(embedding, store)
-        chunks = chunk_document(parsed, meta.title, embedding=model, settings=settings)
+        sections = segment(parsed)
+        chunks = chunk_document(sections, meta.title, embedding=model, settings=settings)
         if not chunks:
             raise DocumentError(f"{path.name}: no text could be extracted")
         vectors = embed_reusing(model, store, meta.doc_id, chunks)
@@ -263,6 +239,7 @@ def ingest_file(
             flagged=flag_instructions(chunks),
         )
         keep_source(path, parsed.sha256, settings)
+        keep_sections(settings, parsed.sha256, sections)
         return FileResult(
             path=path,
             outcome=outcome,

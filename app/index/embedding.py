@@ -188,12 +188,26 @@ class LocalEmbedding(BaseEmbedding):
     def special_tokens(self) -> int:
         return len(self._tokenizer.encode("", add_special_tokens=True).ids)
 
+    @property
+    def additive_counts(self) -> bool:
+        """Whether texts joined by white space have as many tokens as their parts together:
+        true of a WordPiece tokenizer that splits words at white space and punctuation
+        before anything else (BERT's), so a chunk's size is the sum of its sentences'."""
+        from tokenizers import models, normalizers, pre_tokenizers
+
+        tokenizer = self._tokenizer
+        return (
+            isinstance(tokenizer.model, models.WordPiece)
+            and isinstance(tokenizer.pre_tokenizer, pre_tokenizers.BertPreTokenizer)
+            and isinstance(tokenizer.normalizer, normalizers.BertNormalizer | None)
+        )
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Tokens in each text, without special tokens."""
         if not texts:
             return []
-        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        return [len(e.ids) for e in encodings]
+        encode = getattr(self._tokenizer, "encode_batch_fast", self._tokenizer.encode_batch)
+        return [len(e.ids) for e in encode(list(texts), add_special_tokens=False)]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """A (len(texts), dimension) float32 array; the fast path for ingestion."""

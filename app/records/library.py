@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,8 @@ from app.settings import Settings
 from app.text import strip_control
 from ingest.diff import VersionDiff
 from ingest.diffs import forget_diffs, keep_diffs, version_diff
-from ingest.pipeline import Embedder, source_folder
+from ingest.kept import forget, source_folder
+from ingest.pipeline import Embedder
 
 MAX_NAME_CHARS = 150
 MAX_NAME_BYTES = 200
@@ -72,8 +72,9 @@ class PolicyLibrary:
     ) -> FileResult:
         """Ingest one uploaded file with its metadata; the file is kept only if it went in.
         The name is made safe (:func:`upload_name`) before anything is written."""
+        from ingest.kept import source_path, write_source
         from ingest.manifest import ManifestEntry
-        from ingest.pipeline import ingest_file, source_path, write_source
+        from ingest.pipeline import ingest_file
 
         require(user, "compliance", "uploading policy documents")
         name = upload_name(file_name)
@@ -163,5 +164,5 @@ class PolicyLibrary:
                 v.sha256 == version.sha256 for r in self._store.documents() for v in r.versions
             )
             if not still_used:
-                shutil.rmtree(self.folder / version.sha256, ignore_errors=True)
+                forget(self._settings, version.sha256)
         return removed

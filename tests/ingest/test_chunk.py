@@ -283,3 +283,22 @@ def test_a_lead_in_and_a_short_paragraph_stay_with_what_follows(embedding) -> No
         "\n".join(paragraphs[2:4]),
         "\n".join(paragraphs[4:6]),
     ]
+
+
+def test_summed_chunk_sizes_are_the_counted_ones(embedding) -> None:  # type: ignore[no-untyped-def]
+    """With the default model, a chunk's size is summed from its sentences and heading
+    (its tokenizer splits at white space first); counted whole, it comes out the same."""
+    from ingest.parse import parse
+    from ingest.sections import segment
+    from tests.conftest import SAMPLES
+
+    assert embedding.additive_counts
+    for pdf in sorted(SAMPLES.glob("*.pdf")):
+        sections = segment(parse(pdf))
+        options = {"max_tokens": 256, "special_tokens": embedding.special_tokens, "doc_title": "T"}
+        summed = chunk(sections, embedding.count_tokens, additive=True, **options)
+        assert summed == chunk(sections, embedding.count_tokens, additive=False, **options)
+        assert all(
+            c.token_count == embedding.count_tokens([c.embed_text])[0] + embedding.special_tokens
+            for c in summed
+        )

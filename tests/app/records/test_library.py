@@ -77,7 +77,9 @@ def test_a_failed_upload_keeps_no_file(library: PolicyLibrary) -> None:
 
 
 def _files(library: PolicyLibrary) -> list[str]:
-    return sorted(p.name for p in library.folder.rglob("*") if p.is_file())
+    """The uploaded files kept (not the sections kept with them)."""
+    sections = library.folder / "sections"
+    return sorted(p.name for p in library.folder.rglob("*") if p.is_file() and p.parent != sections)
 
 
 def test_upload_names_are_made_safe_before_anything_is_written(library: PolicyLibrary) -> None:
@@ -112,7 +114,7 @@ def test_a_name_with_nothing_usable_is_refused(library: PolicyLibrary, name: str
 
 
 def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
-    from ingest.pipeline import write_source
+    from ingest.kept import write_source
 
     folder = tmp_path / "library" / ("0" * 64)
     with pytest.raises(OSError):
