@@ -128,7 +128,7 @@ def _before(record: DocumentRecord, new: DocumentVersion) -> DocumentVersion:
 
 def _sections(settings: Settings, doc_id: str, version: DocumentVersion) -> Sequence[Section]:
     """The version's sections as kept at ingestion, or parsed again from its kept file."""
-    kept = kept_sections(settings, version.sha256)
+    kept = kept_sections(settings, version.sha256, version.file_name)
     if kept is not None:
         return kept
     path = source_path(settings, version.sha256, version.file_name)

@@ -5,32 +5,42 @@
   versions (:mod:`ingest.diffs`) reads them back instead of parsing both files again.
 
 Both are written whole or not at all (a temporary file renamed into place). Kept sections
-carry a tag of the parser that made them (the parsing modules' source and pypdf's version):
-sections from another parser are not used, the file is parsed again.
+are named by the file's content and what it is parsed as (PDF, Markdown, text), and carry a
+tag of the parser that made them (the parsing code's source, pypdf's version, the Unicode
+tables): sections from another parser, of other content, or unreadable are not used, the
+file is parsed again.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import logging
+import os
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from app.models import Section
 from app.settings import Settings
+from ingest.parse import MARKDOWN_SUFFIXES, PDF_SUFFIXES
 
 log = logging.getLogger(__name__)
 
 _SECTIONS = TypeAdapter(tuple[Section, ...])
-_PARSER_MODULES = ("parse", "clean", "decode", "sections")
+_PARSER_SOURCES = (
+    *(Path(__file__).parent / f"{name}.py" for name in ("parse", "clean", "decode", "sections")),
+    Path(__file__).parent.parent / "app" / "text.py",
+)
+_TEMPORARY = ".sections-"
+_MAX_KEPT_BYTES = 256_000_000
+"""Larger kept sections are not read (the largest file ingested is 100 MB by default)."""
 
 
 def source_folder(settings: Settings) -> Path:
@@ -77,47 +87,99 @@ def keep_source(path: Path, sha256: str, settings: Settings) -> None:
         log.warning("could not keep a copy of %s for citations: %s", path.name, exc)
 
 
-@functools.cache
-def parser_tag() -> str:
-    """Names the parser: a digest of the parsing modules' source and pypdf's version."""
-    digest = hashlib.sha256(metadata.version("pypdf").encode())
-    for name in _PARSER_MODULES:
-        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+def _tag() -> str:
+    digest = hashlib.sha256(f"{metadata.version('pypdf')} {unicodedata.unidata_version}".encode())
+    for source in _PARSER_SOURCES:
+        digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def sections_path(settings: Settings, sha256: str) -> Path:
-    return source_folder(settings) / "sections" / f"{sha256}.json"
+try:
+    _PARSER_TAG = _tag()  # of the code this process runs, read when it starts
+except (OSError, metadata.PackageNotFoundError) as exc:  # sources not beside the modules
+    log.info("parsed sections are not kept: the parser cannot be named (%s)", exc)
+    _PARSER_TAG = ""
 
 
-def keep_sections(settings: Settings, sha256: str, sections: Sequence[Section]) -> None:
-    """Keep a file's parsed sections. A failure is logged: they are only a shortcut."""
-    body = {"parser": parser_tag(), "sections": _SECTIONS.dump_python(tuple(sections))}
+def parser_tag() -> str:
+    """Names the parser: a digest of the parsing modules' source, pypdf's version and the
+    Unicode tables (empty when they cannot be read: then nothing is kept or read back)."""
+    return _PARSER_TAG
+
+
+def _kind(file_name: str) -> str:
+    """What a file is parsed as (the same bytes read as Markdown and as text differ)."""
+    suffix = Path(file_name).suffix.lower()
+    for kind, suffixes in (("pdf", PDF_SUFFIXES), ("markdown", MARKDOWN_SUFFIXES)):
+        if suffix in suffixes:
+            return kind
+    return "text"
+
+
+def sections_path(settings: Settings, sha256: str, file_name: str) -> Path:
+    return source_folder(settings) / "sections" / f"{sha256}.{_kind(file_name)}.json"
+
+
+def keep_sections(
+    settings: Settings, sha256: str, file_name: str, sections: Sequence[Section]
+) -> None:
+    """Keep a file's parsed sections. A failure is logged, never raised: they are only a
+    shortcut, and the version they belong to is already in."""
+    if not parser_tag():
+        return
+    path = sections_path(settings, sha256, file_name)
     try:
-        write_source(sections_path(settings, sha256), json.dumps(body).encode("utf-8"))
-    except OSError as exc:
-        log.warning("could not keep the parsed sections of %s: %s", sha256[:12], exc)
+        body = {
+            "parser": parser_tag(),
+            "sha256": sha256,
+            "kind": _kind(file_name),
+            "sections": _SECTIONS.dump_python(tuple(sections), mode="json"),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_TEMPORARY, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(json.dumps(body).encode("utf-8"))
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except Exception as exc:
+        log.warning("could not keep the parsed sections of %s: %s", file_name, exc)
 
 
-def kept_sections(settings: Settings, sha256: str) -> tuple[Section, ...] | None:
-    """A file's kept sections; None when none are kept, unreadable, or from another parser."""
-    path = sections_path(settings, sha256)
+def kept_sections(settings: Settings, sha256: str, file_name: str) -> tuple[Section, ...] | None:
+    """A file's kept sections; None when none are kept, or they are unreadable, too large,
+    from another parser, or of other content."""
+    if not parser_tag():
+        return None
+    path = sections_path(settings, sha256, file_name)
     try:
+        if path.stat().st_size > _MAX_KEPT_BYTES:
+            raise ValueError(f"over {_MAX_KEPT_BYTES:,} bytes")
         body = json.loads(path.read_bytes())
-        if not isinstance(body, dict) or body.get("parser") != parser_tag():
+        if not isinstance(body, dict) or (
+            body.get("parser"),
+            body.get("sha256"),
+            body.get("kind"),
+        ) != (parser_tag(), sha256, _kind(file_name)):
             return None
         return _SECTIONS.validate_python(body.get("sections"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, ValidationError) as exc:  # parsed again instead
-        log.warning("kept sections of %s are unreadable (%s); parsing the file", path.name, exc)
+    except Exception as exc:  # unreadable, hostile, too deep: the file is parsed instead
+        log.warning("kept sections of %s are unusable (%s); parsing the file", file_name, exc)
         return None
 
 
 def forget(settings: Settings, sha256: str) -> None:
-    """Remove the file with this content and its kept sections."""
+    """Remove the file with this content and its kept sections (and any half-written
+    sections a killed process left)."""
     shutil.rmtree(source_folder(settings) / sha256, ignore_errors=True)
-    kept = sections_path(settings, sha256)
-    kept.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # not there, or still holding another file's
-        kept.parent.rmdir()
+    folder = source_folder(settings) / "sections"
+    if not folder.is_dir():
+        return
+    for path in [*folder.glob(f"{sha256}.*.json"), *folder.glob(f"{_TEMPORARY}*.tmp")]:
+        path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # still holding another file's
+        folder.rmdir()

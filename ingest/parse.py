@@ -7,6 +7,7 @@ Every refusal is a :class:`DocumentError` whose message says what to do about it
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import multiprocessing
 import os
@@ -78,19 +79,22 @@ def parse(path: Path, *, max_bytes: int | None = None, workers: int = 1) -> Pars
             "(ingest.max_file_mb)"
         )
     suffix = path.suffix.lower()
-    if suffix in PDF_SUFFIXES:
-        with _pdf_warnings(path.name) as elsewhere:
-            pages, title = _parse_pdf(path, cpu_workers(workers), elsewhere)
-        media_type = "pdf"
-    elif suffix in MARKDOWN_SUFFIXES:
-        pages, title = _parse_markdown(_read_text(path))
-        media_type = "markdown"
-    elif suffix in TEXT_SUFFIXES:
-        pages, title = _parse_text(_read_text(path))
-        media_type = "text"
-    else:
+    if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise DocumentError(f"{path.name}: unsupported file type {suffix!r}; use {supported}")
+    # Read once: the text and the hash are of the same bytes, whatever happens to the file.
+    content = path.read_bytes()
+    sha256 = hashlib.sha256(content).hexdigest()
+    if suffix in PDF_SUFFIXES:
+        with _pdf_warnings(path.name) as elsewhere:
+            pages, title = _parse_pdf(path, content, sha256, cpu_workers(workers), elsewhere)
+        media_type = "pdf"
+    elif suffix in MARKDOWN_SUFFIXES:
+        pages, title = _parse_markdown(decode(content, path.name))
+        media_type = "markdown"
+    else:
+        pages, title = _parse_text(decode(content, path.name))
+        media_type = "text"
     if sum(len(p.text.strip()) for p in pages) < _MIN_TEXT_CHARS:
         if media_type == "pdf":
             raise DocumentError(
@@ -101,15 +105,11 @@ def parse(path: Path, *, max_bytes: int | None = None, workers: int = 1) -> Pars
     return ParsedDocument(
         path=path,
         file_name=path.name,
-        sha256=sha256_of(path),
+        sha256=sha256,
         media_type=media_type,  # type: ignore[arg-type]
         pages=tuple(pages),
         title=title,
     )
-
-
-def _read_text(path: Path) -> str:
-    return decode(path.read_bytes(), path.name)
 
 
 # --- PDF ------------------------------------------------------------------------------
@@ -147,11 +147,8 @@ def _pdf_warnings(name: str | None) -> Iterator[_Counter]:
             log.info("%s: %d PDF warnings", name, elsewhere.count)
 
 
-def _open_pdf(path: Path) -> PdfReader:
-    with path.open("rb") as handle:
-        head = handle.read(1024)
-        handle.seek(max(0, path.stat().st_size - 2048))
-        tail = handle.read()
+def _open_pdf(path: Path, content: bytes) -> PdfReader:
+    head, tail = content[:1024], content[-2048:]
     if b"%PDF-" not in head:
         raise DocumentError(f"{path.name}: not a PDF file (no PDF header), despite its name")
     if b"%%EOF" not in tail:
@@ -159,7 +156,7 @@ def _open_pdf(path: Path) -> PdfReader:
             f"{path.name}: the PDF is truncated (no end-of-file marker); upload the complete file"
         )
     try:
-        reader = PdfReader(path, strict=False)
+        reader = PdfReader(io.BytesIO(content), strict=False)
         if reader.is_encrypted:
             # Many PDFs are encrypted only to restrict printing/copying and open without a
             # password; only a real user password stops us.
@@ -180,11 +177,17 @@ def _open_pdf(path: Path) -> PdfReader:
     return reader
 
 
-def _parse_pdf(path: Path, workers: int, warned: _Counter) -> tuple[list[Page], str | None]:
-    reader = _open_pdf(path)
+def _parse_pdf(
+    path: Path, content: bytes, sha256: str, workers: int, warned: _Counter
+) -> tuple[list[Page], str | None]:
+    reader = _open_pdf(path, content)
     _check_content(reader, path.name)
     try:
-        texts = _read_all(path, reader, workers, warned)
+        texts = _read_all(path, sha256, reader, workers, warned)
+    except _FileChanged:
+        raise DocumentError(
+            f"{path.name}: the file changed while it was being read; ingest it again"
+        ) from None
     except _PageFailed as failed:
         if failed.too_much:
             raise DocumentError(
@@ -260,10 +263,13 @@ _SHARED_FROM_PAGES = 24
 """A PDF with fewer pages is read in this process alone: handing out the work costs more."""
 _TASKS_PER_WORKER = 3
 _pool: ProcessPoolExecutor | None = None
-_pool_size = 0
 _pool_lock = threading.Lock()
 _pool_failed = False
 """Set when worker processes could not be started or died: from then on, one process."""
+
+
+class _FileChanged(Exception):
+    """A worker process found other content under the file's name than the first process."""
 
 
 class _PageFailed(Exception):
@@ -297,33 +303,33 @@ def _read_pages(reader: PdfReader, start: int, stop: int) -> list[_PageText]:
     return texts
 
 
-def _read_range(path: str, start: int, stop: int) -> tuple[list[_PageText], int]:
-    """In a worker process: the text of pages ``start`` to ``stop`` (the file opened here
-    again), and how many warnings pypdf gave."""
+def _read_range(path: str, sha256: str, start: int, stop: int) -> tuple[list[_PageText], int]:
+    """In a worker process: the text of pages ``start`` to ``stop`` of the file (read here
+    again, and refused unless it is the content the first process read), and how many
+    warnings pypdf gave."""
+    content = Path(path).read_bytes()
+    if hashlib.sha256(content).hexdigest() != sha256:
+        raise _FileChanged
     with _pdf_warnings(None) as warned:
-        try:
-            reader = _open_pdf(Path(path))
-        except DocumentError as exc:  # changed since the first process opened it
-            raise _PageFailed(start, False, str(exc)) from None
-        texts = _read_pages(reader, start, stop)
+        texts = _read_pages(_open_pdf(Path(path), content), start, stop)
     return texts, warned.count
 
 
 def _shared_pool(workers: int) -> ProcessPoolExecutor:
-    """The worker processes, started on first need and kept for the next file. They are
-    forked from a clean server process (never from this one, which may hold threads)."""
-    global _pool, _pool_size
+    """The worker processes, started on first need and kept for the next file (with the
+    number first asked for). They are forked from a clean server process, never from this
+    one, which may hold threads; like any child process, each imports the main module, so a
+    script that ingests must keep its work under ``if __name__ == "__main__":``."""
+    global _pool
     with _pool_lock:
-        if _pool is None or _pool_size != workers:
-            if _pool is not None:
-                _pool.shutdown(wait=False, cancel_futures=True)
+        if _pool is None:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context(
                 "forkserver" if "forkserver" in methods else "spawn"
             )
             if "forkserver" in methods:
                 context.set_forkserver_preload([__name__])
-            _pool, _pool_size = ProcessPoolExecutor(workers, mp_context=context), workers
+            _pool = ProcessPoolExecutor(workers, mp_context=context)
         return _pool
 
 
@@ -337,7 +343,9 @@ def _give_up_pool(pool: ProcessPoolExecutor | None) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _read_all(path: Path, reader: PdfReader, workers: int, warned: _Counter) -> list[_PageText]:
+def _read_all(
+    path: Path, sha256: str, reader: PdfReader, workers: int, warned: _Counter
+) -> list[_PageText]:
     """Every page's text, read by ``workers`` processes side by side for a long document."""
     count = len(reader.pages)
     if workers < 2 or count < _SHARED_FROM_PAGES or _pool_failed:
@@ -347,7 +355,7 @@ def _read_all(path: Path, reader: PdfReader, workers: int, warned: _Counter) -> 
     try:
         pool = _shared_pool(workers)
         futures: list[Future[tuple[list[_PageText], int]]] = [
-            pool.submit(_read_range, str(path.resolve()), start, min(start + step, count))
+            pool.submit(_read_range, str(path.resolve()), sha256, start, min(start + step, count))
             for start in range(0, count, step)
         ]
     except (OSError, RuntimeError) as exc:  # no processes to be had: read them here
@@ -363,6 +371,11 @@ def _read_all(path: Path, reader: PdfReader, workers: int, warned: _Counter) -> 
     except BrokenProcessPool as exc:  # a worker died (killed, out of memory): read here
         log.warning("reading PDF pages in one process from now on: a worker stopped (%s)", exc)
         _give_up_pool(pool)
+        return _read_pages(reader, 0, count)
+    except (_PageFailed, _FileChanged):
+        raise
+    except Exception as exc:  # anything else from a worker: this process reads the pages
+        log.warning("reading %s's pages in this process: %s", path.name, exc)
         return _read_pages(reader, 0, count)
     finally:
         for future in futures:

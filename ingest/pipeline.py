@@ -239,7 +239,7 @@ def ingest_file(
             flagged=flag_instructions(chunks),
         )
         keep_source(path, parsed.sha256, settings)
-        keep_sections(settings, parsed.sha256, sections)
+        keep_sections(settings, parsed.sha256, parsed.file_name, sections)
         return FileResult(
             path=path,
             outcome=outcome,

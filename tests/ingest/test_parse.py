@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -299,7 +301,18 @@ def test_a_worker_process_killed_mid_file_costs_no_pages(
     pool = module._shared_pool(2)
     pool.submit(len, "started").result()
     for process in list(pool._processes.values()):  # as the kernel's out-of-memory killer would
-        process.kill()
-        process.join()
+        os.kill(process.pid, signal.SIGKILL)  # not joined: the pool's own thread reaps it
     assert parse(path, workers=2) == parse(path, workers=1)
     assert "in one process from now on" in caplog.text and module._pool is None
+
+
+def test_a_file_changed_while_workers_read_it_is_refused(tmp_path: Path) -> None:
+    """Worker processes read the file again: they check it is the content the first process
+    read (here it is not), so a document is never made of two versions of a file."""
+    import ingest.parse as module
+
+    path = tmp_path / "long.pdf"
+    path.write_bytes(_long_pdf())
+    content = path.read_bytes()
+    with module._pdf_warnings(None) as warned, pytest.raises(DocumentError, match="changed while"):
+        module._parse_pdf(path, content, "0" * 64, 2, warned)
