@@ -9,7 +9,6 @@ import logging
 
 import pytest
 
-from app.factory import open_store
 from app.records.library import PolicyLibrary
 from ingest import kept
 from ingest.parse import parse
@@ -17,13 +16,6 @@ from ingest.sections import segment
 from tests.app.records.test_library import COMPLIANCE, guide
 
 DOC = "mortgage-underwriting-guide"
-
-
-@pytest.fixture
-def library(settings, embedding):  # type: ignore[no-untyped-def]
-    store = open_store(settings, embedding.dimension)
-    yield PolicyLibrary(settings, store, embedding)
-    store.close()
 
 
 def _two_versions(library: PolicyLibrary) -> list[str]:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from app.factory import open_store
 from app.models import FileOutcome, Status, User
 from app.records.auth import PermissionDeniedError
 from app.records.library import PolicyLibrary
@@ -14,13 +13,6 @@ from tests.conftest import SAMPLE_MANIFEST
 
 COMPLIANCE = User(name="ana", role="compliance")
 UNDERWRITER = User(name="ben", role="underwriter")
-
-
-@pytest.fixture
-def library(settings, embedding):  # type: ignore[no-untyped-def]
-    store = open_store(settings, embedding.dimension)
-    yield PolicyLibrary(settings, store, embedding)
-    store.close()
 
 
 def guide(version: str) -> tuple[bytes, dict[str, str]]:

@@ -24,13 +24,6 @@ from tests.app.records.test_library import COMPLIANCE, UNDERWRITER, guide
 DOC = "mortgage-underwriting-guide"
 
 
-@pytest.fixture
-def library(settings, embedding):  # type: ignore[no-untyped-def]
-    store = open_store(settings, embedding.dimension)
-    yield PolicyLibrary(settings, store, embedding)
-    store.close()
-
-
 def stored_diffs(library: PolicyLibrary) -> list[Path]:
     return sorted((library.folder / "diffs").rglob("*.json"))
 
