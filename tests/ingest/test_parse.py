@@ -306,11 +306,15 @@ def test_a_worker_process_killed_mid_file_costs_no_pages(
     assert "in one process from now on" in caplog.text and module._pool is None
 
 
-def test_a_file_changed_while_workers_read_it_is_refused(tmp_path: Path) -> None:
+def test_a_file_changed_while_workers_read_it_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Worker processes read the file again: they check it is the content the first process
     read (here it is not), so a document is never made of two versions of a file."""
     import ingest.parse as module
 
+    monkeypatch.setattr(module, "_pool", None)  # workers of its own, whatever ran before
+    monkeypatch.setattr(module, "_pool_failed", False)
     path = tmp_path / "long.pdf"
     path.write_bytes(_long_pdf())
     content = path.read_bytes()
