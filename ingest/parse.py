@@ -12,7 +12,9 @@ import logging
 import multiprocessing
 import os
 import re
+import sys
 import threading
+import types
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -318,8 +320,7 @@ def _read_range(path: str, sha256: str, start: int, stop: int) -> tuple[list[_Pa
 def _shared_pool(workers: int) -> ProcessPoolExecutor:
     """The worker processes, started on first need and kept for the next file (with the
     number first asked for). They are forked from a clean server process, never from this
-    one, which may hold threads; like any child process, each imports the main module, so a
-    script that ingests must keep its work under ``if __name__ == "__main__":``."""
+    one, which may hold threads, and started without the program's main module."""
     global _pool
     with _pool_lock:
         if _pool is None:
@@ -331,6 +332,20 @@ def _shared_pool(workers: int) -> ProcessPoolExecutor:
                 context.set_forkserver_preload([__name__])
             _pool = ProcessPoolExecutor(workers, mp_context=context)
         return _pool
+
+
+@contextmanager
+def _no_main_module() -> Iterator[None]:
+    """While workers may be started: a bare ``__main__``, so they do not import the running
+    program's main module. It may not be guarded by ``if __name__ == "__main__":`` at all: a
+    Streamlit page is run as ``__main__``, and a worker would run the whole app again."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def _give_up_pool(pool: ProcessPoolExecutor | None) -> None:
@@ -354,10 +369,13 @@ def _read_all(
     pool = None
     try:
         pool = _shared_pool(workers)
-        futures: list[Future[tuple[list[_PageText], int]]] = [
-            pool.submit(_read_range, str(path.resolve()), sha256, start, min(start + step, count))
-            for start in range(0, count, step)
-        ]
+        with _no_main_module():
+            futures: list[Future[tuple[list[_PageText], int]]] = [
+                pool.submit(
+                    _read_range, str(path.resolve()), sha256, start, min(start + step, count)
+                )
+                for start in range(0, count, step)
+            ]
     except (OSError, RuntimeError) as exc:  # no processes to be had: read them here
         log.warning("reading PDF pages in one process from now on: %s", exc)
         _give_up_pool(pool)

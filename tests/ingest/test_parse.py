@@ -320,3 +320,28 @@ def test_a_file_changed_while_workers_read_it_is_refused(
     content = path.read_bytes()
     with module._pdf_warnings(None) as warned, pytest.raises(DocumentError, match="changed while"):
         module._parse_pdf(path, content, "0" * 64, 2, warned)
+
+
+def test_workers_never_run_the_program_s_main_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Streamlit page runs as ``__main__`` with no ``if __name__ == "__main__":`` guard: a
+    worker that imported it would run the whole app again (open the index, ingest)."""
+    import sys
+    import types
+
+    import ingest.parse as module
+
+    marker = tmp_path / "ran"
+    page = tmp_path / "page.py"
+    page.write_text(f"open({str(marker)!r}, 'a').write('x')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    monkeypatch.setattr(module, "_pool", None)  # workers started now, under this __main__
+    monkeypatch.setattr(module, "_pool_failed", False)
+    path = tmp_path / "long.pdf"
+    path.write_bytes(_long_pdf())
+    assert parse(path, workers=2) == parse(path, workers=1)
+    assert not marker.exists() and "one process" not in caplog.text
+    assert sys.modules["__main__"] is main
