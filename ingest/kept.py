@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import shutil
 import tempfile
 import unicodedata
@@ -53,11 +52,12 @@ def source_path(settings: Settings, sha256: str, file_name: str) -> Path:
     return source_folder(settings) / sha256 / Path(file_name).name
 
 
-def write_source(target: Path, content: bytes | Path) -> None:
+def write_source(target: Path, content: bytes | Path, *, prefix: str = "tmp") -> None:
     """Write ``content`` (bytes, or a file to copy) to ``target`` atomically: into a
-    temporary file beside it, then renamed, so a reader never sees half a file."""
+    temporary file beside it (named ``prefix...``), then renamed, so a reader never sees
+    half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=prefix, delete=False) as handle:
         temporary = Path(handle.name)
         try:
             if isinstance(content, Path):
@@ -135,15 +135,7 @@ def keep_sections(
             "kind": _kind(file_name),
             "sections": _SECTIONS.dump_python(tuple(sections), mode="json"),
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_TEMPORARY, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(json.dumps(body).encode("utf-8"))
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_source(path, json.dumps(body).encode("utf-8"), prefix=_TEMPORARY)
     except Exception as exc:
         log.warning("could not keep the parsed sections of %s: %s", file_name, exc)
 
@@ -179,7 +171,7 @@ def forget(settings: Settings, sha256: str) -> None:
     folder = source_folder(settings) / "sections"
     if not folder.is_dir():
         return
-    for path in [*folder.glob(f"{sha256}.*.json"), *folder.glob(f"{_TEMPORARY}*.tmp")]:
+    for path in [*folder.glob(f"{sha256}.*.json"), *folder.glob(f"{_TEMPORARY}*")]:
         path.unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # still holding another file's
         folder.rmdir()
