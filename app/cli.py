@@ -15,7 +15,7 @@ from app.cli_changes import add_change_commands
 from app.errors import CopilotError
 from app.models import MAX_FLAGGED, Answer, Citation, DocumentRecord, FileOutcome, FileResult
 from app.settings import Settings, load_settings
-from app.text import one_line
+from app.text import KIND_LABELS, one_line
 
 if TYPE_CHECKING:
     from app.models import User
@@ -461,9 +461,10 @@ def format_answer(answer: Answer) -> str:
 
 def _where(c: Citation) -> str:
     section = f"{c.section_id} {c.section_title}".strip()
+    kind = f" ({KIND_LABELS[c.kind]})" if c.kind in KIND_LABELS else ""
     return (
         f"{c.title} v{c.version} (effective {c.effective_date.isoformat()}), "
-        f"section {section}, page {c.page_label}"
+        f"section {section}{kind}, page {c.page_label}"
     )
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.text import state_name
+from app.text import TextKind, state_name, text_kind
 
 _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 _STATE = re.compile(r"^[A-Z]{2}$")
@@ -415,6 +415,9 @@ class Citation(_Frozen):
     """The chunk text the cited sentences come from."""
     quote: str
     """The sentence(s) of the passage that support the answer."""
+    kind: TextKind = "rule"
+    """What the cited section is, read from its headings: the rule, an official
+    interpretation, an example or a model form (:func:`app.text.text_kind`)."""
 
     @classmethod
     def from_chunk(cls, marker: int, chunk: RetrievedChunk, quote: str) -> Citation:
@@ -432,6 +435,7 @@ class Citation(_Frozen):
             section_title=chunk.section_title,
             passage=chunk.text,
             quote=quote,
+            kind=text_kind(chunk.section_path, chunk.title),
         )
 
 

@@ -4,6 +4,8 @@ characters that must not reach a one-line message or a stored name unescaped."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Literal
 
 _WORD = re.compile(r"[a-z][a-z0-9'&-]*|\d+(?:[.,]\d+)*%?")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -427,3 +429,52 @@ def one_line(text: str) -> str:
 def strip_control(text: str) -> str:
     """``text`` without those characters (a name or title taken from a file)."""
     return _UNSAFE.sub("", text)
+
+
+TextKind = Literal["rule", "interpretation", "example", "form"]
+"""What a section of a policy is: the rule itself (definitions included), an official
+interpretation of it (commentary), a worked example or illustration, or a model form,
+sample letter or form's instructions."""
+
+KIND_LABELS: dict[str, str] = {
+    "interpretation": "official interpretation",
+    "example": "example",
+    "form": "model form",
+}
+"""How a citation names a kind of text other than the rule itself."""
+
+_DASH = "-\u2010\u2011\u2012\u2013\u2014\u2015"
+_INTERPRETATION = re.compile(
+    r"""\bofficial\s+(?:staff\s+)?(?:interpretations?|commentary)\b
+      | ^\W*supplement\s+i\b                       # Supplement I to Part 1026
+      | \bcommentary\b
+      | ^\W*(?:interpretations?|comments?)\b(?!\s+(?:of|on|by|from|and)\b)
+      | ^\W*(?:section|§)\s*\d{3,4}\.\d+[a-z]?\s*["""
+    + _DASH
+    + r"""]  # Section 1002.9—Notices
+      | ^\W*(?:paragraph\s+)?\d+[a-z]?(?-i:\([a-z0-9]{1,4}\))+(?=[\s.]|$)  # 43(e)(2) Qualified
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_EXAMPLE = re.compile(
+    r"\b(?:worked\s+)?examples?\b|\billustrations?\b|\bcase\s+stud(?:y|ies)\b", re.IGNORECASE
+)
+_FORM = re.compile(
+    r"\b(?:model|sample|specimen)\s+(?:[\w-]+\s+){0,2}?(?:forms?|clauses?|notices?|letters?|notifications?"
+    r"|disclosures?|language)\b|\bforms?\s+and\s+instructions\b",
+    re.IGNORECASE,
+)
+
+
+def text_kind(path: Sequence[str], title: str = "") -> TextKind:
+    """What a section is, read from its heading path (every heading above it and its own)
+    and its document's title: the headings that policy and regulation text use for official
+    interpretations ("Supplement I to Part 1026", "Section 1026.43\u2014...", "43(e)(2) ..."),
+    worked examples and model forms. Anything else is rule text."""
+    if any(_INTERPRETATION.search(h) for h in path):
+        return "interpretation"
+    if any(_FORM.search(h) for h in (*path, title)):
+        return "form"
+    if any(_EXAMPLE.search(h) for h in path):
+        return "example"
+    return "rule"

@@ -2,7 +2,8 @@
 
 ``ExtractiveBackend`` is the offline default. It picks the one retrieved section that best
 answers the question (closest by vector, holding most of the question's specific words, and
-of two comparable sections the one of the state the question is filtered to) and quotes
+of two comparable sections the one of the state the question is filtered to, and the rule
+rather than an official interpretation of it or a model form) and quotes
 that section's best sentences or table rows, each followed by its marker; it writes nothing
 that is not in a source. When no sentence is close enough, it answers
 ``NOT FOUND``.
@@ -23,7 +24,14 @@ from app.index.embedding import LocalEmbedding
 from app.models import ALL_PRODUCTS, FEDERAL, Filters, Generation, RetrievedChunk
 from app.sentences import split_sentences
 from app.settings import AnswerSection
-from app.text import content_words, instruction, named_state, neutralise_markers, numbers
+from app.text import (
+    content_words,
+    instruction,
+    named_state,
+    neutralise_markers,
+    numbers,
+    text_kind,
+)
 
 NOT_FOUND = "NOT FOUND"
 _MAX_LIST_ITEMS = 8
@@ -189,7 +197,8 @@ class ExtractiveBackend:
         preferred = self._preferred(question, filters)
         product = filters.product if filters else None
         scoped = frozenset(content_words(product.replace("-", " "))) if product else frozenset()
-        ranked = self._sections(asked, sources, preferred)
+        scored = self._sections(asked, sources, preferred)
+        ranked = [key for key, _ in scored]
         if not ranked:
             return []
         if preferred != FEDERAL:
@@ -205,7 +214,34 @@ class ExtractiveBackend:
                     state_best, best
                 ):
                     return state_rule + [c for c in rule if c not in state_rule]
-        return self._quote(question, asked, ranked[0], candidates, sources, scoped, preferred)[0]
+        quoted = self._quote(question, asked, ranked[0], candidates, sources, scoped, preferred)[0]
+        instead = self._rule_instead(scored, sources) if quoted else None
+        if instead is not None:
+            return (
+                self._quote(question, asked, instead, candidates, sources, scoped, preferred)[0]
+                or quoted
+            )
+        return quoted
+
+    def _rule_instead(
+        self, scored: list[tuple[tuple[str, str, str], float]], sources: Sequence[RetrievedChunk]
+    ) -> tuple[str, str, str] | None:
+        """When the best section is an official interpretation or a model form: the best rule
+        section of the same document (where the rule a comment interprets is) that scores
+        within ``rule_preference`` of it, to be quoted instead where it has something to
+        quote. Never in place of "not found": only a section that answers is replaced."""
+        (top, best), margin = scored[0], self._settings.rule_preference
+        kinds = {_section_of(s): text_kind(s.section_path, s.title) for s in sources}
+        if kinds[top] not in _SWAPPED or margin <= 0:
+            return None
+        return next(
+            (
+                key
+                for key, score in scored[1:]
+                if kinds[key] == "rule" and key[:2] == top[:2] and score + margin >= best
+            ),
+            None,
+        )
 
     def _quote(
         self,
@@ -295,12 +331,12 @@ class ExtractiveBackend:
         asked: set[str],
         sources: Sequence[RetrievedChunk],
         preferred: str = FEDERAL,
-    ) -> list[tuple[str, str, str]]:
-        """The retrieved sections, best first, to quote an answer from: ranked by how close
-        each is to the question (its best passage's retrieval score) plus the share of the
-        question's words it holds, heading included, each word weighted by how few of the
-        retrieved sections hold it; plus a bonus for a section of the jurisdiction asked
-        about (``preferred``)."""
+    ) -> list[tuple[tuple[str, str, str], float]]:
+        """The retrieved sections and their scores, best first, to quote an answer from:
+        ranked by how close each is to the question (its best passage's retrieval score)
+        plus the share of the question's words it holds, heading included, each word
+        weighted by how few of the retrieved sections hold it; plus a bonus for a section of
+        the jurisdiction asked about (``preferred``)."""
         weights = _specificity(asked, sources)
         total = sum(weights.values())
         held: dict[tuple[str, str, str], set[str]] = {}
@@ -316,7 +352,7 @@ class ExtractiveBackend:
             + bonus[key]
             for key in held
         }
-        return sorted(scores, key=lambda key: scores[key], reverse=True)
+        return sorted(scores.items(), key=lambda item: item[1], reverse=True)
 
 
 def _text(source: RetrievedChunk) -> str:
@@ -346,6 +382,10 @@ def _overlays(
 
 
 _OVERLAY_CLOSENESS = 0.85
+_SWAPPED = frozenset({"interpretation", "form"})
+"""Kinds of text quoted only where the rule they interpret or give the form of does not
+answer as well. A worked example is not among them: it applies a rule to a case, and the
+rule section nearest the question is not always the one it applies."""
 _STATE_WORD = "\x00state"
 """Stands for the state in scope among a sentence's words (no real word looks like it)."""
 

@@ -11,6 +11,7 @@ import re
 import streamlit as st
 
 from app.models import Citation
+from app.text import KIND_LABELS
 from app.workspace import PageView, Workspace
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
@@ -64,7 +65,8 @@ def provenance(citation: Citation) -> None:
         f"**{md(citation.title)}** · version {md(citation.version)} · effective "
         f"{citation.effective_date:%Y-%m-%d} · page {md(citation.page_label or str(citation.page))}"
     )
-    st.markdown(f"Section: {md(citation.section_id)} {md(citation.section_title)}")
+    kind = f" ({KIND_LABELS[citation.kind]})" if citation.kind in KIND_LABELS else ""
+    st.markdown(f"Section: {md(citation.section_id)} {md(citation.section_title)}{kind}")
 
 
 def passage(citation: Citation) -> None:

@@ -204,3 +204,30 @@ def test_migrate_copies_the_whole_index_to_another_store(
 
     code, _, err = copilot(capsys, "migrate", "--to-path", str(target), "--to-mode", to_mode)
     assert code != 0 and "already holds documents" in err
+
+
+def test_a_citation_of_an_official_interpretation_says_so() -> None:
+    from datetime import date
+
+    from app.cli import format_answer
+    from app.models import Citation, RetrievedChunk, Status
+    from tests.app.records.test_loan_file import answer
+
+    def cited(path: tuple[str, ...]) -> Citation:
+        chunk = RetrievedChunk(
+            point_id="p1", score=0.7, doc_id="reg-z", title="Regulation Z", version="2014",
+            effective_date=date(2014, 1, 10), status=Status.CURRENT, product="mortgage",
+            jurisdiction="US-federal", doc_type="regulation", file_name="reg-z.pdf",
+            section_id="43(f)", section_title="Balloon-payment qualified mortgages",
+            section_path=path, page_start=9, page_end=9, page_label_start="9",
+            page_label_end="9", ordinal=3, text="1. A balloon-payment loan ...",
+        )  # fmt: skip
+        return Citation.from_chunk(1, chunk, "1. A balloon-payment loan ...")
+
+    comment = cited(("Section 1026.43\u2014Minimum Standards", "43(f) Balloon-payment"))
+    rule = cited(("§ 1026.43 Minimum standards.", "(f) Balloon-payment qualified mortgages."))
+    assert (comment.kind, rule.kind) == ("interpretation", "rule")
+    assert "(official interpretation), page 9" in format_answer(answer(citations=(comment,)))
+    assert "interpretation" not in format_answer(answer(citations=(rule,)))
+    # An audit record or a saved answer from before the field reads as rule text.
+    assert Citation.model_validate(rule.model_dump(exclude={"kind"})).kind == "rule"

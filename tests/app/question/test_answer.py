@@ -10,7 +10,7 @@ from app.models import Filters, RetrievedChunk, Status
 from app.question.answer import NOT_FOUND, ExtractiveBackend, passages
 from app.question.verify import Verifier
 from app.settings import AnswerSection
-from app.text import instruction, named_state
+from app.text import instruction, named_state, text_kind
 
 
 def source(
@@ -471,3 +471,77 @@ def test_a_list_items_lead_in_is_read_even_when_too_short_to_quote() -> None:
     assert _lead_in(item, [guide]) == {"documentation"}  # "required" is a stop word
     prose = _Candidate(0, 0, units[0])
     assert _lead_in(prose, [guide]) == set()
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        (("§ 1026.43 Minimum standards.", "(f) Balloon-payment qualified mortgages."), "rule"),
+        (
+            ("Section 1026.43\u2014Minimum Standards", "43(f) Balloon-payment qualified"),
+            "interpretation",
+        ),
+        (("§ 1024.36 - Requests for Information", "36(b) Contact information"), "interpretation"),
+        (("Supplement I to Part 1002\u2014Official Interpretations",), "interpretation"),
+        (("Paragraph 7(d)(6).",), "interpretation"),
+        (("Comment 31(c)",), "interpretation"),
+        (("Appendix C to Part 1002\u2014Sample Notification Forms",), "form"),
+        (("Appendix B - Model Application Forms",), "form"),
+        (("G. Worked Examples",), "example"),
+        # Underwriting guides, statutes and company policies: rule text.
+        (("B3 Underwriting", "B3-6-02 Debt-to-Income Ratios"), "rule"),
+        (("4 Collateral", "4.2.3 Retirement Income"), "rule"),
+        (("Section 4.2 - Collateral",), "rule"),
+        (("15 U.S.C. 1691 Scope of prohibition", "(e) Copies furnished to applicants"), "rule"),
+        (("6 Borrower's Failure to Pay", "6(A) Late Charge for Overdue Payments"), "rule"),
+        (("Definitions.", "(p)"), "rule"),
+    ],
+)
+def test_text_kind_is_read_from_the_headings(path: tuple[str, ...], kind: str) -> None:
+    assert text_kind(path) == kind
+
+
+RULE = (
+    "(f) A balloon-payment loan made by a small creditor is a qualified mortgage only if the "
+    "creditor keeps the loan in portfolio for three years after consummation."
+)
+COMMENT = (
+    "1. A small creditor that sells a balloon-payment qualified mortgage within three years "
+    "after consummation generally loses qualified mortgage status for that loan."
+)
+BALLOON = "Can a small creditor sell a balloon-payment qualified mortgage within three years?"
+
+
+def rule_and_comment(*, rule_doc: str = "reg-z", comment: str = COMMENT) -> list[RetrievedChunk]:
+    """A regulation's official interpretation, found closer to the question than its rule."""
+    return [
+        source(1, comment, "43-f-comment", "Balloon-payment qualified mortgages", doc="reg-z",
+               score=0.72).model_copy(update={"section_path": (
+            "Section 1026.43\u2014Minimum Standards", "43(f) Balloon-payment qualified mortgages")}),
+        source(2, RULE, "43-f", "Balloon-payment qualified mortgages", doc=rule_doc,
+               score=0.6).model_copy(update={"section_path": (
+            "§ 1026.43 Minimum standards.", "(f) Balloon-payment qualified mortgages.")}),
+    ]  # fmt: skip
+
+
+def test_the_rule_is_quoted_rather_than_an_official_interpretation_of_it(embedding) -> None:  # type: ignore[no-untyped-def]
+    sources = rule_and_comment()
+    preferring = ExtractiveBackend(embedding, AnswerSection())
+    assert cited_sections(preferring.generate(BALLOON, sources).text, sources) == {"43-f"}
+    # Turned off, the closer interpretation is what is quoted.
+    plain = ExtractiveBackend(embedding, AnswerSection(rule_preference=0.0))
+    assert cited_sections(plain.generate(BALLOON, sources).text, sources) == {"43-f-comment"}
+
+
+def test_a_rule_of_another_document_does_not_replace_an_interpretation(backend) -> None:  # type: ignore[no-untyped-def]
+    sources = rule_and_comment(rule_doc="reg-b")
+    assert cited_sections(backend.generate(BALLOON, sources).text, sources) == {"43-f-comment"}
+
+
+def test_the_rule_preference_never_turns_not_found_into_an_answer(backend, embedding) -> None:  # type: ignore[no-untyped-def]
+    """The interpretation found closest has nothing to quote: the answer stays "not found",
+    as it is without the preference."""
+    sources = rule_and_comment(comment="1. See the commentary to paragraph 43(e).")
+    plain = ExtractiveBackend(embedding, AnswerSection(rule_preference=0.0))
+    assert plain.generate(BALLOON, sources).text == NOT_FOUND
+    assert backend.generate(BALLOON, sources).text == NOT_FOUND

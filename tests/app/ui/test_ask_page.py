@@ -242,3 +242,11 @@ def test_a_follow_up_is_read_after_the_previous_question_and_a_suggestion_asks(a
     assert conversation[-1].citations[0].section_id == "B3-6-05"
     records = ws.service.audit_trail(ws.authenticator.local_user()).records()
     assert any(r.read_as and "investment properties" in r.read_as for r in records)
+
+
+def test_a_citation_says_when_it_quotes_an_example_not_the_rule(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    ask(at, "Zone AE loan closing in June 2026: is a $7,500 flood deductible acceptable?")
+    sections = [line for line in joined(at).splitlines() if line.startswith("Section: ")]
+    assert any(s.startswith("Section: G") and s.endswith("(example)") for s in sections), sections
+    assert not any("(example)" in s for s in sections if not s.startswith("Section: G")), sections
