@@ -28,6 +28,10 @@ from app.models import Citation, Support
 from app.question.lexicon import Lexicon, LibraryLexicon
 from app.text import content_words, instruction
 
+EMPTY_LIBRARY = (
+    "The policy library holds no current documents: compliance staff add them on the "
+    "Policies page or with `copilot ingest`."
+)
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&]*(?:-[A-Za-z0-9'&]+)*")
 
@@ -70,6 +74,9 @@ class CoverageCheck:
     def check(self, question: str, citations: Sequence[Citation], *, abstained: bool) -> Coverage:
         lexicon = self._lexicon.current()
         terms = self.terms(question)
+        if abstained and not lexicon.frequency:
+            # Nothing to look in: no word of any question is "unknown to the library" then.
+            return Coverage(support="not_found", explanation=(EMPTY_LIBRARY,))
         if abstained:
             unknown = tuple(t for t in terms if not lexicon.knows(t))
             return Coverage(

@@ -324,3 +324,23 @@ def test_feedback_only_on_ones_own_answers_with_up_or_down(service) -> None:  # 
     assert trail.records(newest_first=False) == before, "a refused feedback reached the trail"
     assert trail.verify().ok
     assert [r.kind for r in before] == ["question", "feedback"]
+
+
+def test_an_empty_library_says_so_instead_of_naming_unknown_terms(  # type: ignore[no-untyped-def]
+    service_parts, embedding, tmp_path
+) -> None:
+    from app.factory import build_service, open_store
+    from app.question.coverage import EMPTY_LIBRARY
+    from app.settings import load_settings
+
+    _, redactor = service_parts
+    settings = load_settings(app={"data_dir": tmp_path / "empty"})
+    store = open_store(settings, embedding.dimension)
+    service = build_service(settings, embedding=embedding, store=store, redactor=redactor)
+    try:
+        answer = service.ask("What is the minimum credit score?", user=UNDERWRITER)
+    finally:
+        service.close()
+        store.close()
+    assert answer.abstained and answer.support == "not_found"
+    assert answer.gaps == (EMPTY_LIBRARY,) and answer.not_covered == ()
