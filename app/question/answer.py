@@ -6,7 +6,8 @@ of two comparable sections the one of the state the question is filtered to, and
 rather than an official interpretation of it or a model form) and quotes
 that section's best sentences or table rows, each followed by its marker; it writes nothing
 that is not in a source. When no sentence is close enough, it answers
-``NOT FOUND``.
+``NOT FOUND``. A sentence that opens a worked example ("For example, ...", "Assume
+that ...") is never quoted: it is not the rule.
 The OpenAI-compatible backend lives in :mod:`app.question.llm`.
 """
 
@@ -419,6 +420,8 @@ def _quotable(text: str) -> bool:
     to a model or to the reader as a command."""
     if instruction(text):
         return False
+    if _ILLUSTRATION.match(text):
+        return False
     if "\n" in text or _LIST_ITEM.match(text):
         return True
     if _fragment(text) or _CAPTION.match(text):
@@ -427,6 +430,15 @@ def _quotable(text: str) -> bool:
 
 
 _DIGIT = re.compile(r"\d")
+_ILLUSTRATION = re.compile(
+    r"""^\W*(?:\(?[0-9a-z]{1,4}[.)]\s+)?          # a list marker
+    (?:for\s+(?:example|instance)\b|to\s+illustrate\b|by\s+way\s+of\s+illustration\b
+      |assum(?:e|ing)\b|suppose\b|example\b|illustrations?\b
+      |similarly,?\s+(?:if|assume|where|when)\b|(?:using|in)\s+the\s+(?:same\s+)?example\b)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+"""A sentence that opens a worked example ("For example, ...", "Assume that ...", "To
+illustrate, ..."): it applies a rule to a made-up case and is not the rule itself."""
 _CELLS = re.compile(r"\s\|\s|\t")
 
 

@@ -545,3 +545,22 @@ def test_the_rule_preference_never_turns_not_found_into_an_answer(backend, embed
     plain = ExtractiveBackend(embedding, AnswerSection(rule_preference=0.0))
     assert plain.generate(BALLOON, sources).text == NOT_FOUND
     assert backend.generate(BALLOON, sources).text == NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        "Assume that the creditor sells a balloon-payment qualified mortgage two years after "
+        "consummation to another small creditor.",
+        "For example, a small creditor that sells a balloon-payment qualified mortgage within "
+        "three years keeps its status if the buyer is also a small creditor.",
+        "ii. To illustrate, a small creditor sells a balloon-payment qualified mortgage within "
+        "three years of consummation.",
+    ],
+)
+def test_a_worked_example_is_never_quoted_as_the_rule(backend, example: str) -> None:  # type: ignore[no-untyped-def]
+    alone = [source(1, example, "43-f", "Balloon-payment qualified mortgages", score=0.8)]
+    assert backend.generate(BALLOON, alone).text == NOT_FOUND
+    both = [source(1, f"{example}\n{RULE}", "43-f", "Balloon-payment qualified mortgages")]
+    answer = backend.generate(BALLOON, both).text
+    assert "portfolio for three years" in answer and example[:30] not in answer
