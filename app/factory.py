@@ -108,6 +108,7 @@ def build_service(
     from app.question.coverage import CoverageCheck
     from app.question.lexicon import LibraryLexicon
     from app.question.redact import PresidioRedactor
+    from app.question.rules import LibraryOutline
     from app.question.suggest import FollowUps
     from app.records.audit import open_trail
 
@@ -125,7 +126,7 @@ def build_service(
     return CopilotService(
         settings,
         redactor=redactor or PresidioRedactor(settings.redaction),
-        retriever=Retriever(store, embedding, settings.retrieval),
+        retriever=Retriever(store, embedding, settings.retrieval, LibraryOutline(store)),
         backend=backend,
         extractive=extractive,
         verifier=Verifier(embedding, settings.answer),

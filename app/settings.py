@@ -146,6 +146,10 @@ class RetrievalSection(BaseModel):
     """Rank passages by the fusion (RRF) of dense search and BM25 keyword search, not by
     dense search alone. Indexes built before BM25 vectors existed are searched dense only
     until re-ingested or migrated."""
+    interpreted_rules: int = Field(default=3, ge=0, le=10)
+    """For the official interpretations retrieved, the rule sections they interpret (read
+    from their headings, :mod:`app.question.rules`) whose passages join the sources: at most
+    this many sections, two passages each; 0 adds none."""
 
 
 class AnswerSection(BaseModel):

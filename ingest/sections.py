@@ -7,6 +7,7 @@ table, each on one page; wrapped lines are rejoined, tables keep their caption a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,8 +27,10 @@ _SINGLE = re.compile(r"^(?P<id>\d{1,2}|[IVX]{1,5}|[A-H])(?P<dot>[.)])?\s+")
 _KEYWORD = re.compile(
     r"^(?P<kw>Section|SECTION|Sec\.|Article|ARTICLE|Chapter|CHAPTER|Part|PART|Subpart|SUBPART|"
     r"Title|TITLE|"
-    r"Appendix|APPENDIX|Exhibit|EXHIBIT|Schedule|SCHEDULE)\s+"
-    r"(?P<num>(?:[0-9IVXLC]+[A-Z]?|[A-Z])(?:[.\-][0-9A-Za-z]+)*)\.?(?:[\s:\-]+|$)"
+    r"Appendix|APPENDIX|Exhibit|EXHIBIT|Schedule|SCHEDULE|Supplement|SUPPLEMENT)\s+"
+    r"(?P<num>(?:[0-9IVXLC]+[A-Z]?|[A-Z])(?:[.\-][0-9A-Za-z]+)*)"
+    r"(?P<of>\s+to\s+(?:Part|PART)\s+\d+[A-Za-z]?)?"  # Appendix Q to Part 1026
+    r"\.?(?:[\s:\-\u2013\u2014]+|$)"
 )
 _SECTION_SIGN = re.compile(r"^(?P<id>§+\s*\d+[A-Za-z]?(?:\.\d+[A-Za-z]?)*(?:\([A-Za-z0-9]+\))*)\s*")
 _TOP_KEYWORDS = {
@@ -39,11 +42,21 @@ _TOP_KEYWORDS = {
     "appendix",
     "exhibit",
     "schedule",
+    "supplement",
 }
 # A subsection heading such as "(a) Activities constituting discrimination": its id joins the
 # enclosing section's ("§ 1691" -> "§ 1691(a)"). Statutes nest (a) > (1) > (A) > (i).
 _PAREN = re.compile(r"^\((?P<id>[a-z]{1,2}|\d{1,3}|[A-Z]{1,2}|[ivx]{2,5})\)\s+")
 _PAREN_PART = re.compile(r"\(([A-Za-z0-9]+)\)")
+# The paragraph of a regulation an official interpretation speaks to, as its commentary
+# heads it: "43(e)(2) Qualified mortgage defined", "Paragraph 7(d)(6)." (set in bold or as
+# a heading; in running text it is a cross-reference).
+_COMMENT_PARAGRAPH = re.compile(
+    r"^(?:Paragraph\s+)?(?P<id>\d{1,4}[a-z]?(?:\([a-z0-9]{1,4}\))+)\.?(?:\s+|$)"
+)
+_DASHED = re.compile(r"^\s*[\u2013\u2014]|^\s+-\s")
+"""A title set off from its number by a dash: "Section 1002.9\u2014Notifications", as the
+official interpretations of a regulation head the section they interpret."""
 
 CAPTION = re.compile(
     r"^(?:Table|TABLE|Exhibit|EXHIBIT|Matrix|Schedule|Chart)\b\s*[A-Z0-9]*[\w.\-]*\s*[:.\-]\s*\S"
@@ -66,9 +79,14 @@ class _Heading:
     title: str
     level: int
     """Depth where numbering cannot tell (keyword and unnumbered headings)."""
+    dashed: bool = False
+    """Printed with a dash between number and title (kept in the label: it tells an
+    official interpretation's heading from the rule's, :func:`app.text.text_kind`)."""
 
     @property
     def label(self) -> str:
+        if self.dashed and self.section_id and self.title:
+            return f"{self.section_id}\u2014{self.title}"
         return f"{self.section_id} {self.title}".strip()
 
 
@@ -235,12 +253,23 @@ def _heading(line: _Line, has_hints: bool, *, in_table: bool) -> _Heading | None
         number = match.group("num")
         level = 1 if keyword.lower() in _TOP_KEYWORDS else 1 + len(re.split(r"[.\-]", number))
         title = text[match.end() :]
-        return _titled(f"{keyword} {number}", title, level, line.hinted, title_optional=True)
+        of = " ".join((match.group("of") or "").split())
+        heading = _titled(
+            f"{keyword} {number} {of}".strip(), title, level, line.hinted, title_optional=True
+        )
+        after = text[match.start("num") + len(number) :]
+        if heading is not None and keyword == "Section" and _DASHED.match(after):
+            return dataclasses.replace(heading, dashed=True)
+        return heading
     if match := _SECTION_SIGN.match(text):
         section_id = re.sub(r"\s+", " ", match.group("id"))
         level = 1 + section_id.count("(")
         title = text[match.end() :]
         return _titled(section_id, title, level, line.hinted, title_optional=True)
+    if line.hinted and (match := _COMMENT_PARAGRAPH.match(text)):
+        section_id = match.group("id")
+        title = text[match.end() :]
+        return _titled(section_id, title, 4 + section_id.count("("), hinted=True)
     if line.hinted and (match := _PAREN.match(text)):
         part = match.group("id")
         return _titled(f"({part})", text[match.end() :], _paren_depth(part), hinted=True)
@@ -301,6 +330,9 @@ def _contains(outer: _Heading, inner: _Heading) -> bool:
     if not inner.section_id:
         return True  # a bold subheading inside a numbered section
     a, b = _number(outer.section_id), _number(inner.section_id)
+    if _COMMENT_PARAGRAPH.match(b) and re.match(r"\d+\.\d", a):
+        # "43(e)(2)" interprets a paragraph of the section "Section 1026.43" heads.
+        return a.rsplit(".", 1)[1] == b.split("(")[0]
     if b.startswith(a) and len(b) > len(a) and b[len(a)] in "-.(":
         return True
     return (

@@ -300,6 +300,25 @@ class PolicyStore:
             if p.payload.get("embed_sha") and p.vector is not None
         }
 
+    def section_hits(
+        self, vector: np.ndarray, doc_id: str, version: str, section_id: str
+    ) -> list[Hit]:
+        """The points of one section of one version, as hits scored by their similarity to
+        ``vector``, best first (a section is a few passages: they are scored here)."""
+        if not self._has_chunks:
+            return []
+        query = np.asarray(vector, dtype=np.float32)
+        found = self.chunk_points.points(
+            _match(doc_id=doc_id, version=version, section_id=section_id), vectors=True
+        )
+        hits = [
+            Hit(point_id=p.id, score=float(v @ query), payload=dict(p.payload), vector=v)
+            for p in found
+            if p.vector is not None
+            for v in [np.asarray(p.vector, dtype=np.float32)]
+        ]
+        return sorted(hits, key=lambda h: (-h.score, h.point_id))
+
     def chunk_texts(self, doc_id: str, version: str) -> dict[str, str]:
         """The text of each chunk point of one version, by point id."""
         if not self._has_chunks:

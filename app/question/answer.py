@@ -217,12 +217,16 @@ class ExtractiveBackend:
                     return state_rule + [c for c in rule if c not in state_rule]
         quoted = self._quote(question, asked, ranked[0], candidates, sources, scoped, preferred)[0]
         instead = self._rule_instead(scored, sources) if quoted else None
-        if instead is not None:
-            return (
-                self._quote(question, asked, instead, candidates, sources, scoped, preferred)[0]
-                or quoted
-            )
-        return quoted
+        if instead is None:
+            return quoted
+        rule = self._quote(question, asked, instead, candidates, sources, scoped, preferred)[0]
+        if not rule:
+            return quoted
+        # The interpretation follows the rule where it speaks to words of the question the
+        # rule's sentences do not ("balloon" in a comment on the rule of equal payments).
+        said = set().union(*(content_words(c.text) for c in rule))
+        adds = (asked - said) & set().union(*(content_words(c.text) for c in quoted))
+        return rule + quoted if adds else rule
 
     def _rule_instead(
         self, scored: list[tuple[tuple[str, str, str], float]], sources: Sequence[RetrievedChunk]

@@ -4,7 +4,8 @@ The question is embedded locally; Qdrant is searched within the filters (current
 or the versions in force on an as-of date), by meaning and, in hybrid mode, by its words too
 (BM25, fused with Reciprocal Rank Fusion); near-duplicate passages (the same text in two
 documents, or overlapping versions) are dropped; the best ``top_k`` above the score floor
-are kept.
+are kept. For an official interpretation among them, passages of the rule it interprets
+follow them (:mod:`app.question.rules`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from app.index.embedding import LocalEmbedding
 from app.index.store import Hit, PolicyStore
 from app.models import Filters, RedactedQuestion, RetrievedChunk
+from app.question.rules import LibraryOutline, with_rules
 from app.settings import RetrievalSection
 from app.text import focus
 
@@ -33,10 +35,17 @@ class Retrieval:
 
 
 class Retriever:
-    def __init__(self, store: PolicyStore, embedding: LocalEmbedding, settings: RetrievalSection):
+    def __init__(
+        self,
+        store: PolicyStore,
+        embedding: LocalEmbedding,
+        settings: RetrievalSection,
+        outline: LibraryOutline | None = None,
+    ):
         self._store = store
         self._embedding = embedding
         self._settings = settings
+        self._outline = outline
 
     def retrieve(self, question: RedactedQuestion, filters: Filters) -> Retrieval:
         start = time.perf_counter()
@@ -52,9 +61,18 @@ class Retriever:
         )
         hits = _distinct(found, self._settings.duplicate_similarity)
         kept = [h for h in hits if h.score >= self._settings.score_floor][: self._settings.top_k]
+        chunks = tuple(_chunk(hit) for hit in kept)
+        if self._outline is not None and self._settings.interpreted_rules:
+            chunks = with_rules(
+                chunks,
+                vector,
+                self._outline.current(),
+                self._store,
+                most=self._settings.interpreted_rules,
+            )
         done = time.perf_counter()
         return Retrieval(
-            chunks=tuple(_chunk(hit) for hit in kept),
+            chunks=chunks,
             closest=tuple(_chunk(hit) for hit in hits[:3]),
             query_vector=vector,
             latency_ms={"embed": (embedded - start) * 1000, "search": (done - embedded) * 1000},

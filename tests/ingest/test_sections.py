@@ -248,3 +248,53 @@ def test_a_page_that_opens_with_a_label_starts_a_new_paragraph() -> None:
     doc = document(f"2. Costs\n{LONG}\n{wide}", "Loan Costs Other Costs\nA. Origination charges.")
     blocks = segment(doc)[-1].blocks
     assert [(b.page, b.continues) for b in blocks] == [(1, False), (2, False)]
+
+
+def test_a_regulations_official_interpretations_nest_under_their_supplement() -> None:
+    """Rule text, then the supplement of official interpretations, as a printed regulation
+    sets them: the commentary keeps the dash of its section heading and its paragraph
+    headings ("7(c) ...") nest under the section they interpret; a cross-reference in
+    running text ("7(c) of this part ...") is not a heading."""
+    from app.text import text_kind
+
+    body = "A covered lender shall verify the borrower's income before making the loan."
+    heads = (
+        "§ 9001.7 Qualified home loans.",
+        "(c) Qualified home loan defined.",
+        "Appendix A to Part 9001\u2014Model Notice Forms",
+        "Supplement I to Part 9001\u2014Official Interpretations",
+        "Section 9001.7\u2014Qualified Home Loans",
+        "7(c) Qualified home loan defined.",
+        "Paragraph 7(c)(2).",
+    )
+    lines = [heads[0], heads[1], body, heads[2], body, heads[3], heads[4], heads[5],
+             "1. Interest-only periods are outside the definition.",
+             "7(c) of this part applies to every lender.", heads[6], "1. Balloons are too."]  # fmt: skip
+    sections = segment(document("\n".join(lines), headings=heads))
+    by_id = {s.section_id: s for s in sections}
+    assert list(by_id) == [
+        "§ 9001.7",
+        "§ 9001.7(c)",
+        "Appendix A to Part 9001",
+        "Supplement I to Part 9001",
+        "Section 9001.7",
+        "7(c)",
+        "7(c)(2)",
+    ]
+    assert by_id["7(c)(2)"].path == (
+        "Supplement I to Part 9001 Official Interpretations",
+        "Section 9001.7\u2014Qualified Home Loans",
+        "7(c) Qualified home loan defined.",
+        "7(c)(2)",
+    )
+    assert "7(c) of this part applies" in by_id["7(c)"].blocks[0].text
+    kinds = {s.section_id: text_kind(s.path) for s in sections}
+    assert kinds == {
+        "§ 9001.7": "rule",
+        "§ 9001.7(c)": "rule",
+        "Appendix A to Part 9001": "form",
+        "Supplement I to Part 9001": "interpretation",
+        "Section 9001.7": "interpretation",
+        "7(c)": "interpretation",
+        "7(c)(2)": "interpretation",
+    }

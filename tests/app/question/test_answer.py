@@ -527,10 +527,20 @@ def rule_and_comment(*, rule_doc: str = "reg-z", comment: str = COMMENT) -> list
 def test_the_rule_is_quoted_rather_than_an_official_interpretation_of_it(embedding) -> None:  # type: ignore[no-untyped-def]
     sources = rule_and_comment()
     preferring = ExtractiveBackend(embedding, AnswerSection())
-    assert cited_sections(preferring.generate(BALLOON, sources).text, sources) == {"43-f"}
+    kept = "Small creditor, balloon-payment qualified mortgage: what about three years?"
+    assert cited_sections(preferring.generate(kept, sources).text, sources) == {"43-f"}
     # Turned off, the closer interpretation is what is quoted.
     plain = ExtractiveBackend(embedding, AnswerSection(rule_preference=0.0))
-    assert cited_sections(plain.generate(BALLOON, sources).text, sources) == {"43-f-comment"}
+    assert cited_sections(plain.generate(kept, sources).text, sources) == {"43-f-comment"}
+
+
+def test_an_interpretation_that_adds_to_the_rule_follows_it(backend) -> None:  # type: ignore[no-untyped-def]
+    """Asked about selling: the rule says "keeps", the interpretation says what a sale
+    does, so it is quoted after the rule."""
+    sources = rule_and_comment()
+    text = backend.generate(BALLOON, sources).text
+    assert cited_sections(text, sources) == {"43-f", "43-f-comment"}
+    assert text.index("keeps the loan in portfolio") < text.index("generally loses")
 
 
 def test_a_rule_of_another_document_does_not_replace_an_interpretation(backend) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,114 @@
+"""Rules: an official interpretation found for a question brings the rule it interprets
+(labels read from real headings; a real index, model and service)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.models import User
+from app.question.rules import rule_label
+
+REGULATION = """\
+# Part 9001 Home Lending Standards (Regulation Q)
+
+## § 9001.7 Qualified home loans.
+
+### (a) Scope.
+
+This section applies to every closed-end home loan made by a covered lender.
+
+### (c) Qualified home loan defined.
+
+A qualified home loan is a loan whose scheduled payments are substantially equal and fully \
+amortize the principal over the loan term, and whose term does not exceed 30 years.
+
+A lender must verify the borrower's income and assets before making a qualified home loan.
+
+## Supplement I to Part 9001\u2014Official Interpretations
+
+### Section 9001.7\u2014Qualified Home Loans
+
+#### 7(c) Qualified home loan defined.
+
+1. Interest-only periods. A loan that lets the borrower pay only interest for the first five \
+years, with principal deferred, is not a qualified home loan, because its payments do not \
+fully amortize the principal from the start.
+
+2. Balloon payments. A loan with a balloon payment at the end of year seven is likewise \
+outside the definition.
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        (("§ 1026.43 Minimum standards.", "(e) Qualified mortgages.", "(2) Defined."), "1026.43(e)(2)"),
+        (("Part 9001", "§ 9001.7 Qualified", "§ 9001.7(c) Qualified home loan defined."), "9001.7(c)"),
+        (("Section 1026.43\u2014Minimum Standards", "43(e)(2) Qualified mortgage defined"), "1026.43(e)(2)"),
+        (("Section 1002.7 - Rules", "7(d) Signature of spouse.", "Paragraph 7(d)(6)."), "1002.7(d)(6)"),
+        (("§ 1024.36 - Requests for Information", "36(b) Contact information"), "1024.36(b)"),
+        # No section of a regulation named: no label.
+        (("15 U.S.C. 1691 Scope of prohibition", "(d) Reason for adverse action"), ""),
+        (("B3 Underwriting", "B3-6-02 Debt-to-Income Ratios"), ""),
+        (("Comment 31(c)",), ""),
+    ],
+)  # fmt: skip
+def test_rule_label_is_read_from_the_headings(path: tuple[str, ...], label: str) -> None:
+    assert rule_label(path) == label
+
+
+@pytest.fixture
+def regulation_service(tmp_path: Path, embedding, service_parts):  # type: ignore[no-untyped-def]
+    """The service over a fresh index of one regulation, handing one passage (the closest)
+    to the answer stage."""
+    from app.factory import build_service, open_store
+    from app.settings import load_settings
+    from ingest.manifest import ManifestEntry
+    from ingest.pipeline import ingest
+
+    source = tmp_path / "regulation-q.md"
+    source.write_text(REGULATION, encoding="utf-8")
+    opened = []
+
+    def make(interpreted_rules: int):  # type: ignore[no-untyped-def]
+        settings = load_settings(
+            app={"data_dir": tmp_path / f"data-{interpreted_rules}"},
+            retrieval={"top_k": 1, "interpreted_rules": interpreted_rules},
+        )
+        store = open_store(settings, embedding.dimension)
+        entry = ManifestEntry(path=source, fields={
+            "doc_id": "reg-q", "title": "Regulation Q", "product": "mortgage",
+            "jurisdiction": "US-federal", "doc_type": "regulation", "version": "1",
+            "effective_date": "2025-01-01"})  # fmt: skip
+        ingest([entry], store=store, embedding=embedding, settings=settings)
+        service = build_service(
+            settings, embedding=embedding, store=store, redactor=service_parts[1]
+        )
+        opened.append((service, store))
+        return service
+
+    yield make
+    for service, store in opened:
+        service.close()
+        store.close()
+
+
+ASKED = User(name="uw1", role="underwriter")
+
+
+def test_the_rule_an_interpretation_speaks_to_is_quoted_first(regulation_service) -> None:  # type: ignore[no-untyped-def]
+    question = "Can a qualified home loan have a balloon payment?"
+    alone = regulation_service(0).ask(question, user=ASKED)
+    assert [c.section_id for c in alone.retrieved] == ["7(c)"]
+    assert [(c.section_id, c.kind) for c in alone.citations] == [("7(c)", "interpretation")]
+
+    linked = regulation_service(3).ask(question, user=ASKED)
+    assert [c.section_id for c in linked.retrieved] == ["7(c)", "§ 9001.7(c)"]
+    # The rule first, then the interpretation, which speaks of balloon payments.
+    assert [(c.section_id, c.kind) for c in linked.citations] == [
+        ("§ 9001.7(c)", "rule"),
+        ("7(c)", "interpretation"),
+    ]
+    assert linked.text.startswith("A qualified home loan is a loan whose scheduled payments")
