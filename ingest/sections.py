@@ -55,8 +55,9 @@ _COMMENT_PARAGRAPH = re.compile(
     r"^(?:Paragraph\s+)?(?P<id>\d{1,4}[a-z]?(?:\([a-z0-9]{1,4}\))+)\.?(?:\s+|$)"
 )
 _DASHED = re.compile(r"^\s*[\u2013\u2014]|^\s+-\s")
-"""A title set off from its number by a dash: "Section 1002.9\u2014Notifications", as the
-official interpretations of a regulation head the section they interpret."""
+"""A title set off from its number by a dash: "Section 1002.9\u2014Notifications", "\u00a7
+1024.35 - Error Resolution", as the official interpretations of a regulation head the
+section they interpret (the rule: "\u00a7 1002.9 Notifications.")."""
 
 CAPTION = re.compile(
     r"^(?:Table|TABLE|Exhibit|EXHIBIT|Matrix|Schedule|Chart)\b\s*[A-Z0-9]*[\w.\-]*\s*[:.\-]\s*\S"
@@ -263,9 +264,13 @@ def _heading(line: _Line, has_hints: bool, *, in_table: bool) -> _Heading | None
         return heading
     if match := _SECTION_SIGN.match(text):
         section_id = re.sub(r"\s+", " ", match.group("id"))
-        level = 1 + section_id.count("(")
+        # Below a Part, Appendix or Supplement heading (level 1), which holds it.
+        level = 2 + section_id.count("(")
         title = text[match.end() :]
-        return _titled(section_id, title, level, line.hinted, title_optional=True)
+        heading = _titled(section_id, title, level, line.hinted, title_optional=True)
+        if heading is not None and _DASHED.match(text[match.end("id") :]):
+            return dataclasses.replace(heading, dashed=True)
+        return heading
     if line.hinted and (match := _COMMENT_PARAGRAPH.match(text)):
         section_id = match.group("id")
         title = text[match.end() :]

@@ -266,10 +266,13 @@ def test_a_regulations_official_interpretations_nest_under_their_supplement() ->
         "Section 9001.7\u2014Qualified Home Loans",
         "7(c) Qualified home loan defined.",
         "Paragraph 7(c)(2).",
+        "§ 9001.9 - Error Resolution Procedures",
+        "9(b) Scope of error resolution.",
     )
     lines = [heads[0], heads[1], body, heads[2], body, heads[3], heads[4], heads[5],
              "1. Interest-only periods are outside the definition.",
-             "7(c) of this part applies to every lender.", heads[6], "1. Balloons are too."]  # fmt: skip
+             "7(c) of this part applies to every lender.", heads[6], "1. Balloons are too.",
+             heads[7], heads[8], "1. An error asserted by telephone is outside it."]  # fmt: skip
     sections = segment(document("\n".join(lines), headings=heads))
     by_id = {s.section_id: s for s in sections}
     assert list(by_id) == [
@@ -280,7 +283,15 @@ def test_a_regulations_official_interpretations_nest_under_their_supplement() ->
         "Section 9001.7",
         "7(c)",
         "7(c)(2)",
+        "§ 9001.9",
+        "9(b)",
     ]
+    # "§ 9001.9 - ..." (with a dash) is the interpretation's heading, under the supplement.
+    assert by_id["9(b)"].path == (
+        "Supplement I to Part 9001 Official Interpretations",
+        "§ 9001.9\u2014Error Resolution Procedures",
+        "9(b) Scope of error resolution.",
+    )
     assert by_id["7(c)(2)"].path == (
         "Supplement I to Part 9001 Official Interpretations",
         "Section 9001.7\u2014Qualified Home Loans",
@@ -297,4 +308,6 @@ def test_a_regulations_official_interpretations_nest_under_their_supplement() ->
         "Section 9001.7": "interpretation",
         "7(c)": "interpretation",
         "7(c)(2)": "interpretation",
+        "§ 9001.9": "interpretation",
+        "9(b)": "interpretation",
     }
