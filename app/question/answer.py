@@ -278,6 +278,10 @@ class ExtractiveBackend:
             # rule on advances an answer about credit reports).
             words = [w | {_STATE_WORD} if w - scoped else w for w in words]
             weights = {**weights, _STATE_WORD: 0.0}  # it counts, but weighs nothing
+        # The words of the question the section's headings hold are what each of its
+        # sentences speaks of ("Appendix Q" over "Periods of overtime income less than two
+        # years may be acceptable"): they count toward the words a sentence must share.
+        headed = asked & _heading_words(sources, home) if own else set()
         # An answer must share words with the question, so only those are embedded.
         pool = [i for i, w in enumerate(words) if w]
         if not pool:
@@ -294,7 +298,7 @@ class ExtractiveBackend:
             if (
                 similarity[i] >= settings.sentence_floor
                 and (
-                    len(words[pool[i]] - values) >= needed
+                    len((words[pool[i]] | headed) - values) >= needed
                     or similarity[i] >= settings.single_word_similarity
                 )
             )
@@ -398,6 +402,12 @@ _STATE_WORD = "\x00state"
 def _of_state(section: tuple[str, str, str], state: str, sources: Sequence[RetrievedChunk]) -> bool:
     """Whether a retrieved section's document is one of ``state``'s own rules."""
     return any(state in s.jurisdiction for s in sources if _section_of(s) == section)
+
+
+def _heading_words(sources: Sequence[RetrievedChunk], home: tuple[str, str, str]) -> set[str]:
+    """The content words of a retrieved section's heading path."""
+    source = next(s for s in sources if _section_of(s) == home)
+    return content_words(" ".join(source.section_path))
 
 
 def _words(source: RetrievedChunk) -> set[str]:

@@ -574,3 +574,21 @@ def test_a_worked_example_is_never_quoted_as_the_rule(backend, example: str) -> 
     both = [source(1, f"{example}\n{RULE}", "43-f", "Balloon-payment qualified mortgages")]
     answer = backend.generate(BALLOON, both).text
     assert "portfolio for three years" in answer and example[:30] not in answer
+
+
+def test_the_words_of_a_sections_headings_count_for_each_of_its_sentences(backend) -> None:  # type: ignore[no-untyped-def]
+    """The sentence shares one word with the question ("overtime"); the section's heading
+    holds the others ("Appendix Q"), so the sentence is read as speaking of them."""
+    sentence = (
+        "Periods of overtime income shorter than two years may be acceptable when the "
+        "creditor justifies them in writing."
+    )
+    question = "Borrower has 14 months of overtime. Can we count it under Appendix Q?"
+    headed = source(1, sentence, "Q-I-B", "Overtime").model_copy(
+        update={
+            "section_path": ("Appendix Q to Part 9001\u2014Standards for Income", "B. Overtime")
+        }
+    )
+    assert cited_sections(backend.generate(question, [headed]).text, [headed]) == {"Q-I-B"}
+    bare = headed.model_copy(update={"section_path": ("B. Other Earnings",)})
+    assert backend.generate(question, [bare]).text == NOT_FOUND
