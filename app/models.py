@@ -435,7 +435,7 @@ class Citation(_Frozen):
             section_title=chunk.section_title,
             passage=chunk.text,
             quote=quote,
-            kind=text_kind(chunk.section_path, chunk.title),
+            kind=text_kind(chunk.section_path, chunk.doc_type),
         )
 
 

@@ -444,37 +444,84 @@ KIND_LABELS: dict[str, str] = {
 """How a citation names a kind of text other than the rule itself."""
 
 _DASH = "-\u2010\u2011\u2012\u2013\u2014\u2015"
-_INTERPRETATION = re.compile(
-    r"""\bofficial\s+(?:staff\s+)?(?:interpretations?|commentary)\b
-      | ^\W*supplement\s+i\b                       # Supplement I to Part 1026
-      | \bcommentary\b
-      | ^\W*(?:interpretations?|comments?)\b(?!\s+(?:of|on|by|from|and)\b)
-      | ^\W*(?:section|§)\s*\d{3,4}\.\d+[a-z]?\s*["""
-    + _DASH
-    + r"""]  # Section 1002.9—Notices
-      | ^\W*(?:paragraph\s+)?\d+[a-z]?(?-i:\([a-z0-9]{1,4}\))+(?=[\s.]|$)  # 43(e)(2) Qualified
-    """,
+_COMMENTARY = re.compile(
+    r"""\bofficial\s+(?:bureau\s+|staff\s+)?(?:interpretations?|commentary)\b
+      | ^\W*supplement\s+i\s+to\s+part\s+\d+            # Supplement I to Part 1026
+      | ^\W*(?:official\s+)?(?:staff\s+)?(?:interpretations?|commentary)\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
+"""Headings that say outright that what follows is a regulation's official interpretation."""
+_COMMENT_SHAPE = re.compile(
+    r"""^[^\w§]*(?:section|§)\s*\d{3,4}\.\d+[a-z]?\s*["""
+    + _DASH
+    + r"""]  # Section 1002.9—Notices
+      | ^[^\w§]*section\s+\d{3,4}\.\d+[a-z]?\b   # the rule itself is headed "§ 1002.9"
+      | ^[^\w§]*(?:paragraph\s+|comments?\s+)?\d+[a-z]?(?-i:\([a-z0-9]{1,4}\))+(?=[\s.]|$)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+"""How the official interpretations printed with a regulation head what they interpret:
+``Section 1026.43\u2014Minimum Standards``, ``\u00a7 1024.35 - Error Resolution``, ``43(e)(2)
+Qualified mortgage defined``, ``Paragraph 7(d)(6).``, and ``Section 1026.43`` spelled out
+where the rule is headed ``\u00a7 1026.43``; read so in a regulation only (in a company's
+guide "Section 1200.1 \u2013 Reserves" and "7(a) Loans" are rules)."""
 _EXAMPLE = re.compile(
-    r"\b(?:worked\s+)?examples?\b|\billustrations?\b|\bcase\s+stud(?:y|ies)\b", re.IGNORECASE
+    r"""(?:^|\s)(?:worked\s+)?(?:examples?|illustrations?)\W*$        # G. Worked Examples
+      | ^[^\w]*(?:[\w.]+\s+)?(?:example|illustration)\s+\d+\b   # Example 2: ...
+      | \bcase\s+stud(?:y|ies)\b""",
+    re.IGNORECASE | re.VERBOSE,
 )
 _FORM = re.compile(
-    r"\b(?:model|sample|specimen)\s+(?:[\w-]+\s+){0,2}?(?:forms?|clauses?|notices?|letters?|notifications?"
-    r"|disclosures?|language)\b|\bforms?\s+and\s+instructions\b",
+    r"\b(?:model|sample|specimen)\s+(?:(?:application|notification|notice|disclosure|"
+    r"loan)\s+)?(?:forms?|clauses?|letters?|notices?)\b|\bforms?\s+and\s+instructions\b"
+    r"|\b(?:model|sample|specimen)\s+(?:[\w-]+\s+){1,3}(?:forms?|clauses?|letters?|notices?)\W*$",
     re.IGNORECASE,
 )
 
 
-def text_kind(path: Sequence[str], title: str = "") -> TextKind:
-    """What a section is, read from its heading path (every heading above it and its own)
-    and its document's title: the headings that policy and regulation text use for official
-    interpretations ("Supplement I to Part 1026", "Section 1026.43\u2014...", "43(e)(2) ..."),
-    worked examples and model forms. Anything else is rule text."""
-    if any(_INTERPRETATION.search(h) for h in path):
+def text_kind(path: Sequence[str], doc_type: str = "") -> TextKind:
+    """What a section is, read from its heading path (every heading above it and its own):
+    an official interpretation under a heading that says so ("Supplement I to Part 1026",
+    "Official Interpretations") or, in a document of type ``regulation``, under the headings
+    its commentary uses ("Section 1026.43\u2014...", "43(e)(2) ..."); a worked example
+    ("Worked Examples", "Example 2"); a model form ("Model Forms and Clauses", "Sample
+    Notification Forms"). Anything else is rule text."""
+    if any(_COMMENTARY.search(h) for h in path) or (
+        doc_type == "regulation" and any(_COMMENT_SHAPE.search(h) for h in path)
+    ):
         return "interpretation"
-    if any(_FORM.search(h) for h in (*path, title)):
+    if any(_FORM.search(h) for h in path):
         return "form"
     if any(_EXAMPLE.search(h) for h in path):
         return "example"
     return "rule"
+
+
+_LONGEST_HEADING = 300
+_RULE_SECTION = re.compile(
+    r"(?:(?<!§)§{1,2}|\bsection)\s*(\d{3,4})\.(\d+[a-z]?)((?:\([a-z0-9]{1,4}\))*)", re.IGNORECASE
+)
+_RULE_COMMENT = re.compile(
+    r"^\W*(?:paragraph\s+|comments?\s+)?(\d+[a-z]?)((?:\([a-z0-9]{1,4}\))+)", re.IGNORECASE
+)
+_RULE_PARAGRAPH = re.compile(r"^\W*\(([a-z0-9]{1,4})\)")
+
+
+def rule_label(path: Sequence[str]) -> str:
+    """The paragraph of a regulation a section is, or interprets, from its heading path:
+    ``1026.43(e)(2)``; empty when its headings name no section of a regulation."""
+    label = ""
+    for heading in (h[:_LONGEST_HEADING] for h in path):
+        section = _RULE_SECTION.search(heading)
+        if section and (not label or _RULE_SECTION.match(heading.strip())):
+            label = f"{section[1]}.{section[2]}{section[3].lower()}"
+            continue
+        if not label:
+            continue
+        comment = _RULE_COMMENT.match(heading)
+        if comment and label.split("(")[0].split(".")[1] == comment[1]:
+            label = f"{label.split('(')[0]}{comment[2].lower()}"
+            continue
+        paragraph = _RULE_PARAGRAPH.match(heading)
+        if paragraph:
+            label = f"{label}({paragraph[1]})"
+    return label

@@ -164,7 +164,9 @@ def segment(doc: ParsedDocument) -> list[Section]:
     index = 0
     while index < len(lines):
         line = lines[index]
-        heading = _heading(line, has_hints, in_table=pending_kind == "table")
+        heading = _heading(
+            line, has_hints, in_table=pending_kind == "table", commentary=_commentary(stack)
+        )
         if heading is not None:
             # A long heading wraps onto a second emphasized line.
             nxt = lines[index + 1] if index + 1 < len(lines) else None
@@ -173,7 +175,7 @@ def segment(doc: ParsedDocument) -> list[Section]:
                 and nxt.hinted
                 and nxt.page == line.page
                 and len(line.text) >= _WRAP_FRACTION * width
-                and _heading(nxt, has_hints, in_table=False) is None
+                and _heading(nxt, has_hints, in_table=False, commentary=frozenset()) is None
             ):
                 heading = _Heading(heading.section_id, f"{heading.title} {nxt.text}", heading.level)
                 index += 1
@@ -238,7 +240,17 @@ def _typical_width(texts: list[str]) -> float:
     return float(lengths[int(0.9 * (len(lengths) - 1))])
 
 
-def _heading(line: _Line, has_hints: bool, *, in_table: bool) -> _Heading | None:
+def _commentary(stack: list[_Heading]) -> frozenset[str]:
+    """The section numbers of a regulation open on the stack ("43" for "Section 1026.43" or
+    "\u00a7 1026.43"): a bold "43(e)(2) ..." under one of them heads its official
+    interpretation of that paragraph (anywhere else "7(a) Loans" is an ordinary heading)."""
+    found = (re.match(r"(?:Section|§)\s*\d{3,4}\.(\d+[a-z]?)$", h.section_id) for h in stack)
+    return frozenset(m.group(1) for m in found if m)
+
+
+def _heading(
+    line: _Line, has_hints: bool, *, in_table: bool, commentary: frozenset[str]
+) -> _Heading | None:
     text = line.text
     if len(text) > 140 or CAPTION.match(text):
         return None
@@ -271,7 +283,11 @@ def _heading(line: _Line, has_hints: bool, *, in_table: bool) -> _Heading | None
         if heading is not None and _DASHED.match(text[match.end("id") :]):
             return dataclasses.replace(heading, dashed=True)
         return heading
-    if line.hinted and (match := _COMMENT_PARAGRAPH.match(text)):
+    if (
+        line.hinted
+        and (match := _COMMENT_PARAGRAPH.match(text))
+        and match.group("id").split("(")[0] in commentary
+    ):
         section_id = match.group("id")
         title = text[match.end() :]
         return _titled(section_id, title, 4 + section_id.count("("), hinted=True)

@@ -31,6 +31,7 @@ from app.text import (
     named_state,
     neutralise_markers,
     numbers,
+    rule_label,
     text_kind,
 )
 
@@ -160,11 +161,13 @@ class ExtractiveBackend:
         *,
         filters: Filters | None = None,
     ) -> Generation:
+        # A worked example in commentary applies a rule to a made-up case: not the rule.
+        ruled = [text_kind(s.section_path, s.doc_type) == "rule" for s in sources]
         candidates = [
             _Candidate(i, j, text)
             for i, source in enumerate(sources)
             for j, text in enumerate(passages(source))
-            if _quotable(text)
+            if _quotable(text) and (ruled[i] or not _ILLUSTRATION.match(text))
         ]
         chosen = self._choose(question, candidates, sources, filters) if candidates else []
         if not chosen:
@@ -231,19 +234,25 @@ class ExtractiveBackend:
     def _rule_instead(
         self, scored: list[tuple[tuple[str, str, str], float]], sources: Sequence[RetrievedChunk]
     ) -> tuple[str, str, str] | None:
-        """When the best section is an official interpretation or a model form: the best rule
-        section of the same document (where the rule a comment interprets is) that scores
-        within ``rule_preference`` of it, to be quoted instead where it has something to
-        quote. Never in place of "not found": only a section that answers is replaced."""
+        """When the best section is an official interpretation: the best section of the
+        rule it interprets (same document, its label or one above it: ``1026.43(e)`` for a
+        comment on ``43(e)(2)``) that scores within ``rule_preference`` of it, to be quoted
+        instead where it has something to quote. Never in place of "not found": only a
+        section that answers is replaced."""
         (top, best), margin = scored[0], self._settings.rule_preference
-        kinds = {_section_of(s): text_kind(s.section_path, s.title) for s in sources}
-        if kinds[top] not in _SWAPPED or margin <= 0:
+        kinds = {_section_of(s): text_kind(s.section_path, s.doc_type) for s in sources}
+        labels = {_section_of(s): rule_label(s.section_path) for s in sources}
+        interprets = labels[top]
+        if kinds[top] != "interpretation" or not interprets or margin <= 0:
             return None
         return next(
             (
                 key
                 for key, score in scored[1:]
-                if kinds[key] == "rule" and key[:2] == top[:2] and score + margin >= best
+                if kinds[key] == "rule"
+                and key[:2] == top[:2]
+                and _within(labels[key], interprets)
+                and score + margin >= best
             ),
             None,
         )
@@ -278,10 +287,6 @@ class ExtractiveBackend:
             # rule on advances an answer about credit reports).
             words = [w | {_STATE_WORD} if w - scoped else w for w in words]
             weights = {**weights, _STATE_WORD: 0.0}  # it counts, but weighs nothing
-        # The words of the question the section's headings hold are what each of its
-        # sentences speaks of ("Appendix Q" over "Periods of overtime income less than two
-        # years may be acceptable"): they count toward the words a sentence must share.
-        headed = asked & _heading_words(sources, home) if own else set()
         # An answer must share words with the question, so only those are embedded.
         pool = [i for i, w in enumerate(words) if w]
         if not pool:
@@ -298,7 +303,7 @@ class ExtractiveBackend:
             if (
                 similarity[i] >= settings.sentence_floor
                 and (
-                    len((words[pool[i]] | headed) - values) >= needed
+                    len(words[pool[i]] - values) >= needed
                     or similarity[i] >= settings.single_word_similarity
                 )
             )
@@ -391,23 +396,18 @@ def _overlays(
 
 
 _OVERLAY_CLOSENESS = 0.85
-_SWAPPED = frozenset({"interpretation", "form"})
-"""Kinds of text quoted only where the rule they interpret or give the form of does not
-answer as well. A worked example is not among them: it applies a rule to a case, and the
-rule section nearest the question is not always the one it applies."""
 _STATE_WORD = "\x00state"
 """Stands for the state in scope among a sentence's words (no real word looks like it)."""
+
+
+def _within(label: str, interpreted: str) -> bool:
+    """Whether a rule section labelled ``label`` holds the paragraph ``interpreted``."""
+    return bool(label) and (interpreted == label or interpreted.startswith(f"{label}("))
 
 
 def _of_state(section: tuple[str, str, str], state: str, sources: Sequence[RetrievedChunk]) -> bool:
     """Whether a retrieved section's document is one of ``state``'s own rules."""
     return any(state in s.jurisdiction for s in sources if _section_of(s) == section)
-
-
-def _heading_words(sources: Sequence[RetrievedChunk], home: tuple[str, str, str]) -> set[str]:
-    """The content words of a retrieved section's heading path."""
-    source = next(s for s in sources if _section_of(s) == home)
-    return content_words(" ".join(source.section_path))
 
 
 def _words(source: RetrievedChunk) -> set[str]:
@@ -434,8 +434,6 @@ def _quotable(text: str) -> bool:
     to a model or to the reader as a command."""
     if instruction(text):
         return False
-    if _ILLUSTRATION.match(text):
-        return False
     if "\n" in text or _LIST_ITEM.match(text):
         return True
     if _fragment(text) or _CAPTION.match(text):
@@ -446,13 +444,15 @@ def _quotable(text: str) -> bool:
 _DIGIT = re.compile(r"\d")
 _ILLUSTRATION = re.compile(
     r"""^\W*(?:\(?[0-9a-z]{1,4}[.)]\s+)?          # a list marker
-    (?:for\s+(?:example|instance)\b|to\s+illustrate\b|by\s+way\s+of\s+illustration\b
-      |assum(?:e|ing)\b|suppose\b|example\b|illustrations?\b
+    (?:for\s+(?:example|instance),|to\s+illustrate\b|by\s+way\s+of\s+illustration\b
+      |assume\b|assuming\s+that\b|suppose\b|example\s*(?:\d+|:)
       |similarly,?\s+(?:if|assume|where|when)\b|(?:using|in)\s+the\s+(?:same\s+)?example\b)""",
     re.IGNORECASE | re.VERBOSE,
 )
-"""A sentence that opens a worked example ("For example, ...", "Assume that ...", "To
-illustrate, ..."): it applies a rule to a made-up case and is not the rule itself."""
+"""A sentence that opens a worked example in an official interpretation or an example
+section ("For example, ...", "Assume that ...", "To illustrate, ..."): it applies a rule to
+a made-up case and is not the rule itself (in rule text, "Assume a payment of 1 percent of
+the balance" is the rule, and is quoted)."""
 _CELLS = re.compile(r"\s\|\s|\t")
 
 

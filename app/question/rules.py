@@ -18,7 +18,6 @@ The labels are read from the library's headings once per state of the library.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,36 +25,7 @@ import numpy as np
 
 from app.index.store import PerLibraryState, PolicyStore
 from app.models import RetrievedChunk
-from app.text import text_kind
-
-_SECTION = re.compile(
-    r"(?:§+|\bsection)\s*(\d{3,4})\.(\d+[a-z]?)((?:\([a-z0-9]{1,4}\))*)", re.IGNORECASE
-)
-_COMMENT = re.compile(
-    r"^\W*(?:paragraph\s+|comments?\s+)?(\d+[a-z]?)((?:\([a-z0-9]{1,4}\))+)", re.IGNORECASE
-)
-_PARAGRAPH = re.compile(r"^\W*\(([a-z0-9]{1,4})\)")
-
-
-def rule_label(path: Sequence[str]) -> str:
-    """The paragraph of a regulation a section is, or interprets, from its heading path:
-    ``1026.43(e)(2)``; empty when its headings name no section of a regulation."""
-    label = ""
-    for heading in path:
-        section = _SECTION.search(heading)
-        if section and (not label or _SECTION.match(heading.strip())):
-            label = f"{section[1]}.{section[2]}{section[3].lower()}"
-            continue
-        if not label:
-            continue
-        comment = _COMMENT.match(heading)
-        if comment and label.split("(")[0].split(".")[1] == comment[1]:
-            label = f"{label.split('(')[0]}{comment[2].lower()}"
-            continue
-        paragraph = _PARAGRAPH.match(heading)
-        if paragraph:
-            label = f"{label}({paragraph[1]})"
-    return label
+from app.text import rule_label, text_kind
 
 
 @dataclass(frozen=True)
@@ -69,7 +39,7 @@ class Outline:
         """The sections of rule text that ``source`` (an official interpretation)
         interprets: those of its own label, or the nearest label above it; none for rule
         text itself."""
-        if text_kind(source.section_path, source.title) != "interpretation":
+        if text_kind(source.section_path, source.doc_type) != "interpretation":
             return ()
         label = rule_label(source.section_path)
         rules = self.sections.get((source.doc_id, source.version), {})
@@ -89,7 +59,7 @@ def read_outline(store: PolicyStore) -> Outline:
         labels: dict[str, dict[str, None]] = {}
         for payload in store.chunks(record.doc_id, current.meta.version):
             path = tuple(payload.get("section_path") or ())
-            if text_kind(path, str(payload.get("title", ""))) != "rule":
+            if text_kind(path, str(payload.get("doc_type", ""))) != "rule":
                 continue
             label = rule_label(path)
             if label:

@@ -311,3 +311,30 @@ def test_a_regulations_official_interpretations_nest_under_their_supplement() ->
         "§ 9001.9": "interpretation",
         "9(b)": "interpretation",
     }
+
+
+def test_a_company_guides_bracketed_headings_stay_where_they_were() -> None:
+    """ "7(a) Loan Requirements" and "401(k) and IRA Accounts" in a company guide are
+    ordinary headings under their numbered sections, not a regulation's commentary."""
+    body = (
+        "The borrower must document every account with two months of complete statements "
+        "from the institution that holds it, showing the owner's name, the balance and every "
+        "deposit made during the period."
+    )
+    heads = ("5 SBA Lending", "5.1 General", "7(a) Loan Requirements", "5.3 Assets",
+             "401(k) and IRA Accounts")  # fmt: skip
+    lines = [heads[0], heads[1], body, heads[2], body, heads[3], body, heads[4], body]
+    sections = segment(document("\n".join(lines), headings=heads))
+    paths = [s.path for s in sections]
+    assert ("5 SBA Lending", "5.1 General", "7(a) Loan Requirements") in paths
+    assert ("5 SBA Lending", "5.3 Assets", "401(k) and IRA Accounts") in paths
+
+
+def test_a_heading_of_section_signs_takes_linear_time() -> None:
+    import time
+
+    from app.text import rule_label
+
+    start = time.perf_counter()
+    rule_label(("§" * 100_000, "§" * 50_000 + " 1026.43"))
+    assert time.perf_counter() - start < 1.0

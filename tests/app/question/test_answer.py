@@ -473,32 +473,47 @@ def test_a_list_items_lead_in_is_read_even_when_too_short_to_quote() -> None:
     assert _lead_in(prose, [guide]) == set()
 
 
+REG = "regulation"
+
+
 @pytest.mark.parametrize(
-    ("path", "kind"),
+    ("path", "doc_type", "kind"),
     [
-        (("§ 1026.43 Minimum standards.", "(f) Balloon-payment qualified mortgages."), "rule"),
-        (
-            ("Section 1026.43\u2014Minimum Standards", "43(f) Balloon-payment qualified"),
-            "interpretation",
-        ),
-        (("§ 1024.36 - Requests for Information", "36(b) Contact information"), "interpretation"),
-        (("Supplement I to Part 1002\u2014Official Interpretations",), "interpretation"),
-        (("Paragraph 7(d)(6).",), "interpretation"),
-        (("Comment 31(c)",), "interpretation"),
-        (("Appendix C to Part 1002\u2014Sample Notification Forms",), "form"),
-        (("Appendix B - Model Application Forms",), "form"),
-        (("G. Worked Examples",), "example"),
+        (("§ 1026.43 Minimum standards.", "(f) Balloon-payment qualified mortgages."), REG, "rule"),
+        (("Section 1026.43\u2014Minimum Standards", "43(f) Balloon-payment"), REG, "interpretation"),
+        (("Section 1026.43 Minimum Standards", "43(b)(1) Covered transaction."), REG, "interpretation"),
+        (("§ 1024.36 - Requests for Information", "36(b) Contact information"), REG, "interpretation"),
+        (("Supplement I to Part 1002\u2014Official Interpretations",), "", "interpretation"),
+        (("Official Staff Commentary",), "policy", "interpretation"),
+        (("Paragraph 7(d)(6).",), REG, "interpretation"),
+        (("Comment 31(c)",), REG, "interpretation"),
+        (("Appendix C to Part 1002\u2014Sample Notification Forms",), REG, "form"),
+        (("Appendix B - Model Application Forms",), REG, "form"),
+        (("Appendix MS-3 - Model Force-Placed Insurance Notice",), REG, "form"),
+        (("G. Worked Examples",), "bulletin", "example"),
+        (("Example 2: Two-unit property",), "bulletin", "example"),
         # Underwriting guides, statutes and company policies: rule text.
-        (("B3 Underwriting", "B3-6-02 Debt-to-Income Ratios"), "rule"),
-        (("4 Collateral", "4.2.3 Retirement Income"), "rule"),
-        (("Section 4.2 - Collateral",), "rule"),
-        (("15 U.S.C. 1691 Scope of prohibition", "(e) Copies furnished to applicants"), "rule"),
-        (("6 Borrower's Failure to Pay", "6(A) Late Charge for Overdue Payments"), "rule"),
-        (("Definitions.", "(p)"), "rule"),
+        (("B3 Underwriting", "B3-6-02 Debt-to-Income Ratios"), "underwriting-guide", "rule"),
+        (("4 Collateral", "4.2.3 Retirement Income"), "policy", "rule"),
+        (("Section 1200.1 \u2013 Reserve Requirements",), "underwriting-guide", "rule"),
+        (("5 SBA Lending", "7(a) Loan Requirements"), "policy", "rule"),
+        (("5.3 Assets", "401(k) and IRA Accounts"), "underwriting-guide", "rule"),
+        (("15 U.S.C. 1691 Scope of prohibition", "(e) Copies furnished"), "statute", "rule"),
+        (("§ 1691 Scope of prohibition", "§ 1691(a) Activities"), REG, "rule"),
+        (("6 Borrower's Failure to Pay", "6(A) Late Charge for Overdue Payments"), REG, "rule"),
+        (("Comments",), "policy", "rule"),
+        (("Appraiser Commentary",), "policy", "rule"),
+        (("Supplement I \u2013 Condominium Projects",), "policy", "rule"),
+        (("Examples of Acceptable Income Documentation",), "policy", "rule"),
+        (("Quality Control Sample Selection and Notification",), "policy", "rule"),
+        (("Automated Valuation Model Disclosure Standards",), "policy", "rule"),
+        (("Definitions.", "(p)"), REG, "rule"),
     ],
-)
-def test_text_kind_is_read_from_the_headings(path: tuple[str, ...], kind: str) -> None:
-    assert text_kind(path) == kind
+)  # fmt: skip
+def test_text_kind_is_read_from_the_headings(
+    path: tuple[str, ...], doc_type: str, kind: str
+) -> None:
+    assert text_kind(path, doc_type) == kind
 
 
 RULE = (
@@ -512,14 +527,16 @@ COMMENT = (
 BALLOON = "Can a small creditor sell a balloon-payment qualified mortgage within three years?"
 
 
-def rule_and_comment(*, rule_doc: str = "reg-z", comment: str = COMMENT) -> list[RetrievedChunk]:
+def rule_and_comment(
+    *, rule_doc: str = "reg-z", comment: str = COMMENT, rule_path: tuple[str, ...] = ()
+) -> list[RetrievedChunk]:
     """A regulation's official interpretation, found closer to the question than its rule."""
     return [
         source(1, comment, "43-f-comment", "Balloon-payment qualified mortgages", doc="reg-z",
-               score=0.72).model_copy(update={"section_path": (
+               score=0.72).model_copy(update={"doc_type": REG, "section_path": (
             "Section 1026.43\u2014Minimum Standards", "43(f) Balloon-payment qualified mortgages")}),
         source(2, RULE, "43-f", "Balloon-payment qualified mortgages", doc=rule_doc,
-               score=0.6).model_copy(update={"section_path": (
+               score=0.6).model_copy(update={"doc_type": REG, "section_path": rule_path or (
             "§ 1026.43 Minimum standards.", "(f) Balloon-payment qualified mortgages.")}),
     ]  # fmt: skip
 
@@ -548,6 +565,14 @@ def test_a_rule_of_another_document_does_not_replace_an_interpretation(backend) 
     assert cited_sections(backend.generate(BALLOON, sources).text, sources) == {"43-f-comment"}
 
 
+def test_only_the_rule_an_interpretation_speaks_to_replaces_it(backend) -> None:  # type: ignore[no-untyped-def]
+    """The same words in another rule of the same regulation (the high-cost mortgage
+    balloon limit, 1026.32(d)) are not what the comment on 43(f) interprets."""
+    other = ("§ 1026.32 Requirements for high-cost mortgages.", "(d) Limitations.")
+    sources = rule_and_comment(rule_path=other)
+    assert cited_sections(backend.generate(BALLOON, sources).text, sources) == {"43-f-comment"}
+
+
 def test_the_rule_preference_never_turns_not_found_into_an_answer(backend, embedding) -> None:  # type: ignore[no-untyped-def]
     """The interpretation found closest has nothing to quote: the answer stays "not found",
     as it is without the preference."""
@@ -568,27 +593,20 @@ def test_the_rule_preference_never_turns_not_found_into_an_answer(backend, embed
         "three years of consummation.",
     ],
 )
-def test_a_worked_example_is_never_quoted_as_the_rule(backend, example: str) -> None:  # type: ignore[no-untyped-def]
-    alone = [source(1, example, "43-f", "Balloon-payment qualified mortgages", score=0.8)]
-    assert backend.generate(BALLOON, alone).text == NOT_FOUND
-    both = [source(1, f"{example}\n{RULE}", "43-f", "Balloon-payment qualified mortgages")]
-    answer = backend.generate(BALLOON, both).text
-    assert "portfolio for three years" in answer and example[:30] not in answer
+def test_a_worked_example_in_commentary_is_never_quoted_as_the_rule(backend, example: str) -> None:  # type: ignore[no-untyped-def]
+    (comment, _) = rule_and_comment(comment=example)
+    assert backend.generate(BALLOON, [comment]).text == NOT_FOUND
+    both = comment.model_copy(update={"text": f"{example}\n{COMMENT}"})
+    answer = backend.generate(BALLOON, [both]).text
+    assert "generally loses" in answer and example[:30] not in answer
 
 
-def test_the_words_of_a_sections_headings_count_for_each_of_its_sentences(backend) -> None:  # type: ignore[no-untyped-def]
-    """The sentence shares one word with the question ("overtime"); the section's heading
-    holds the others ("Appendix Q"), so the sentence is read as speaking of them."""
-    sentence = (
-        "Periods of overtime income shorter than two years may be acceptable when the "
-        "creditor justifies them in writing."
+def test_a_rule_that_opens_like_an_example_is_quoted(backend) -> None:  # type: ignore[no-untyped-def]
+    """In rule text, "Assume a payment of ..." is the rule itself."""
+    rule = (
+        "Assume a monthly payment of 1 percent of the outstanding balance for a deferred "
+        "student loan when the credit report shows no payment."
     )
-    question = "Borrower has 14 months of overtime. Can we count it under Appendix Q?"
-    headed = source(1, sentence, "Q-I-B", "Overtime").model_copy(
-        update={
-            "section_path": ("Appendix Q to Part 9001\u2014Standards for Income", "B. Overtime")
-        }
-    )
-    assert cited_sections(backend.generate(question, [headed]).text, [headed]) == {"Q-I-B"}
-    bare = headed.model_copy(update={"section_path": ("B. Other Earnings",)})
-    assert backend.generate(question, [bare]).text == NOT_FOUND
+    guide = [source(1, rule, "B3-6-05", "Student Loans")]
+    question = "What monthly payment do we assume for a deferred student loan?"
+    assert cited_sections(backend.generate(question, guide).text, guide) == {"B3-6-05"}
