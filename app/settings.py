@@ -182,10 +182,10 @@ class AnswerSection(BaseModel):
     jurisdiction filter, and no state named when ``state_in_question`` is on): a general
     question is answered from the general rules rather than a state supplement."""
     rule_preference: float = Field(default=0.3, ge=0.0, le=1.0)
-    """When the section chosen to quote is an official interpretation or a model form (read
-    from its headings), a rule section of the same document that scores at most this much
-    lower is quoted instead, where it has a sentence that answers: an underwriter acts on the
-    rule, not on a comment on it. 0 turns this off."""
+    """When the section chosen to quote is an official interpretation (read from its
+    headings), the section of the rule it interprets, when it scores at most this much lower,
+    is quoted instead where it has a sentence that answers: an underwriter acts on the rule,
+    not on a comment on it. 0 turns this off."""
     state_in_question: bool = True
     """Treat a US state named in full in the question ("in Texas") like a jurisdiction
     filter when choosing the section to quote (never when retrieving), so that with

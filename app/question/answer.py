@@ -3,11 +3,11 @@
 ``ExtractiveBackend`` is the offline default. It picks the one retrieved section that best
 answers the question (closest by vector, holding most of the question's specific words, and
 of two comparable sections the one of the state the question is filtered to, and the rule
-rather than an official interpretation of it or a model form) and quotes
+rather than an official interpretation of it) and quotes
 that section's best sentences or table rows, each followed by its marker; it writes nothing
 that is not in a source. When no sentence is close enough, it answers
-``NOT FOUND``. A sentence that opens a worked example ("For example, ...", "Assume
-that ...") is never quoted: it is not the rule.
+``NOT FOUND``. A sentence of commentary that opens a worked example ("For example, ...",
+"Assume that ...") is never quoted: it is not the rule.
 The OpenAI-compatible backend lives in :mod:`app.question.llm`.
 """
 
