@@ -4,7 +4,7 @@ characters that must not reach a one-line message or a stored name unescaped."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Literal
 
 _WORD = re.compile(r"[a-z][a-z0-9'&-]*|\d+(?:[.,]\d+)*%?")
@@ -525,3 +525,11 @@ def rule_label(path: Sequence[str]) -> str:
         if paragraph:
             label = f"{label}({paragraph[1]})"
     return label
+
+
+def label_ancestors(label: str) -> Iterator[str]:
+    """A regulation paragraph's label and those above it, nearest first: ``1026.43(e)(2)``,
+    ``1026.43(e)``, ``1026.43``."""
+    while label:
+        yield label
+        label = label.rpartition("(")[0] if "(" in label else ""

@@ -28,6 +28,7 @@ from app.settings import AnswerSection
 from app.text import (
     content_words,
     instruction,
+    label_ancestors,
     named_state,
     neutralise_markers,
     numbers,
@@ -251,7 +252,7 @@ class ExtractiveBackend:
                 for key, score in scored[1:]
                 if kinds[key] == "rule"
                 and key[:2] == top[:2]
-                and _within(labels[key], interprets)
+                and labels[key] in label_ancestors(interprets)
                 and score + margin >= best
             ),
             None,
@@ -398,11 +399,6 @@ def _overlays(
 _OVERLAY_CLOSENESS = 0.85
 _STATE_WORD = "\x00state"
 """Stands for the state in scope among a sentence's words (no real word looks like it)."""
-
-
-def _within(label: str, interpreted: str) -> bool:
-    """Whether a rule section labelled ``label`` holds the paragraph ``interpreted``."""
-    return bool(label) and (interpreted == label or interpreted.startswith(f"{label}("))
 
 
 def _of_state(section: tuple[str, str, str], state: str, sources: Sequence[RetrievedChunk]) -> bool:

@@ -25,7 +25,7 @@ import numpy as np
 
 from app.index.store import PerLibraryState, PolicyStore
 from app.models import RetrievedChunk
-from app.text import rule_label, text_kind
+from app.text import label_ancestors, rule_label, text_kind
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,9 @@ class Outline:
         text itself."""
         if text_kind(source.section_path, source.doc_type) != "interpretation":
             return ()
-        label = rule_label(source.section_path)
         rules = self.sections.get((source.doc_id, source.version), {})
-        while label:
-            if label in rules:
-                return rules[label]
-            label = label.rpartition("(")[0] if "(" in label else ""
-        return ()
+        found = (rules[a] for a in label_ancestors(rule_label(source.section_path)) if a in rules)
+        return next(found, ())
 
 
 def read_outline(store: PolicyStore) -> Outline:
