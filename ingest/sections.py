@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from app.models import Block, ParsedDocument, Section
@@ -164,9 +164,7 @@ def segment(doc: ParsedDocument) -> list[Section]:
     index = 0
     while index < len(lines):
         line = lines[index]
-        heading = _heading(
-            line, has_hints, in_table=pending_kind == "table", commentary=_commentary(stack)
-        )
+        heading = _heading(line, has_hints, in_table=pending_kind == "table", enclosing=stack)
         if heading is not None:
             # A long heading wraps onto a second emphasized line.
             nxt = lines[index + 1] if index + 1 < len(lines) else None
@@ -175,7 +173,7 @@ def segment(doc: ParsedDocument) -> list[Section]:
                 and nxt.hinted
                 and nxt.page == line.page
                 and len(line.text) >= _WRAP_FRACTION * width
-                and _heading(nxt, has_hints, in_table=False, commentary=frozenset()) is None
+                and _heading(nxt, has_hints, in_table=False, enclosing=()) is None
             ):
                 heading = _Heading(heading.section_id, f"{heading.title} {nxt.text}", heading.level)
                 index += 1
@@ -240,17 +238,19 @@ def _typical_width(texts: list[str]) -> float:
     return float(lengths[int(0.9 * (len(lengths) - 1))])
 
 
-def _commentary(stack: list[_Heading]) -> frozenset[str]:
+def _commentary(enclosing: Sequence[_Heading]) -> frozenset[str]:
     """The section numbers of a regulation open on the stack ("43" for "Section 1026.43" or
     "\u00a7 1026.43"): a bold "43(e)(2) ..." under one of them heads its official
     interpretation of that paragraph (anywhere else "7(a) Loans" is an ordinary heading)."""
-    found = (re.match(r"(?:Section|§)\s*\d{3,4}\.(\d+[a-z]?)$", h.section_id) for h in stack)
+    found = (re.match(r"(?:Section|§)\s*\d{3,4}\.(\d+[a-z]?)$", h.section_id) for h in enclosing)
     return frozenset(m.group(1) for m in found if m)
 
 
 def _heading(
-    line: _Line, has_hints: bool, *, in_table: bool, commentary: frozenset[str]
+    line: _Line, has_hints: bool, *, in_table: bool, enclosing: Sequence[_Heading]
 ) -> _Heading | None:
+    """The heading ``line`` is, if it is one; ``enclosing``: the headings of the sections it
+    would stand in."""
     text = line.text
     if len(text) > 140 or CAPTION.match(text):
         return None
@@ -286,7 +286,7 @@ def _heading(
     if (
         line.hinted
         and (match := _COMMENT_PARAGRAPH.match(text))
-        and match.group("id").split("(")[0] in commentary
+        and match.group("id").split("(")[0] in _commentary(enclosing)
     ):
         section_id = match.group("id")
         title = text[match.end() :]

@@ -66,6 +66,7 @@ from app.models import (
     FileOutcome,
     Filters,
     FlaggedText,
+    RetrievedChunk,
     Status,
 )
 
@@ -156,6 +157,11 @@ class Hit:
     score: float
     payload: dict[str, Any]
     vector: np.ndarray
+
+    def retrieved(self) -> RetrievedChunk:
+        """The hit as the question path hands it on: its payload's fields and its score."""
+        fields = {n: self.payload[n] for n in RetrievedChunk.model_fields if n in self.payload}
+        return RetrievedChunk(point_id=self.point_id, score=self.score, **fields)
 
 
 def in_force(records: Sequence[DocumentRecord], as_of: date) -> list[tuple[str, str]]:
@@ -272,6 +278,10 @@ class PolicyStore:
     def documents(self) -> list[DocumentRecord]:
         records = [DocumentRecord.model_validate(p.payload) for p in self.records.points()]
         return sorted(records, key=lambda r: r.doc_id)
+
+    def current_versions(self) -> list[tuple[DocumentRecord, DocumentVersion]]:
+        """Each document that is not retired, with its current version."""
+        return [(r, r.current) for r in self.documents() if r.current is not None and not r.retired]
 
     def library_state(self) -> tuple[tuple[str, int, bool], ...]:
         """What changes whenever a document is ingested, retired or purged: each document's

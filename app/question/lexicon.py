@@ -112,10 +112,7 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
     tagged: dict[str, list[str]] = {}
     found: dict[str, list[str]] = {}
     jurisdictions: set[str] = set()
-    for record in store.documents():
-        current = record.current
-        if current is None or record.retired:
-            continue
+    for record, current in store.current_versions():
         meta = current.meta
         jurisdictions.update(meta.jurisdiction)
         for product in meta.product:

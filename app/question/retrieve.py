@@ -61,7 +61,7 @@ class Retriever:
         )
         hits = _distinct(found, self._settings.duplicate_similarity)
         kept = [h for h in hits if h.score >= self._settings.score_floor][: self._settings.top_k]
-        chunks = tuple(_chunk(hit) for hit in kept)
+        chunks = tuple(hit.retrieved() for hit in kept)
         if self._outline is not None and self._settings.interpreted_rules:
             chunks = with_rules(
                 chunks,
@@ -73,7 +73,7 @@ class Retriever:
         done = time.perf_counter()
         return Retrieval(
             chunks=chunks,
-            closest=tuple(_chunk(hit) for hit in hits[:3]),
+            closest=tuple(hit.retrieved() for hit in hits[:3]),
             query_vector=vector,
             latency_ms={"embed": (embedded - start) * 1000, "search": (done - embedded) * 1000},
         )
@@ -86,10 +86,3 @@ def _distinct(hits: list[Hit], threshold: float) -> list[Hit]:
         if all(float(np.dot(hit.vector, other.vector)) < threshold for other in kept):
             kept.append(hit)
     return kept
-
-
-def _chunk(hit: Hit) -> RetrievedChunk:
-    fields = {
-        name: hit.payload[name] for name in RetrievedChunk.model_fields if name in hit.payload
-    }
-    return RetrievedChunk(point_id=hit.point_id, score=hit.score, **fields)

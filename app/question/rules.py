@@ -48,10 +48,7 @@ class Outline:
 
 def read_outline(store: PolicyStore) -> Outline:
     sections: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
-    for record in store.documents():
-        current = record.current
-        if current is None or record.retired:
-            continue
+    for record, current in store.current_versions():
         labels: dict[str, dict[str, None]] = {}
         for payload in store.chunks(record.doc_id, current.meta.version):
             path = tuple(payload.get("section_path") or ())
@@ -98,14 +95,5 @@ def with_rules(
             seen.add(key)
             wanted += 1
             hits = store.section_hits(vector, source.doc_id, source.version, section)
-            added += [
-                _chunk(h.point_id, h.score, h.payload)
-                for h in hits[:per_section]
-                if h.point_id not in have
-            ]
+            added += [h.retrieved() for h in hits[:per_section] if h.point_id not in have]
     return (*sources, *added)
-
-
-def _chunk(point_id: str, score: float, payload: dict[str, object]) -> RetrievedChunk:
-    fields = {name: payload[name] for name in RetrievedChunk.model_fields if name in payload}
-    return RetrievedChunk(point_id=point_id, score=score, **fields)  # type: ignore[arg-type]

@@ -159,7 +159,6 @@ def test_points_and_records_written_before_lists_are_still_found(store) -> None:
     from qdrant_client import models
 
     from app.index.engine import StoredPoint
-    from app.question.retrieve import _chunk
 
     add(store, "old-guide", "1", "2025-01-01", jurisdiction="TX")
     add(store, "new-guide", "1", "2025-01-01", product=["mortgage", "heloc"], weight=0.7)
@@ -180,7 +179,7 @@ def test_points_and_records_written_before_lists_are_still_found(store) -> None:
     hits = store.search(QUERY, Filters(product="mortgage", jurisdiction="TX"), limit=10,
                         score_floor=-1.0)  # fmt: skip
     assert {h.payload["doc_id"] for h in hits} == {"old-guide", "new-guide"}
-    chunk = _chunk(next(h for h in hits if h.payload["doc_id"] == "old-guide"))
+    chunk = next(h for h in hits if h.payload["doc_id"] == "old-guide").retrieved()
     assert (chunk.product, chunk.jurisdiction) == (("mortgage",), ("TX",))
     assert {h.payload["doc_id"] for h in store.search(
         QUERY, Filters(jurisdiction="CA", as_of=date(2025, 6, 1)), limit=10, score_floor=-1.0
