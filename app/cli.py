@@ -462,9 +462,10 @@ def format_answer(answer: Answer) -> str:
 def _where(c: Citation) -> str:
     section = f"{c.section_id} {c.section_title}".strip()
     kind = f" ({KIND_LABELS[c.kind]})" if c.kind in KIND_LABELS else ""
+    paragraph = f", {c.paragraph}" if c.paragraph else ""
     return (
         f"{c.title} v{c.version} (effective {c.effective_date.isoformat()}), "
-        f"section {section}{kind}, page {c.page_label}"
+        f"section {section}{kind}{paragraph}, page {c.page_label}"
     )
 
 

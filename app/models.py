@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.text import TextKind, state_name, text_kind
+from app.text import TextKind, paragraph_citation, quoted_paragraph, state_name, text_kind
 
 _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 _STATE = re.compile(r"^[A-Z]{2}$")
@@ -219,6 +219,10 @@ class Chunk(_Frozen):
     page_label_start: str
     page_label_end: str
     kind: Literal["text", "table", "mixed"]
+    paragraphs: tuple[tuple[int, str], ...] = ()
+    """Where each numbered paragraph begins in ``text``: ``(offset, label)`` at every change
+    of paragraph, the label relative to the section (``(e)(2)(ii)``, ``item 3``, ``I.A.2``;
+    empty for text before the first numbered paragraph). Empty when the chunk holds none."""
 
 
 MAX_FLAGGED = 20
@@ -380,6 +384,9 @@ class RetrievedChunk(_Frozen):
     page_label_end: str
     ordinal: int
     text: str
+    paragraphs: tuple[tuple[int, str], ...] = ()
+    """Where each numbered paragraph begins in ``text`` (:attr:`Chunk.paragraphs`); empty for
+    a passage indexed before paragraphs were read."""
 
     @field_validator("product", mode="before")
     @classmethod
@@ -418,9 +425,15 @@ class Citation(_Frozen):
     kind: TextKind = "rule"
     """What the cited section is, read from its headings: the rule, an official
     interpretation, an example or a model form (:func:`app.text.text_kind`)."""
+    paragraph: str = ""
+    """The paragraph the quote stands in, as it is cited (``\u00a7 1026.43(e)(2)(ii)``,
+    ``comment 43(e)(2)-1``, ``B3-6-02, item 3``); empty when the section is the finest
+    known (:func:`app.text.paragraph_citation`)."""
 
     @classmethod
     def from_chunk(cls, marker: int, chunk: RetrievedChunk, quote: str) -> Citation:
+        kind = text_kind(chunk.section_path, chunk.doc_type)
+        label = quoted_paragraph(chunk.text, chunk.paragraphs, quote)
         return cls(
             marker=marker,
             point_id=chunk.point_id,
@@ -435,7 +448,8 @@ class Citation(_Frozen):
             section_title=chunk.section_title,
             passage=chunk.text,
             quote=quote,
-            kind=text_kind(chunk.section_path, chunk.doc_type),
+            kind=kind,
+            paragraph=paragraph_citation(chunk.section_id, chunk.section_path, kind, label),
         )
 
 

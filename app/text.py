@@ -533,3 +533,85 @@ def label_ancestors(label: str) -> Iterator[str]:
     while label:
         yield label
         label = label.rpartition("(")[0] if "(" in label else ""
+
+
+# --- paragraph citations --------------------------------------------------------------------
+
+_LABEL_PART = re.compile(r"\([^()]*\)|[^.()]+")
+_ABSOLUTE_ID = re.compile(r"^[A-Z]{0,4}\d[\w]*(?:[.-]\w+)+$")
+"""A paragraph that numbers itself absolutely (``4.2.1``, ``B3-3.1-09``), not relative to its
+section."""
+
+
+def common_paragraph(labels: Sequence[str]) -> str:
+    """The innermost paragraph holding all of ``labels`` (``(e)(2)(i)`` and ``(e)(2)(ii)``:
+    ``(e)(2)``; ``item 1.i`` and ``item 1.ii``: ``item 1``); empty when they share none."""
+    if not labels:
+        return ""
+    first = labels[0]
+    parts = list(_LABEL_PART.finditer(first))
+    end = len(first)
+    for other in labels[1:]:
+        others = [m.group() for m in _LABEL_PART.finditer(other)]
+        shared = 0
+        for a, b in zip(parts, others, strict=False):
+            if a.group() != b:
+                break
+            shared += 1
+        parts = parts[:shared]
+        end = parts[-1].end() if parts else 0
+    return first[:end]
+
+
+def paragraph_citation(section_id: str, path: Sequence[str], kind: TextKind, paragraph: str) -> str:
+    """How a paragraph is cited, from its section and its label within the section
+    (:attr:`app.models.Chunk.paragraphs`): ``§ 1026.43(e)(2)(ii)`` in a regulation, ``comment
+    43(e)(2)-1.i`` in its official interpretations, ``B3-6-02, item 3`` or ``4.2(a)`` in a
+    guide, ``4.2.1`` for a paragraph numbered absolutely. Empty when ``paragraph`` is (the
+    section itself is cited), or names an absolute number outside the section's own (a
+    reference in a table cell read as a heading)."""
+    if not paragraph:
+        return ""
+    if _ABSOLUTE_ID.match(paragraph) and not paragraph.startswith("item"):
+        inside = section_id and paragraph.startswith(section_id) and paragraph != section_id
+        return paragraph if inside else ""
+    rule = rule_label(path)
+    if rule and kind == "interpretation":
+        comment = rule.split(".", 1)[1]
+        if paragraph.startswith("item "):
+            return f"comment {comment}-{paragraph.removeprefix('item ')}"
+        return f"comment {comment}{paragraph}" if paragraph.startswith("(") else ""
+    if rule:
+        mark = "\u00a7 " if any("\u00a7" in h for h in (section_id, *path)) else "Section "
+        if paragraph.startswith("("):
+            return f"{mark}{rule}{paragraph}"
+        return f"{mark}{rule}, {paragraph}"
+    if not section_id:
+        return paragraph
+    if paragraph.startswith("("):
+        return f"{section_id}{paragraph}"
+    return f"{section_id}, {paragraph}"
+
+
+def quoted_paragraph(text: str, marks: Sequence[tuple[int, str]], quote: str) -> str:
+    """The paragraph of a passage that a quote from it stands in: ``marks`` are where each
+    paragraph begins in ``text`` (``(offset, label)``); a quote that runs over several
+    paragraphs stands in the innermost one holding them all. Empty when the passage has no
+    marks or the quote is not found in it (white space aside)."""
+    if not marks:
+        return ""
+    found = None
+    # The quote, white space aside; a table row is quoted after its caption and header
+    # (which a piece of a split table repeats): then the row alone.
+    for probe in (quote, quote.rsplit("\n", 1)[-1]):
+        if words := probe.split():
+            found = re.search(r"\s+".join(re.escape(w) for w in words), text)
+        if found is not None:
+            break
+    if found is None:
+        return ""
+    start, end = found.span()
+    labels = [label for offset, label in marks if offset <= start]
+    within = [label for offset, label in marks if start < offset < end]
+    held = ([labels[-1]] if labels else []) + within
+    return common_paragraph(held) if held else ""

@@ -7,9 +7,10 @@ chunked as :mod:`benchmarks.hybrid` does) are embedded into a real index (Qdrant
 disk, as the app's default), and every question of ``evals/corpus_questions.jsonl`` is asked
 through :meth:`CopilotService.ask` with no filters, exactly as an underwriter would. The
 figures are those of ``copilot eval`` (``evals.metrics``), plus the share of answerable
-questions answered "not found" (false abstention) and document-level citation precision,
-for the tuned part of the set and, with ``--holdout``, the part kept aside, each on its own
-(leave it off while tuning: the part kept aside is looked at only at the end).
+questions answered "not found" (false abstention), paragraph-level citation precision (the
+cited passage holds a gold paragraph: the opening of its text) and document-level citation
+precision, for the tuned part of the set and, with ``--holdout``, the part kept aside, each on
+its own (leave it off while tuning: the part kept aside is looked at only at the end).
 
 ``--keep DIR`` keeps the index in ``DIR`` and reuses it on the next run (it is built again
 when the folder is empty); ``--out FILE`` writes every question's answer as JSON lines.
@@ -21,6 +22,7 @@ import argparse
 import contextlib
 import json
 import logging
+import re
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import CopilotError
-from app.models import DocumentMeta, User
+from app.models import Citation, DocumentMeta, User
 from benchmarks.hybrid import (
     CORPUS_QUESTIONS,
     chunker,
@@ -37,6 +39,7 @@ from benchmarks.hybrid import (
     load_corpus_questions,
     passages_of,
 )
+from evals.corpus import corpus_files, normalize, read_document
 from evals.metrics import CaseResult, GoldenCase, compute
 
 if TYPE_CHECKING:
@@ -68,9 +71,69 @@ def document_precision(results: Sequence[CaseResult]) -> float:
     return sum(cited) / len(cited) if cited else 1.0
 
 
-def part(name: str, results: Sequence[CaseResult], depth: int) -> Part:
+_OPENING = 80
+"""Characters of a gold paragraph's text (normalised) that a passage must hold to hold it."""
+_PAGE = re.compile(r"^(?P<stem>\S+) p(?P<page>[1-9]\d*)$")
+
+
+def gold_paragraphs(questions: Path, folder: Path) -> dict[str, list[tuple[str, str]]]:
+    """For each question: ``(file name, opening)`` of each gold paragraph, the opening being
+    the first characters of the paragraph's text as the corpus has it (normalised); for a
+    PDF page, ``(file name, "p<N>")``."""
+    files = corpus_files(folder)
+    read: dict[str, Any] = {}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for line in questions.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        found: list[tuple[str, str]] = []
+        for gold in row.get("gold", ()):
+            if page := _PAGE.match(gold):
+                found.append((f"{page['stem']}.pdf", f"p{page['page']}"))
+                continue
+            for name in row.get("doc", ()) or files:
+                if name not in files:
+                    continue
+                document = read.get(name) or read.setdefault(name, read_document(files[name]))
+                found += [(name, normalize(t)[:_OPENING]) for t in document.units.get(gold, ())]
+        out[row["id"]] = found
+    return out
+
+
+def paragraph_precision(
+    results: Sequence[CaseResult], gold: dict[str, list[tuple[str, str]]]
+) -> float:
+    """The share of citations (of answered, answerable questions) whose passage holds a gold
+    paragraph: the opening of its text, or for a gold PDF page, a passage starting on it."""
+
+    def holds(citation: Citation, paragraphs: list[tuple[str, str]]) -> bool:
+        passage = normalize(citation.passage)
+        return any(
+            name == citation.file_name
+            and (opening == f"p{citation.page}" if name.endswith(".pdf") else opening in passage)
+            for name, opening in paragraphs
+        )
+
+    cited = [
+        holds(c, gold.get(r.case.id, []))
+        for r in results
+        if r.case.answerable
+        for c in r.answer.citations
+    ]
+    return sum(cited) / len(cited) if cited else 1.0
+
+
+def part(
+    name: str,
+    results: Sequence[CaseResult],
+    depth: int,
+    gold: dict[str, list[tuple[str, str]]] | None = None,
+) -> Part:
     values = dict(compute(results, k=depth).values)
     values["document_citation_precision"] = document_precision(results)
+    if gold is not None:
+        values["paragraph_citation_precision"] = paragraph_precision(results, gold)
     return Part(
         name=name,
         answerable=sum(r.case.answerable for r in results),
@@ -82,6 +145,7 @@ def part(name: str, results: Sequence[CaseResult], depth: int) -> Part:
 SHOWN = (
     "retrieval_recall_at_5",
     "retrieval_mrr",
+    "paragraph_citation_precision",
     "citation_precision",
     "document_citation_precision",
     "key_fact_recall",
@@ -219,9 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     depth = settings.retrieval.top_k
     tuned = [r for r in results if r.case.id not in holdout]
     aside = [r for r in results if r.case.id in holdout]
-    parts = [part("tuned", tuned, depth)]
+    gold = gold_paragraphs(args.questions, args.corpus)
+    parts = [part("tuned", tuned, depth, gold)]
     if args.holdout:
-        parts += [part("held out", aside, depth), part("all", results, depth)]
+        parts += [part("held out", aside, depth, gold), part("all", results, depth, gold)]
     else:
         results = tuned
     print(f"{args.questions.name} over {args.corpus.name}/, no filters, through the service")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from app.models import Chunk, Section
 from app.sentences import split_sentences
-from ingest.paragraphs import BULLET
+from ingest.paragraphs import BULLET, line_paragraphs
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 """Counts the tokens of each text, without the model's special tokens."""
@@ -40,6 +40,9 @@ class _Unit:
     last_page: int = 0
     """Where a sentence carried over a page break ends (0: on ``page``)."""
     last_label: str = ""
+    paragraph: int = -1
+    """The paragraph of the section it belongs to (:func:`ingest.paragraphs.line_paragraphs`);
+    -1 when none."""
 
 
 def chunk(
@@ -57,17 +60,22 @@ def chunk(
     ``additive``: the tokenizer counts texts joined by white space as the sum of their parts
     (``LocalEmbedding.additive_counts``), so chunk sizes are summed, not counted again."""
     count = _Memo(count_tokens)
-    units_of = [list(_units(section)) for section in sections]
+    outlines = [line_paragraphs(section) for section in sections]
+    units_of = [
+        list(_units(section, placed))
+        for section, (_, placed) in zip(sections, outlines, strict=True)
+    ]
     # One batch for every sentence and heading: the tokenizer is fast in bulk, slow per call.
     count(
         [u.text for units in units_of for u in units]
         + [c for section in sections for c in _heading_candidates(section, doc_title)]
     )
-    drafts: list[tuple[Section, list[_Unit], str, str]] = []
+    drafts: list[tuple[Section, list[_Unit], str, str, tuple[tuple[int, str], ...]]] = []
     headings: list[str] = []
-    for section, units in zip(sections, units_of, strict=True):
+    for section, units, (found, _) in zip(sections, units_of, outlines, strict=True):
         if not units:
             continue
+        labels = [p.label for p in found]
         heading = _heading_text(section, doc_title, count, max_tokens)
         budget = max_tokens - special_tokens - (count([heading])[0] if heading else 0)
         tokens = count([u.text for u in units])
@@ -75,8 +83,9 @@ def chunk(
         context_tokens = _context_tokens(units, count)
         for run_units, run_tokens in _runs(units, tokens, min_tokens):
             for group in _pack(run_units, run_tokens, context_tokens, budget, min_tokens):
-                text = _join(group)
-                drafts.append((section, group, text, f"{heading}\n{text}" if heading else text))
+                text, marks = _join(group, labels)
+                embed_text = f"{heading}\n{text}" if heading else text
+                drafts.append((section, group, text, embed_text, marks))
                 headings.append(heading)
     if additive:
         count([u.text for _, group, *_ in drafts for u in group])  # pieces split from a unit
@@ -85,9 +94,9 @@ def chunk(
             for (_, group, *_), heading in zip(drafts, headings, strict=True)
         ]
     else:
-        sizes = count_tokens([embed_text for *_, embed_text in drafts])
+        sizes = count_tokens([embed_text for *_, embed_text, _ in drafts])
     chunks: list[Chunk] = []
-    for (section, group, text, embed_text), size in zip(drafts, sizes, strict=True):
+    for (section, group, text, embed_text, marks), size in zip(drafts, sizes, strict=True):
         kinds = {u.kind for u in group}
         chunks.append(
             Chunk(
@@ -103,6 +112,7 @@ def chunk(
                 page_label_start=group[0].label,
                 page_label_end=group[-1].last_label or group[-1].label,
                 kind=kinds.pop() if len(kinds) == 1 else "mixed",  # type: ignore[arg-type]
+                paragraphs=marks,
             )
         )
     return chunks
@@ -142,8 +152,17 @@ def _heading_text(
     return " ".join(words)
 
 
-def _units(section: Section) -> Iterator[_Unit]:
+def _units(section: Section, placed: Sequence[int]) -> Iterator[_Unit]:
+    """The section's sentences (a table's rows), each with the paragraph it is in
+    (``placed``: the paragraph of each line, :func:`ingest.paragraphs.line_paragraphs`)."""
     first = True
+    line = 0  # the next line of the section, as the paragraph parser counts them
+
+    def take_line() -> int:
+        nonlocal line
+        line += 1
+        return placed[line - 1] if line - 1 < len(placed) else -1
+
     open_sentence: _Unit | None = None  # the last sentence seen, held back for a page break
     for block in section.blocks:
         if block.kind == "table":
@@ -152,6 +171,7 @@ def _units(section: Section) -> Iterator[_Unit]:
                 open_sentence = None
             rows = block.text.split("\n")
             starts = bool(block.table_context) and block.text.startswith(block.table_context)
+            paragraph = take_line()
             for i, row in enumerate(rows):
                 yield _Unit(
                     row,
@@ -161,6 +181,7 @@ def _units(section: Section) -> Iterator[_Unit]:
                     "table",
                     table_context=block.table_context,
                     starts_table=starts and i < 2,
+                    paragraph=paragraph,
                 )
                 first = False
             continue
@@ -169,6 +190,7 @@ def _units(section: Section) -> Iterator[_Unit]:
             # The page before ended inside a paragraph: its first line goes on it, and a
             # sentence cut by the page break is put back together.
             carried, open_sentence = open_sentence, None
+            paragraph = take_line() if paragraphs[0].strip() else carried.paragraph
             head = split_sentences(f"{carried.text} {paragraphs[0]}")
             spans = head[0] != carried.text
             pieces = [
@@ -180,8 +202,12 @@ def _units(section: Section) -> Iterator[_Unit]:
                     "text",
                     last_page=block.page if spans else carried.last_page,
                     last_label=block.page_label if spans else carried.last_label,
+                    paragraph=carried.paragraph,
                 ),
-                *(_Unit(s, " ", block.page, block.page_label, "text") for s in head[1:]),
+                *(
+                    _Unit(s, " ", block.page, block.page_label, "text", paragraph=paragraph)
+                    for s in head[1:]
+                ),
             ]
             yield from pieces[:-1]
             open_sentence = pieces[-1]
@@ -189,12 +215,15 @@ def _units(section: Section) -> Iterator[_Unit]:
         elif open_sentence is not None:
             yield open_sentence
             open_sentence = None
-        for paragraph in paragraphs:
-            for j, sentence in enumerate(split_sentences(paragraph)):
+        for text in paragraphs:
+            paragraph = take_line() if text.strip() else -1
+            for j, sentence in enumerate(split_sentences(text)):
                 if open_sentence is not None:
                     yield open_sentence
                 joiner = "" if first else ("\n" if j == 0 else " ")
-                open_sentence = _Unit(sentence, joiner, block.page, block.page_label, "text")
+                open_sentence = _Unit(
+                    sentence, joiner, block.page, block.page_label, "text", paragraph=paragraph
+                )
                 first = False
     if open_sentence is not None:
         yield open_sentence
@@ -217,15 +246,16 @@ def _split_oversized(
         word_tokens = count_tokens(words)
         piece: list[str] = []
         piece_tokens = 0
+        first = True
         for word, count in zip(words, word_tokens, strict=True):
             if piece and piece_tokens + count > budget:
-                out_units.append(_replace(unit, " ".join(piece), first=not out_units))
+                out_units.append(_replace(unit, " ".join(piece), first=first))
                 out_tokens.append(piece_tokens)
-                piece, piece_tokens = [], 0
+                piece, piece_tokens, first = [], 0, False
             piece.append(word)
             piece_tokens += min(count, budget)
         if piece:
-            out_units.append(_replace(unit, " ".join(piece), first=not out_units))
+            out_units.append(_replace(unit, " ".join(piece), first=first))
             out_tokens.append(piece_tokens)
     return out_units, out_tokens
 
@@ -239,6 +269,7 @@ def _replace(unit: _Unit, text: str, *, first: bool) -> _Unit:
         unit.kind,
         unit.table_context,
         unit.starts_table and first,
+        paragraph=unit.paragraph,
     )
 
 
@@ -316,7 +347,11 @@ def _pack(
             if unit.table_context and not unit.starts_table:
                 extra = context_tokens.get(unit.table_context, 0)
         if not group and extra and extra + count <= budget:
-            group.append(_Unit(unit.table_context, "", unit.page, unit.label, "table"))
+            group.append(
+                _Unit(
+                    unit.table_context, "", unit.page, unit.label, "table", paragraph=unit.paragraph
+                )
+            )
             size += extra
         group.append(unit)
         size += count
@@ -324,5 +359,26 @@ def _pack(
         yield group
 
 
-def _join(group: list[_Unit]) -> str:
-    return "".join((u.joiner if i else "") + u.text for i, u in enumerate(group)).strip()
+def _join(group: list[_Unit], labels: Sequence[str]) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """The chunk's text, and where in it each paragraph begins: ``(offset, label)`` at every
+    change of label (none when no unit is in a labelled paragraph)."""
+    parts: list[str] = []
+    marks: list[tuple[int, str]] = []
+    offset = 0
+    for i, unit in enumerate(group):
+        joiner = unit.joiner if i else ""
+        label = labels[unit.paragraph] if 0 <= unit.paragraph < len(labels) else ""
+        start = offset + len(joiner)
+        if not marks or marks[-1][1] != label:
+            marks.append((start, label))
+        parts.append(joiner + unit.text)
+        offset = start + len(unit.text)
+    raw = "".join(parts)
+    text = raw.strip()
+    lead = len(raw) - len(raw.lstrip())
+    if not any(label for _, label in marks):
+        return text, ()
+    shifted = [(max(0, start - lead), label) for start, label in marks]
+    # Two marks at one offset (a unit stripped to nothing): the later one holds.
+    kept = {start: label for start, label in shifted}
+    return text, tuple(sorted(kept.items()))

@@ -83,6 +83,15 @@ def paragraphs(section: Section) -> list[Paragraph]:
     return _Parser(section).parse()
 
 
+def line_paragraphs(section: Section) -> tuple[list[Paragraph], list[int]]:
+    """The paragraphs of ``section``, and for each line of its text (each non-blank line of
+    a text block, in order; a table block counts as one line) the index of the paragraph
+    that holds it."""
+    parser = _Parser(section)
+    found = parser.parse()
+    return found, parser.placed
+
+
 def lead_in(paragraph: Paragraph) -> str:
     """The words of a paragraph that its sub-paragraphs depend on: its text up to the first
     sentence end (or a colon after the first few words), and, when it ends by introducing a
@@ -164,13 +173,15 @@ class _Parser:
         self.markers = [None if line.table else _markers(line.text) for line in self.lines]
         self.drafts: list[_Draft] = []
         self.stack: list[_Level] = []
+        self.placed: list[int] = []
+        """For each line: the paragraph it went into (a line always goes into the last one)."""
 
     def parse(self) -> list[Paragraph]:
         for position, line in enumerate(self.lines):
             found = self.markers[position]
-            if found is not None and self._open(position, found):
-                continue
-            self._unmarked(line, rejected=found is not None)
+            if found is None or not self._open(position, found):
+                self._unmarked(line, rejected=found is not None)
+            self.placed.append(len(self.drafts) - 1)
         return [
             Paragraph(
                 index=i,

@@ -703,6 +703,7 @@ class PolicyStore:
                         "page_label_end": c.page_label_end,
                         "pages": list(range(c.page_start, c.page_end + 1)),
                         "kind": c.kind,
+                        "paragraphs": [list(mark) for mark in c.paragraphs],
                         "token_count": c.token_count,
                         "embed_sha": embed_key(c.embed_text),
                     },

@@ -403,6 +403,8 @@ def _audit_record(answer: Answer, user: User) -> AuditRecord:
                 "doc_id": c.doc_id,
                 "version": c.version,
                 "section_id": c.section_id,
+                "paragraph": c.paragraph,
+                "kind": c.kind,
                 "page": c.page,
                 "page_label": c.page_label,
             }

@@ -167,9 +167,10 @@ def _answered_for(answer: Answer) -> str:
 
 def _where(c: Citation) -> str:
     section = " ".join(p for p in (c.section_id, c.section_title) if p)
+    paragraph = f", {c.paragraph}" if c.paragraph else ""
     return (
         f"{c.title}, version {c.version} (effective {c.effective_date:%Y-%m-%d}), "
-        f"section {section}, page {c.page_label or c.page}"
+        f"section {section}{paragraph}, page {c.page_label or c.page}"
     )
 
 

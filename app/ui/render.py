@@ -35,9 +35,10 @@ def md(text: str) -> str:
 
 
 def citation_label(citation: Citation, marker: int | None = None) -> str:
-    """An expander label: ``[n] title, version v, page p, section`` (Markdown, made literal)."""
+    """An expander label: ``[n] title, version v, page p, paragraph`` (the section where no
+    finer paragraph is known; Markdown, made literal)."""
     number = citation.marker if marker is None else marker
-    section = citation.section_title or citation.section_id
+    section = citation.paragraph or citation.section_title or citation.section_id
     return f"[{number}] " + md(
         f"{citation.title}, version {citation.version}, "
         f"page {citation.page_label or citation.page}, {section}"
@@ -67,6 +68,8 @@ def provenance(citation: Citation) -> None:
     )
     kind = f" ({KIND_LABELS[citation.kind]})" if citation.kind in KIND_LABELS else ""
     st.markdown(f"Section: {md(citation.section_id)} {md(citation.section_title)}{kind}")
+    if citation.paragraph:
+        st.markdown(f"Paragraph: {md(citation.paragraph)}")
 
 
 def passage(citation: Citation) -> None:

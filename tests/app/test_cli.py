@@ -231,3 +231,56 @@ def test_a_citation_of_an_official_interpretation_says_so() -> None:
     assert "interpretation" not in format_answer(answer(citations=(rule,)))
     # An audit record or a saved answer from before the field reads as rule text.
     assert Citation.model_validate(rule.model_dump(exclude={"kind"})).kind == "rule"
+
+
+def test_a_citation_names_the_paragraph_its_quote_stands_in() -> None:
+    """The CLI and a saved answer's JSON name the paragraph: "§ 1026.43(e)(2)(ii)" for the
+    rule, "comment 43(e)(2)-1.i" for its official interpretation."""
+    from datetime import date
+
+    from app.cli import format_answer
+    from app.models import Citation, RetrievedChunk, Status
+    from tests.app.records.test_loan_file import answer
+
+    rule_text = (
+        "(2) Qualified mortgage defined. A qualified mortgage is a loan that does not:\n"
+        "(i) Increase the principal balance;\n"
+        "(ii) Allow the consumer to defer repayment of principal; or"
+    )
+
+    def cited(path: tuple[str, ...], text: str, marks, quote: str) -> Citation:  # type: ignore[no-untyped-def]
+        chunk = RetrievedChunk(
+            point_id="p1", score=0.7, doc_id="reg-z", title="Regulation Z", version="2014",
+            effective_date=date(2014, 1, 10), status=Status.CURRENT, product="mortgage",
+            jurisdiction="US-federal", doc_type="regulation", file_name="reg-z.pdf",
+            section_id=path[-1].split()[0], section_title="Qualified mortgages",
+            section_path=path, page_start=9, page_end=9, page_label_start="9",
+            page_label_end="9", ordinal=3, text=text, paragraphs=marks,
+        )  # fmt: skip
+        return Citation.from_chunk(1, chunk, quote)
+
+    marks = ((0, "(2)"), (rule_text.index("(i)"), "(2)(i)"), (rule_text.index("(ii)"), "(2)(ii)"))
+    rule = cited(
+        ("§ 1026.43 Minimum standards.", "(e) Qualified mortgages."),
+        rule_text,
+        marks,
+        "(ii) Allow the consumer to defer repayment of principal; or",
+    )
+    assert rule.paragraph == "§ 1026.43(e)(2)(ii)"
+    assert ", § 1026.43(e)(2)(ii), page 9" in format_answer(answer(citations=(rule,)))
+    comment_text = "1. Interest-only loans.\ni. A loan whose payments defer principal is not one."
+    comment = cited(
+        ("Section 1026.43—Minimum Standards", "43(e)(2) Qualified mortgage defined"),
+        comment_text,
+        ((0, "item 1"), (comment_text.index("i. A"), "item 1.i")),
+        "i. A loan whose payments defer principal is not one.",
+    )
+    assert comment.paragraph == "comment 43(e)(2)-1.i"
+    assert "(official interpretation), comment 43(e)(2)-1.i, page 9" in format_answer(
+        answer(citations=(comment,))
+    )
+    # A quote that is not in the passage (white space aside) names no paragraph; nor does
+    # a passage indexed before paragraphs were read.
+    assert cited(rule.section_id and ("§ 1026.43 M",), rule_text, marks, "Other.").paragraph == ""
+    assert cited(("§ 1026.43 M",), rule_text, (), "(i) Increase the").paragraph == ""
+    assert Citation.model_validate(rule.model_dump(exclude={"paragraph"})).paragraph == ""

@@ -302,3 +302,57 @@ def test_summed_chunk_sizes_are_the_counted_ones(embedding) -> None:  # type: ig
             c.token_count == embedding.count_tokens([c.embed_text])[0] + embedding.special_tokens
             for c in summed
         )
+
+
+REGULATION_PAGES = (
+    "(e) Qualified mortgages\n"
+    "(1) Safe harbor. A creditor that makes a qualified mortgage complies.\n"
+    "(2) Qualified mortgage defined. A qualified mortgage is a covered transaction that "
+    "provides for regular periodic payments that do not:\n"
+    "(i) Result in an increase of the principal balance;\n"
+    "(ii) Allow the consumer to defer repayment of principal; or\n"
+    "(iii) Result in a balloon payment. The loan term may not exceed 30",
+    "years.\n(3) Limits on points and fees. The points and fees may not exceed 3 percent "
+    "of the total loan amount.",
+)
+
+
+def test_a_chunk_knows_where_each_paragraph_begins(embedding) -> None:  # type: ignore[no-untyped-def]
+    """Every paragraph of a regulation section is found in its chunk, at the line that
+    starts with its marker, with its label within the section; the sentence a page break
+    cut stays in the paragraph it began in."""
+    blocks = tuple(
+        Block(kind="text", text=text, page=n, page_label=str(n), continues=n > 1)
+        for n, text in enumerate(REGULATION_PAGES, start=1)
+    )
+    section = Section(
+        section_id="§ 1026.43", title="Minimum standards", path=("§ 1026.43 Minimum standards",),
+        blocks=blocks,
+    )  # fmt: skip
+    chunks = chunk([section], embedding.count_tokens, max_tokens=60, min_tokens=10)
+    assert len(chunks) > 1
+    found = []
+    for c in chunks:
+        offsets = [offset for offset, _ in c.paragraphs]
+        assert offsets == sorted(set(offsets)) and offsets[0] == 0
+        for offset, label in c.paragraphs:
+            found.append((label, c.text[offset : offset + 6]))
+    # A chunk that starts inside a paragraph names it at its start.
+    assert [label for label, _ in found if _ and _[0] == "("] == [
+        "(e)", "(e)(1)", "(e)(2)", "(e)(2)(i)", "(e)(2)(ii)", "(e)(2)(iii)", "(e)(3)",
+    ]  # fmt: skip
+    for label, opening in found:
+        if opening.startswith("("):
+            assert label.endswith(opening[: opening.index(")") + 1])
+    (cut,) = [c for c in chunks if "may not exceed 30 years." in c.text]
+    start = cut.text.index("The loan term")
+    assert [label for offset, label in cut.paragraphs if offset <= start][-1] == "(e)(2)(iii)"
+
+
+def test_a_section_without_numbered_paragraphs_has_no_marks(embedding) -> None:  # type: ignore[no-untyped-def]
+    section = Section(
+        section_id="2", title="Reserves", path=("2 Reserves",),
+        blocks=(Block(kind="text", text="Reserves must cover six months.", page=1, page_label="1"),),
+    )  # fmt: skip
+    (only,) = chunk([section], embedding.count_tokens, max_tokens=100)
+    assert only.paragraphs == ()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app.models import Block, Section
-from ingest.paragraphs import Paragraph, lead_in, paragraphs
+from ingest.paragraphs import Paragraph, lead_in, line_paragraphs, paragraphs
 
 
 def section(*pages: str) -> Section:
@@ -333,6 +333,34 @@ def test_a_table_is_a_paragraph_of_its_own() -> None:
     ]
     assert tree[2].parent == 0
     assert lead_in(tree[2]) == ""
+
+
+def test_each_line_is_placed_in_its_paragraph() -> None:
+    """Blank lines are not lines; a table is one; a line that runs on, or a page that goes on
+    with the paragraph before, is in that paragraph."""
+    text = Block(
+        kind="text",
+        text="(a) Limits apply to every\nloan.\n\n(1) By tier:\n(i) Tier A.\n(ii) Tier B,",
+        page=1,
+        page_label="1",
+    )
+    table = Block(kind="table", text="Tier Max LTV\nA 95%", page=1, page_label="1")
+    after = Block(kind="text", text="as set out below.\n(2) By state.", page=2, page_label="2")
+    tree, placed = line_paragraphs(
+        Section(section_id="S", title="T", path=("S T",), blocks=(text, table, after))
+    )
+    labels = [tree[i].label for i in placed]
+    assert labels == [
+        "(a)",
+        "(a)",
+        "(a)(1)",
+        "(a)(1)(i)",
+        "(a)(1)(ii)",
+        "(a)(1)",
+        "(a)(1)",
+        "(a)(2)",
+    ]
+    assert placed[-3] != placed[-2]  # the table is a paragraph of its own
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import pytest
 
 from app.models import User
 from app.question.rules import rule_label
+from app.text import TextKind, common_paragraph, paragraph_citation, quoted_paragraph
 
 REGULATION = """\
 # Part 9001 Home Lending Standards (Regulation Q)
@@ -59,6 +60,60 @@ def test_rule_label_is_read_from_the_headings(path: tuple[str, ...], label: str)
     assert rule_label(path) == label
 
 
+@pytest.mark.parametrize(
+    ("section_id", "path", "kind", "paragraph", "cited"),
+    [
+        ("§ 1026.43", ("§ 1026.43 Minimum standards.",), "rule", "(e)(2)(ii)", "§ 1026.43(e)(2)(ii)"),
+        ("(e)", ("§ 1026.43 Minimum standards.", "(e) Qualified mortgages"), "rule", "(2)(ii)", "§ 1026.43(e)(2)(ii)"),
+        ("43(e)(2)", ("Supplement I to Part 1026", "Section 1026.43\u2014Minimum Standards", "43(e)(2) Defined"), "interpretation", "item 1.i", "comment 43(e)(2)-1.i"),
+        ("Section 1002.9", ("Section 1002.9\u2014Notifications",), "interpretation", "item 3", "comment 9-3"),
+        ("B3-6-02", ("B3 Underwriting", "B3-6-02 Debt-to-Income Ratios"), "rule", "item 3", "B3-6-02, item 3"),
+        ("4.2", ("4 Income", "4.2 Self-employed"), "rule", "(a)(1)", "4.2(a)(1)"),
+        ("4.2", ("4 Income", "4.2 Self-employed"), "rule", "4.2.1", "4.2.1"),
+        ("Appendix Q", ("Appendix Q to Part 1026",), "rule", "I.A.2.a", "Appendix Q, I.A.2.a"),
+        ("§1691", ("§1691. Scope of prohibition",), "rule", "(d)(1)", "§1691(d)(1)"),
+        ("", (), "rule", "item 2", "item 2"),
+        # The section itself; an absolute number outside the section (a table cell's
+        # cross-reference read as a paragraph) is not cited.
+        ("§ 1026.43", ("§ 1026.43 Minimum standards.",), "rule", "", ""),
+        ("B1-1-03", ("B1-1-03 Revision History",), "rule", "B3-4.1-01", ""),
+    ],
+)  # fmt: skip
+def test_a_paragraph_is_cited_as_people_cite_it(
+    section_id: str, path: tuple[str, ...], kind: TextKind, paragraph: str, cited: str
+) -> None:
+    assert paragraph_citation(section_id, path, kind, paragraph) == cited
+
+
+@pytest.mark.parametrize(
+    ("labels", "common"),
+    [
+        (["(e)(2)(i)"], "(e)(2)(i)"),
+        (["(e)(2)(i)", "(e)(2)(ii)"], "(e)(2)"),
+        (["(e)(2)(i)(A)", "(e)(2)(ii)", "(e)(3)"], "(e)"),
+        (["item 1.i", "item 1.ii"], "item 1"),
+        (["item 1", "item 2"], ""),
+        (["(a)", "(b)"], ""),
+        ([], ""),
+    ],
+)
+def test_the_paragraph_holding_several(labels: list[str], common: str) -> None:
+    assert common_paragraph(labels) == common
+
+
+def test_a_quote_stands_in_the_paragraph_it_starts_in_or_the_one_holding_it_all() -> None:
+    text = "(2) Defined. A loan that does not:\n(i) Increase the balance;\n(ii) Defer principal."
+    marks = ((0, "(2)"), (text.index("(i)"), "(2)(i)"), (text.index("(ii)"), "(2)(ii)"))
+    assert quoted_paragraph(text, marks, "(ii) Defer principal.") == "(2)(ii)"
+    assert quoted_paragraph(text, marks, "A loan that does not:") == "(2)"
+    # White space as the answer joined a wrapped sentence; a table row after its header.
+    assert quoted_paragraph(text, marks, "(i) Increase  the\nbalance;") == "(2)(i)"
+    assert quoted_paragraph(text, marks, "Table 1\nHeader\n(i) Increase the balance;") == "(2)(i)"
+    assert quoted_paragraph(text, marks, "(i) Increase the balance; (ii) Defer") == "(2)"
+    assert quoted_paragraph(text, marks, "Not in it.") == ""
+    assert quoted_paragraph(text, (), "(ii) Defer principal.") == ""
+
+
 @pytest.fixture
 def regulation_service(tmp_path: Path, embedding, service_parts):  # type: ignore[no-untyped-def]
     """The service over a fresh index of one regulation, handing one passage (the closest)
@@ -103,6 +158,9 @@ def test_the_rule_an_interpretation_speaks_to_is_quoted_first(regulation_service
     alone = regulation_service(0).ask(question, user=ASKED)
     assert [c.section_id for c in alone.retrieved] == ["7(c)"]
     assert [(c.section_id, c.kind) for c in alone.citations] == [("7(c)", "interpretation")]
+    # Its quote is from the first comment on paragraph 7(c), as the index records it.
+    assert alone.text.startswith("A loan that lets the borrower pay only interest")
+    assert [c.paragraph for c in alone.citations] == ["comment 7(c)-1"]
 
     linked = regulation_service(3).ask(question, user=ASKED)
     assert [c.section_id for c in linked.retrieved] == ["7(c)", "§ 9001.7(c)"]

@@ -270,6 +270,10 @@ def test_every_answer_is_audited_in_a_valid_chain(service, tmp_path: Path) -> No
         first.user == "uw1" and first.role == "underwriter" and first.filters.product == "mortgage"
     )
     assert first.citations and first.retrieved and first.backend == "extractive"
+    # Each citation as the answer gave it: its section, paragraph and kind of text.
+    assert [(c["section_id"], c["paragraph"], c["kind"]) for c in first.citations] == [
+        (c.section_id, c.paragraph, c.kind) for c in answers[0].citations
+    ]
     assert {"redact", "embed", "search", "answer", "verify"} <= set(first.latency_ms)
     assert second.abstained and second.needs_review
 

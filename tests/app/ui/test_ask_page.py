@@ -250,3 +250,9 @@ def test_a_citation_says_when_it_quotes_an_example_not_the_rule(app) -> None:  #
     sections = [line for line in joined(at).splitlines() if line.startswith("Section: ")]
     assert any(s.startswith("Section: G") and s.endswith("(example)") for s in sections), sections
     assert not any("(example)" in s for s in sections if not s.startswith("Section: G")), sections
+    # The bulletin numbers its paragraphs: each citation names the one its quote is in,
+    # under the section and in the expander's label.
+    paragraphs = [line for line in joined(at).splitlines() if line.startswith("Paragraph: ")]
+    assert any(re.fullmatch(r"Paragraph: G, item 2[1-4]", p) for p in paragraphs), paragraphs
+    labels = [e.label for e in at.expander if e.label.startswith("[")]
+    assert any(re.search(r"\\, G\\, item 2[1-4]$", label) for label in labels), labels
