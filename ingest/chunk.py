@@ -15,6 +15,7 @@ repeating the table's caption and header row.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -336,14 +337,19 @@ def _pack(
     target = remaining / max(1, math.ceil(remaining / budget))
     group: list[_Unit] = []
     size = 0
+    last_count = 0
     for unit, count in zip(units, tokens, strict=True):
         extra = 0
         if not group and unit.table_context and not unit.starts_table:
             extra = context_tokens.get(unit.table_context, 0)
         if group and (size + count > budget or (size >= target and remaining - size >= min_tokens)):
+            # An item's number on a line of its own goes with its text into the next piece.
+            bare = len(group) > 1 and _bare(group[-1]) and last_count + count <= budget
+            carried = group.pop() if bare else None
+            carried_count = last_count if carried is not None else 0
             yield group
-            remaining -= size
-            group, size = [], 0
+            remaining -= size - carried_count
+            group, size = ([carried], carried_count) if carried is not None else ([], 0)
             if unit.table_context and not unit.starts_table:
                 extra = context_tokens.get(unit.table_context, 0)
         if not group and extra and extra + count <= budget:
@@ -355,8 +361,17 @@ def _pack(
             size += extra
         group.append(unit)
         size += count
+        last_count = count
     if group:
         yield group
+
+
+_BARE_MARKER = re.compile(r"^(?:\([A-Za-z0-9]{1,4}\)|[A-Za-z0-9]{1,4}[.)])$")
+
+
+def _bare(unit: _Unit) -> bool:
+    """A numbered item's marker on a line of its own ("5."): its text follows on the next."""
+    return unit.kind == "text" and bool(_BARE_MARKER.match(unit.text.strip()))
 
 
 def _join(group: list[_Unit], labels: Sequence[str]) -> tuple[str, tuple[tuple[int, str], ...]]:

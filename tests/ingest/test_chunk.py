@@ -356,3 +356,27 @@ def test_a_section_without_numbered_paragraphs_has_no_marks(embedding) -> None: 
     )  # fmt: skip
     (only,) = chunk([section], embedding.count_tokens, max_tokens=100)
     assert only.paragraphs == ()
+
+
+def test_a_marker_on_a_line_of_its_own_stays_with_its_text(embedding) -> None:  # type: ignore[no-untyped-def]
+    """A PDF can set an item's number apart from its text ("3." then the text on the next
+    line): no chunk ends with the number alone."""
+    items = [
+        f"{n}. A refusal of type {n} to extend credit on the terms the applicant requested, "
+        "which the notice must describe in specific terms."
+        for n in range(1, 3)
+    ]
+    text = (
+        "Adverse action includes:\n" + "\n".join(items) + "\n3.\nThe suspension of advances or "
+        "a reduction of the credit limit on a home equity line of credit."
+    )
+    section = Section(
+        section_id="2", title="Adverse action", path=("2 Adverse action",),
+        blocks=(Block(kind="text", text=text, page=1, page_label="1"),),
+    )  # fmt: skip
+    chunks = chunk([section], embedding.count_tokens, max_tokens=70, min_tokens=40)
+    assert len(chunks) > 1
+    assert not any(c.text.endswith("\n3.") for c in chunks)
+    (last,) = [c for c in chunks if "The suspension of advances" in c.text]
+    assert "3.\nThe suspension" in last.text
+    assert [label for _, label in last.paragraphs][-1] == "item 3"
