@@ -211,7 +211,8 @@ class Chunk(_Frozen):
     section_path: tuple[str, ...]
     text: str
     embed_text: str
-    """What is embedded: the section heading path, then the text."""
+    """What is embedded: the section heading path, the lead-ins of the paragraphs the text
+    sits in (``context``), then the text."""
     token_count: int
     """Tokens of ``embed_text`` as the embedding model counts them, special tokens included."""
     page_start: int
@@ -219,6 +220,10 @@ class Chunk(_Frozen):
     page_label_start: str
     page_label_end: str
     kind: Literal["text", "table", "mixed"]
+    context: str = ""
+    """The lead-ins of the paragraphs that enclose the text (``(e) Qualified mortgages \u2026
+    (2) ... payments that do not:``), one a line, outermost first: embedded and searched
+    with it, never quoted."""
     paragraphs: tuple[tuple[int, str], ...] = ()
     """Where each numbered paragraph begins in ``text``: ``(offset, label)`` at every change
     of paragraph, the label relative to the section (``(e)(2)(ii)``, ``item 3``, ``I.A.2``;

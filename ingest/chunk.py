@@ -18,10 +18,11 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.models import Chunk, Section
 from app.sentences import split_sentences
-from ingest.paragraphs import BULLET, line_paragraphs
+from ingest.paragraphs import BULLET, Paragraph, lead_in, line_paragraphs
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 """Counts the tokens of each text, without the model's special tokens."""
@@ -44,6 +45,19 @@ class _Unit:
     paragraph: int = -1
     """The paragraph of the section it belongs to (:func:`ingest.paragraphs.line_paragraphs`);
     -1 when none."""
+
+
+class _Draft(NamedTuple):
+    section: Section
+    group: list[_Unit]
+    text: str
+    marks: tuple[tuple[int, str], ...]
+    heading: str
+    context: str
+
+    @property
+    def embed_text(self) -> str:
+        return "\n".join(t for t in (self.heading, self.context, self.text) if t)
 
 
 def chunk(
@@ -71,33 +85,40 @@ def chunk(
         [u.text for units in units_of for u in units]
         + [c for section in sections for c in _heading_candidates(section, doc_title)]
     )
-    drafts: list[tuple[Section, list[_Unit], str, str, tuple[tuple[int, str], ...]]] = []
-    headings: list[str] = []
+    drafts: list[_Draft] = []
     for section, units, (found, _) in zip(sections, units_of, outlines, strict=True):
         if not units:
             continue
         labels = [p.label for p in found]
         heading = _heading_text(section, doc_title, count, max_tokens)
-        budget = max_tokens - special_tokens - (count([heading])[0] if heading else 0)
+        heading_tokens = count([heading])[0] if heading else 0
+        budget = max_tokens - special_tokens - heading_tokens
         tokens = count([u.text for u in units])
         units, tokens = _split_oversized(units, tokens, budget, count)
         context_tokens = _context_tokens(units, count)
+        openings = {id(u) for u in {u.paragraph: u for u in reversed(units)}.values()}
         for run_units, run_tokens in _runs(units, tokens, min_tokens):
             for group in _pack(run_units, run_tokens, context_tokens, budget, min_tokens):
                 text, marks = _join(group, labels)
-                embed_text = f"{heading}\n{text}" if heading else text
-                drafts.append((section, group, text, embed_text, marks))
-                headings.append(heading)
+                room = budget - sum(count([u.text for u in group]))
+                context = _lead_ins(found, group[0], id(group[0]) not in openings, room, count)
+                drafts.append(_Draft(section, group, text, marks, heading, context))
     if additive:
-        count([u.text for _, group, *_ in drafts for u in group])  # pieces split from a unit
+        count([u.text for d in drafts for u in d.group])  # pieces split from a unit
         sizes = [
-            (count([heading])[0] if heading else 0) + sum(count([u.text for u in group]))
-            for (_, group, *_), heading in zip(drafts, headings, strict=True)
+            sum(count([t for t in (d.heading, d.context) if t]))
+            + sum(count([u.text for u in d.group]))
+            for d in drafts
         ]
     else:
-        sizes = count_tokens([embed_text for *_, embed_text, _ in drafts])
+        sizes = count_tokens([d.embed_text for d in drafts])
+        over = [i for i, size in enumerate(sizes) if size + special_tokens > max_tokens]
+        for i in over:  # a lead-in the sum of its parts undercounted: left out
+            drafts[i] = drafts[i]._replace(context="")
+            sizes[i] = count_tokens([drafts[i].embed_text])[0]
     chunks: list[Chunk] = []
-    for (section, group, text, embed_text, marks), size in zip(drafts, sizes, strict=True):
+    for draft, size in zip(drafts, sizes, strict=True):
+        section, group = draft.section, draft.group
         kinds = {u.kind for u in group}
         chunks.append(
             Chunk(
@@ -105,18 +126,69 @@ def chunk(
                 section_id=section.section_id,
                 section_title=section.title,
                 section_path=section.path,
-                text=text,
-                embed_text=embed_text,
+                text=draft.text,
+                embed_text=draft.embed_text,
+                context=draft.context,
                 token_count=size + special_tokens,
                 page_start=group[0].page,
                 page_end=group[-1].last_page or group[-1].page,
                 page_label_start=group[0].label,
                 page_label_end=group[-1].last_label or group[-1].label,
                 kind=kinds.pop() if len(kinds) == 1 else "mixed",  # type: ignore[arg-type]
-                paragraphs=marks,
+                paragraphs=draft.marks,
             )
         )
     return chunks
+
+
+_LEAST_CONTEXT = 8
+"""Tokens of room a chunk needs left for its lead-ins to be embedded with it."""
+
+
+def _lead_ins(
+    found: Sequence[Paragraph],
+    first: _Unit,
+    inside: bool,
+    room: int,
+    count_tokens: TokenCounter,
+) -> str:
+    """What a chunk is read in: the lead-ins of the paragraphs that enclose its first one
+    (and of that paragraph too, when the chunk starts inside it), outermost first, as many
+    as fit in ``room`` tokens, the nearest first; one that does not fit loses words from
+    its middle, so its opening and the end that introduces the list both stay."""
+    if not 0 <= first.paragraph < len(found) or room < _LEAST_CONTEXT:
+        return ""
+    chain: list[Paragraph] = [found[first.paragraph]] if inside else []
+    parent = found[first.paragraph].parent
+    while parent is not None:
+        chain.append(found[parent])
+        parent = found[parent].parent
+    kept: list[str] = []
+    left = room - 1
+    for text in filter(None, (lead_in(p) for p in chain)):
+        size = count_tokens([text])[0]
+        if size > left:
+            if shortened := _shortened(text, left, count_tokens):
+                kept.append(shortened)
+            break
+        kept.append(text)
+        left -= size + 1
+    return "\n".join(reversed(kept))
+
+
+def _shortened(text: str, limit: int, count_tokens: TokenCounter) -> str:
+    """``text`` with words taken out of its middle (an ellipsis in their place) until it fits
+    ``limit`` tokens, a third of what is kept from its opening and the rest from its end;
+    empty when fewer than four words would be left."""
+    words = text.split()
+    keep = len(words) - 1
+    while keep >= 4:
+        head = keep // 3
+        candidate = " ".join([*words[:head], "\u2026", *words[len(words) - (keep - head) :]])
+        if count_tokens([candidate])[0] <= limit:
+            return candidate
+        keep -= max(1, keep // 4)
+    return ""
 
 
 class _Memo:

@@ -233,10 +233,18 @@ class _Allowed:
 
 
 def _keywords(node: BaseNode) -> str:
-    """What a chunk's BM25 vector is made of: its document title, heading path and text
-    (what its dense vector is made of, near enough)."""
+    """What a chunk's BM25 vector is made of: its document title, heading path, the lead-ins
+    of its enclosing paragraphs and its text (what its dense vector is made of, near
+    enough)."""
     meta = node.metadata
-    return "\n".join([meta.get("title", ""), *meta.get("section_path", []), node.get_content()])
+    return "\n".join(
+        [
+            meta.get("title", ""),
+            *meta.get("section_path", []),
+            meta.get("context", ""),
+            node.get_content(),
+        ]
+    )
 
 
 def _hit(node: BaseNode, score: float) -> Hit:
@@ -704,6 +712,7 @@ class PolicyStore:
                         "pages": list(range(c.page_start, c.page_end + 1)),
                         "kind": c.kind,
                         "paragraphs": [list(mark) for mark in c.paragraphs],
+                        "context": c.context,
                         "token_count": c.token_count,
                         "embed_sha": embed_key(c.embed_text),
                     },

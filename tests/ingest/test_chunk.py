@@ -380,3 +380,51 @@ def test_a_marker_on_a_line_of_its_own_stays_with_its_text(embedding) -> None:  
     (last,) = [c for c in chunks if "The suspension of advances" in c.text]
     assert "3.\nThe suspension" in last.text
     assert [label for _, label in last.paragraphs][-1] == "item 3"
+
+
+@pytest.mark.parametrize("long_lead", [False, True])
+def test_a_chunk_is_embedded_with_the_lead_ins_of_the_paragraphs_it_sits_in(  # type: ignore[no-untyped-def]
+    embedding, long_lead: bool
+) -> None:
+    """A chunk that starts at "(ii) Allow the consumer to defer repayment of principal" is
+    embedded with what makes it a rule of qualified mortgages and a prohibition: the lead-ins
+    of (e) and (e)(2). Its text stays the document's words; the whole fits the window."""
+    lead = (
+        "(2) Qualified mortgage defined. A qualified mortgage is a covered transaction that "
+        + ("the creditor makes under the general rule of this paragraph, in good faith and "
+           "after a reasonable inquiry into the consumer's means and obligations, and that "
+           if long_lead else "")
+        + "provides for regular periodic payments that do not:"
+    )  # fmt: skip
+    items = [
+        "(i) Result in an increase of the principal balance, including by deferring interest "
+        "that then accrues to the balance over the term;",
+        "(ii) Allow the consumer to defer repayment of principal, in whole or in part, for "
+        "any period of the loan term; or",
+        "(iii) Result in a balloon payment, as defined in the regulation, at any time.",
+    ]
+    text = "\n".join(
+        ["(e) Qualified mortgages", "(1) Safe harbor. A creditor complies.", lead, *items]
+    )
+    section = Section(
+        section_id="§ 1026.43", title="Minimum standards", path=("§ 1026.43 Minimum standards",),
+        blocks=(Block(kind="text", text=text, page=1, page_label="1"),),
+    )  # fmt: skip
+    chunks = chunk([section], embedding.count_tokens, max_tokens=80, min_tokens=10)
+    (deferral,) = [c for c in chunks if "(ii) Allow the consumer" in c.text]
+    assert not deferral.text.startswith("(2)")  # the case this test is about
+    nearest = deferral.context.splitlines()[-1]
+    assert nearest.startswith("(2) Qualified") and nearest.endswith("payments that do not:")
+    # Its title and its last sentence (an ellipsis between); too long for the room left,
+    # it loses words from its middle too, not its two ends.
+    assert nearest.count("\u2026") == (2 if long_lead else 1)
+    assert "Qualified mortgages" in deferral.context or "qualified mortgage" in deferral.context
+    assert deferral.embed_text == "\n".join(
+        ["§ 1026.43 Minimum standards", deferral.context, deferral.text]
+    )
+    assert deferral.context not in deferral.text  # never part of what is quoted
+    for c in chunks:
+        assert c.token_count <= 80
+        assert embedding.count_tokens([c.embed_text])[0] + 2 == c.token_count
+    # The first chunk holds its own lead-ins: nothing above it to add.
+    assert chunks[0].context == ""
