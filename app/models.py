@@ -392,6 +392,8 @@ class RetrievedChunk(_Frozen):
     paragraphs: tuple[tuple[int, str], ...] = ()
     """Where each numbered paragraph begins in ``text`` (:attr:`Chunk.paragraphs`); empty for
     a passage indexed before paragraphs were read."""
+    context: str = ""
+    """The lead-ins of the paragraphs the passage sits in (:attr:`Chunk.context`)."""
 
     @field_validator("product", mode="before")
     @classmethod
@@ -430,6 +432,9 @@ class Citation(_Frozen):
     kind: TextKind = "rule"
     """What the cited section is, read from its headings: the rule, an official
     interpretation, an example or a model form (:func:`app.text.text_kind`)."""
+    context: str = ""
+    """The lead-ins of the paragraphs the passage sits in, one a line (what the passage is
+    read within: "... payments that do not:"); empty where there are none."""
     paragraph: str = ""
     """The paragraph the quote stands in, as it is cited (``\u00a7 1026.43(e)(2)(ii)``,
     ``comment 43(e)(2)-1``, ``B3-6-02, item 3``); empty when the section is the finest
@@ -455,6 +460,7 @@ class Citation(_Frozen):
             quote=quote,
             kind=kind,
             paragraph=paragraph_citation(chunk.section_id, chunk.section_path, kind, label),
+            context=chunk.context,
         )
 
 

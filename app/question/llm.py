@@ -2,10 +2,11 @@
 ``Generation`` written by a model behind any OpenAI-compatible chat endpoint (vLLM,
 llama.cpp server, Ollama, Azure OpenAI's ``/openai/v1``, OpenAI).
 
-The prompt is the versioned file ``app/question/prompts/answer.v1.txt``. Sources are numbered in
-the order given and their text is fenced as data; the model must end every sentence with
-the marker(s) of its source(s) or reply exactly ``NOT FOUND``. Its answer is checked
-downstream (:mod:`app.question.verify`), never trusted as is.
+The prompt is the versioned file ``app/question/prompts/answer.v2.txt``. Sources are numbered
+in the order given, each with the lead-ins of the paragraphs it sits in, and their text is
+fenced as data; the model must end every sentence with the marker(s) of its source(s) or
+reply exactly ``NOT FOUND``. Its answer is checked downstream (:mod:`app.question.verify`),
+never trusted as is.
 
 Retries are ours, not the client's: after the first attempt, up to ``max_retries`` more on
 a timeout, a connection error, HTTP 429 or 5xx, waiting ``backoff_s`` then twice as long
@@ -31,7 +32,7 @@ from app.errors import ConfigError
 from app.models import Filters, Generation, RetrievedChunk
 from app.question.answer import NOT_FOUND
 from app.settings import LlmSection
-from app.text import neutralise_markers
+from app.text import instruction, neutralise_markers
 
 if TYPE_CHECKING:
     from llama_index.core.llms import ChatMessage
@@ -40,14 +41,14 @@ __all__ = ["NOT_FOUND", "PROMPT_VERSION", "LlmError", "OpenAICompatibleBackend",
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "answer.v1"
+PROMPT_VERSION = "answer.v2"
 BACKEND_NAME = "openai-compatible"
 _NO_KEY = "no-key-configured"
 """The OpenAI client refuses to start without a key; servers that need none ignore it."""
 _PARTS = {
     "system": {"count", "not_found"},
     "user": {"sources", "question", "not_found"},
-    "source": {"n", "title", "version", "effective_date", "section", "pages", "text"},
+    "source": {"n", "title", "version", "effective_date", "section", "context", "pages", "text"},
 }
 _MARKER_LINE = re.compile(r"^=== (\w+) ===$", re.MULTILINE)
 _FENCE_TAG = re.compile(r"<(\s*/?\s*(?:source|question)\b)", re.IGNORECASE)
@@ -97,6 +98,7 @@ class Prompt:
                 version=_one_line(s.version),
                 effective_date=s.effective_date.isoformat(),
                 section=_one_line(s.section) or "(untitled)",
+                context=_within(s),
                 pages=_one_line(_pages(s)),
                 text=_fence_safe(neutralise_markers(s.text.strip())),
             )
@@ -255,6 +257,18 @@ def _hint(status: int) -> str:
     if status in (400, 413, 422):
         return f"{phrase}: the server rejected the request (too long for the model's context?)"
     return phrase
+
+
+_NO_CONTEXT = "(no enclosing paragraph)"
+
+
+def _within(source: RetrievedChunk) -> str:
+    """The lead-ins of the paragraphs a passage sits in, on one line (" > " between them);
+    left out when they hold anything addressed to a model (they stand outside the fence)."""
+    context = " > ".join(line.strip() for line in source.context.splitlines() if line.strip())
+    if not context or instruction(context):
+        return _NO_CONTEXT
+    return _one_line(neutralise_markers(context))
 
 
 def _pages(source: RetrievedChunk) -> str:

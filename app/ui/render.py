@@ -70,6 +70,9 @@ def provenance(citation: Citation) -> None:
     st.markdown(f"Section: {md(citation.section_id)} {md(citation.section_title)}{kind}")
     if citation.paragraph:
         st.markdown(f"Paragraph: {md(citation.paragraph)}")
+    if within := [line.strip() for line in citation.context.splitlines() if line.strip()]:
+        # What the passage is read within: the lead-in of the list it is an item of.
+        st.markdown(f"Within: {md(' > '.join(within))}")
 
 
 def passage(citation: Citation) -> None:

@@ -171,7 +171,8 @@ def test_the_answer_follows_the_jurisdiction_filter(service, jurisdiction, cited
         SELF_EMPLOYED, user=UNDERWRITER, product="mortgage", jurisdiction=jurisdiction
     )
     assert not answer.abstained, answer.text
-    assert [(c.doc_id, c.section_id) for c in answer.citations] == cited
+    # Sections in the order cited (a list that runs over two passages is cited twice).
+    assert list(dict.fromkeys((c.doc_id, c.section_id) for c in answer.citations)) == cited
     if jurisdiction:
         assert any("this Supplement controls" in note for note in answer.notes), answer.notes
     else:
@@ -201,7 +202,8 @@ def test_the_state_rule_comes_first_whatever_the_state_preference(
 ) -> None:  # type: ignore[no-untyped-def]
     service = make_service(answer={"state_preference": 0.0})
     answer = service.ask(SELF_EMPLOYED, user=UNDERWRITER, product="mortgage", jurisdiction="TX")
-    assert [c.doc_id for c in answer.citations] == ["texas-home-equity-supplement", GUIDE]
+    cited = list(dict.fromkeys(c.doc_id for c in answer.citations))
+    assert cited == ["texas-home-equity-supplement", GUIDE]
 
 
 @pytest.mark.parametrize(

@@ -256,3 +256,13 @@ def test_a_citation_says_when_it_quotes_an_example_not_the_rule(app) -> None:  #
     assert any(re.fullmatch(r"Paragraph: G, item 2[1-4]", p) for p in paragraphs), paragraphs
     labels = [e.label for e in at.expander if e.label.startswith("[")]
     assert any(re.search(r"\\, G\\, item 2[1-4]$", label) for label in labels), labels
+
+
+def test_a_list_item_is_cited_by_its_number_and_shown_with_what_introduces_it(app) -> None:  # type: ignore[no-untyped-def]
+    """The memo's fifth kind of adverse action stands in a chunk of its own: its citation
+    names it ("2, item 5") and shows the sentence it is an item of."""
+    at, _ = app()
+    ask(at, "Does a reduction of the HELOC credit limit count as adverse action?")
+    lines = joined(at).splitlines()
+    assert "Paragraph: 2, item 5" in lines, lines
+    assert "Within: Adverse action includes:" in lines, lines
