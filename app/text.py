@@ -538,7 +538,7 @@ def label_ancestors(label: str) -> Iterator[str]:
 # --- paragraph citations --------------------------------------------------------------------
 
 _LABEL_PART = re.compile(r"\([^()]*\)|[^.()]+")
-_ABSOLUTE_ID = re.compile(r"^[A-Z]{0,4}\d[\w]*(?:[.-]\w+)+$")
+_ABSOLUTE_ID = re.compile(r"^(?:[A-Z]{1,4}\d{0,2}-[\w.-]+|\d{1,3}(?:\.\d{1,3})+)$")
 """A paragraph that numbers itself absolutely (``4.2.1``, ``B3-3.1-09``), not relative to its
 section."""
 
@@ -573,8 +573,9 @@ def paragraph_citation(section_id: str, path: Sequence[str], kind: TextKind, par
     if not paragraph:
         return ""
     if _ABSOLUTE_ID.match(paragraph) and not paragraph.startswith("item"):
-        inside = section_id and paragraph.startswith(section_id) and paragraph != section_id
-        return paragraph if inside else ""
+        below = paragraph[len(section_id) : len(section_id) + 1] if section_id else ""
+        inside = paragraph.startswith(section_id) and below in (".", "-")
+        return paragraph if section_id and inside else ""
     rule = rule_label(path)
     if rule and kind == "interpretation":
         comment = rule.split(".", 1)[1]

@@ -97,11 +97,14 @@ def chunk(
         units, tokens = _split_oversized(units, tokens, budget, count)
         context_tokens = _context_tokens(units, count)
         openings = {id(u) for u in {u.paragraph: u for u in reversed(units)}.values()}
+        leads: dict[int, str] = {}  # a long paragraph's lead-in, read once for all its chunks
         for run_units, run_tokens in _runs(units, tokens, min_tokens):
             for group in _pack(run_units, run_tokens, context_tokens, budget, min_tokens):
                 text, marks = _join(group, labels)
                 room = budget - sum(count([u.text for u in group]))
-                context = _lead_ins(found, group[0], id(group[0]) not in openings, room, count)
+                context = _lead_ins(
+                    found, group[0], id(group[0]) not in openings, room, count, leads
+                )
                 drafts.append(_Draft(section, group, text, marks, heading, context))
     if additive:
         count([u.text for d in drafts for u in d.group])  # pieces split from a unit
@@ -151,6 +154,7 @@ def _lead_ins(
     inside: bool,
     room: int,
     count_tokens: TokenCounter,
+    leads: dict[int, str],
 ) -> str:
     """What a chunk is read in: the lead-ins of the paragraphs that enclose its first one
     (and of that paragraph too, when the chunk starts inside it), outermost first, as many
@@ -158,14 +162,17 @@ def _lead_ins(
     its middle, so its opening and the end that introduces the list both stay."""
     if not 0 <= first.paragraph < len(found) or room < _LEAST_CONTEXT:
         return ""
-    chain: list[Paragraph] = [found[first.paragraph]] if inside else []
+    chain: list[int] = [first.paragraph] if inside else []
     parent = found[first.paragraph].parent
     while parent is not None:
-        chain.append(found[parent])
+        chain.append(parent)
         parent = found[parent].parent
+    for index in chain:
+        if index not in leads:
+            leads[index] = lead_in(found[index])
     kept: list[str] = []
     left = room - 1
-    for text in filter(None, (lead_in(p) for p in chain)):
+    for text in filter(None, (leads[i] for i in chain)):
         size = count_tokens([text])[0]
         if size > left:
             if shortened := _shortened(text, left, count_tokens):

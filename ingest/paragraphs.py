@@ -283,7 +283,12 @@ class _Parser:
             if value == 1 or not started:
                 # A sequence that starts again at the same style is a new list beside the old.
                 same = bool(stack) and stack[-1].style == style
-                opening.append((len(stack) - 1 if same else len(stack), style, value))
+                depth = len(stack) - 1 if same else len(stack)
+                if not same and value == 1 and style[0] in ".)":
+                    # "1." under an item of a "1." list (commentary numbers 1., i., A.; a
+                    # heading the page lost stood between): beside that list, not inside it.
+                    depth = next((d for d, level in enumerate(stack) if level.style == style), depth)
+                opening.append((depth, style, value))
         if wrapped and not style0.startswith("("):
             opening = []  # "1." after a sentence that wrapped is a number, not an item
         options = continuing + opening
@@ -340,6 +345,8 @@ class _Parser:
         last = self.drafts[-1] if self.drafts else None
         if last is not None and not line.table and not last.table:
             bare = bool(last.marker) and _text(last) == last.marker
+            # "(4) Income verification" on a line of its own titles the text that follows.
+            bare = bare or (_titled(last) and line.text[:1].isupper())
             previous = last.blocks[-1].text
             runs_on = not previous.endswith(_TERMINAL) and (
                 line.text[:1].islower()
@@ -481,6 +488,24 @@ def _piece(block: Block, text: str) -> Block:
 
 def _text(draft: _Draft) -> str:
     return "\n".join(b.text for b in draft.blocks).strip()
+
+
+_TITLE_WORDS = 12
+
+
+def _titled(draft: _Draft) -> bool:
+    """A numbered paragraph that so far is its number and a title alone, with no stop after
+    it (the US Code's "(4) Income verification" above its text): what comes next is its
+    text, not a paragraph beside it. A bullet is never a title."""
+    if not draft.name or len(draft.blocks) != 1 or "\n" in draft.blocks[0].text:
+        return False
+    title = draft.blocks[0].text[len(draft.marker) :].strip()
+    words = title.split()
+    return (
+        0 < len(words) <= _TITLE_WORDS
+        and not title.endswith((*_TERMINAL, ",", "\u2014", "-"))
+        and title[:1].isupper()
+    )
 
 
 def _append(draft: _Draft, line: _Line) -> None:

@@ -65,8 +65,12 @@ CAPTION = re.compile(
 # Dot leaders (or the glyphs a PDF's leader font extracts as) ending in a page number.
 _TOC_LINE = re.compile(r"(?:[.\u2026\u00b7_\ufffd]\s?){4,}\s*[0-9ivxlcdm]+\s*$|\s{2,}\.{2,}", re.I)
 _LIST_MARKER = re.compile(
-    r"^(?:[-*\u2022\u25aa\u25cf\u00a8\u2610\u2713o]\s|\(?[0-9a-zA-Z]{1,3}[.)]\s)"
+    r"^(?:[-*\u2022\u25aa\u25cf\u00a8\u2610\u2713o]\s|\(?[0-9a-zA-Z]{1,3}[.)]\s"
+    r"|\([0-9a-zA-Z]{1,5}\)\s|[ivxl]{2,5}[.)]\s|[IVXL]{2,5}[.)]\s)"
 )
+"""A list item's mark at a line start: a bullet, ``1.``, ``a)``, ``(iv)``, and the longer
+roman numerals ``(viii)``, ``viii.`` (a line that starts with one begins an item, never
+runs on from the line before)."""
 _END_PUNCT = (".", ",", ";", ":", "?", "!")
 _MAX_HEADING_WORDS = 16
 _SLIGHT = 25

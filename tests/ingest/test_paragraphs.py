@@ -335,6 +335,28 @@ def test_a_table_is_a_paragraph_of_its_own() -> None:
     assert lead_in(tree[2]) == ""
 
 
+def test_a_numbered_title_on_a_line_of_its_own_holds_the_text_and_list_below_it() -> None:
+    """The US Code sets "(1) Income verification" above its text: the text, and the list it
+    introduces, are inside (1). A short item that ends with a stop does not hold what
+    follows it."""
+    titled = "(a) Ability to repay\n(1) Income verification\nA creditor shall verify:\n(A) Tax returns; or\n(B) Payroll records."
+    tree = parse(titled)
+    assert [p.label for p in tree] == ["(a)", "(a)(1)", "(a)(1)(A)", "(a)(1)(B)"]
+    assert tree[1].text == "(1) Income verification\nA creditor shall verify:"
+    listed = "(a) The creditor verifies:\n(1) Income; and\n(2) Assets.\nNothing else is required."
+    assert [p.label for p in parse(listed)] == ["(a)", "(a)(1)", "(a)(2)", "(a)"]
+
+
+def test_a_numbered_list_that_starts_again_is_beside_the_first_not_inside_it() -> None:
+    """Commentary numbers its comments 1., 2. with i., ii. below: a "1." after "ii." (a
+    heading between them the page lost) starts a list of its own."""
+    text = "1. General. Applies as follows:\ni. First.\nii. Second.\n1. General. Another rule.\n2. Term."
+    assert [p.label for p in parse(text)] == ["item 1", "item 1.i", "item 1.ii", "item 1", "item 2"]
+    # Regulations nest the same style deeper: (c)(5)(ii)(A)(1) is not a list beside (5).
+    nested = "(c) Rule\n(1) Payment\n(i) Special rules\n(A) A balloon loan, using:\n(1) The maximum payment"
+    assert [p.label for p in parse(nested)][-1] == "(c)(1)(i)(A)(1)"
+
+
 def test_each_line_is_placed_in_its_paragraph() -> None:
     """Blank lines are not lines; a table is one; a line that runs on, or a page that goes on
     with the paragraph before, is in that paragraph."""

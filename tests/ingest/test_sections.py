@@ -156,6 +156,23 @@ def test_wrapped_lines_are_rejoined_and_list_items_kept_apart() -> None:
     ]
 
 
+def test_a_long_roman_numeral_opens_an_item_after_a_line_that_runs_to_the_margin() -> None:
+    """ "(viii)" and "(xiii)" are list marks as "(ii)" is: an item that starts after a line
+    running to the margin is not joined onto it (it would be cited as the item before)."""
+    wide = "(vii) The consumer's current debt obligations, alimony, and child support;"
+    doc = document(
+        "\n".join(["2. Repayment ability", wide, "(viii) The consumer's credit history; and",
+                   wide.replace("(vii)", "(xiii)"), "ix. Residual income."])
+    )  # fmt: skip
+    text = segment(doc)[-1].blocks[0].text
+    assert text.splitlines()[-4:] == [
+        wide,
+        "(viii) The consumer's credit history; and",
+        wide.replace("(vii)", "(xiii)"),
+        "ix. Residual income.",
+    ]
+
+
 def test_layout_headings_and_slight_labels() -> None:
     doc = document(
         f"Closing Checklist\n{LONG}\n{LONG}\nTotal monthly\n$ 1,250\nNext Steps\n{LONG}",

@@ -77,6 +77,9 @@ def test_rule_label_is_read_from_the_headings(path: tuple[str, ...], label: str)
         # cross-reference read as a paragraph) is not cited.
         ("§ 1026.43", ("§ 1026.43 Minimum standards.",), "rule", "", ""),
         ("B1-1-03", ("B1-1-03 Revision History",), "rule", "B3-4.1-01", ""),
+        ("4.2", ("4.2 Self-employed",), "rule", "4.21", ""),
+        ("12", ("12 Reserves",), "rule", "120.1", ""),
+        ("B3-6-02", ("B3-6-02 Debt-to-Income Ratios",), "rule", "HUD-1", ""),
     ],
 )  # fmt: skip
 def test_a_paragraph_is_cited_as_people_cite_it(

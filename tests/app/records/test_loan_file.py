@@ -258,3 +258,11 @@ def test_the_copy_text_of_a_not_found_answer_lists_the_closest_sections() -> Non
         in text
     )
     assert "Quoted" not in text and "Audit record" not in text
+
+
+def test_a_citation_of_a_paragraph_names_it_in_the_copy_text() -> None:
+    cited = answer(citations=(citation(paragraph="B3-6-02, item 3"),))
+    assert (
+        "[1] Mortgage Underwriting Guide, version 2.0 (effective 2026-03-01), section B3-6-02 "
+        "Debt-to-Income Ratios, B3-6-02, item 3, page 5\n"
+    ) in answer_text(cited)
