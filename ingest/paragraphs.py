@@ -287,7 +287,8 @@ class _Parser:
                 if not same and value == 1 and style[0] in ".)":
                     # "1." under an item of a "1." list (commentary numbers 1., i., A.; a
                     # heading the page lost stood between): beside that list, not inside it.
-                    depth = next((d for d, level in enumerate(stack) if level.style == style), depth)
+                    outer = [d for d, level in enumerate(stack) if level.style == style]
+                    depth = outer[0] if outer else depth
                 opening.append((depth, style, value))
         if wrapped and not style0.startswith("("):
             opening = []  # "1." after a sentence that wrapped is a number, not an item
