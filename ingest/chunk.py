@@ -10,6 +10,12 @@ words only for a sentence longer than a chunk). Where a chunk ends therefore dep
 paragraphs alone, so an edited paragraph changes its own chunk and leaves the rest of the
 section's chunks, and their embeddings, as they were. Tables are split between rows, each piece
 repeating the table's caption and header row.
+
+Each chunk knows where the numbered paragraphs of its section begin in its text
+(:func:`ingest.paragraphs.line_paragraphs`; ``Chunk.paragraphs``), so a citation can name
+the one it quotes, and is embedded with the lead-ins of the paragraphs it sits in
+(``Chunk.context``: "(2) ... payments that do not:" above "(ii) Allow the consumer to defer
+repayment of principal"), in the room its text leaves; its text stays the document's words.
 """
 
 from __future__ import annotations
