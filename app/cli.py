@@ -136,7 +136,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     evaluate = commands.add_parser("eval", help="score answers on a golden question set")
-    evaluate.add_argument("--dataset", type=Path, help="golden JSONL (default: evals/golden.jsonl)")
+    evaluate.add_argument(
+        "--dataset",
+        type=Path,
+        help="golden JSONL (default: evals/golden.jsonl), or a real-text set such as "
+        "evals/corpus_questions.jsonl (then --corpus names its folder of regulations)",
+    )
     evaluate.add_argument(
         "--corpus", type=Path, help="folder with manifest.json (default: samples)"
     )
@@ -661,6 +666,8 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     reports = args.reports or settings.app.data_dir / "reports"
     if args.redaction:
         return _eval_redaction(args, settings, reports)
+    if args.dataset is not None and _is_corpus_set(args.dataset):
+        return _eval_corpus(args, settings, reports)
     metrics, problems, folder = run(
         args.dataset or DEFAULT_DATASET,
         args.corpus or DEFAULT_CORPUS,
@@ -675,6 +682,34 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     if problems:
         for problem in problems:
             print(f"REGRESSION: {problem}")
+        return EXIT_FAILED
+    print("evaluation passed")
+    return EXIT_OK
+
+
+def _is_corpus_set(dataset: Path) -> bool:
+    from evals.corpus_run import is_corpus_set
+
+    if not dataset.is_file():
+        raise CopilotError(f"the question set {dataset} does not exist")
+    return is_corpus_set(dataset)
+
+
+def _eval_corpus(args: argparse.Namespace, settings: Settings, reports: Path) -> int:
+    """The real-text set over a folder of regulations: figures per part, and the gate."""
+    from evals.corpus_run import run, table
+
+    if args.corpus is None:
+        raise CopilotError(
+            f"{args.dataset.name} is a real-text set: give the folder of regulations it asks "
+            "about with --corpus"
+        )
+    parts, problems, folder = run(args.dataset, args.corpus, reports=reports, settings=settings)
+    print(table(list(parts.values())))
+    print(f"report in {folder}")
+    for problem in problems:
+        print(f"REGRESSION: {problem}")
+    if problems:
         return EXIT_FAILED
     print("evaluation passed")
     return EXIT_OK

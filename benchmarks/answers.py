@@ -3,7 +3,7 @@
     python -m benchmarks.answers --corpus DIR [--questions FILE] [--keep DIR] [--out FILE]
 
 The documents of a folder of regulations (CFPB RegML XML, US Code Markdown, PDFs; read and
-chunked as :mod:`benchmarks.hybrid` does) are embedded into a real index (Qdrant on local
+chunked as :mod:`evals.regulations` does) are embedded into a real index (Qdrant on local
 disk, as the app's default), and every question of ``evals/corpus_questions.jsonl`` is asked
 through :meth:`CopilotService.ask` with no filters, exactly as an underwriter would. The
 figures are those of ``copilot eval`` (``evals.metrics``), plus the share of answerable
@@ -12,239 +12,33 @@ cited passage holds a gold paragraph: the opening of its text) and document-leve
 precision, for the tuned part of the set and, with ``--holdout``, the part kept aside, each on
 its own (leave it off while tuning: the part kept aside is looked at only at the end).
 
-``--keep DIR`` keeps the index in ``DIR`` and reuses it on the next run (it is built again
-when the folder is empty); ``--out FILE`` writes every question's answer as JSON lines.
+``copilot eval --dataset evals/corpus_questions.jsonl --corpus DIR`` runs the same set
+(:mod:`evals.corpus_run`) with its gate. ``--keep DIR`` keeps the index in ``DIR`` and reuses
+it on the next run (it is built again when the folder is empty); ``--out FILE`` writes every
+question's answer as JSON lines.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
-import re
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from app.errors import CopilotError
-from app.models import Citation, DocumentMeta, User
-from benchmarks.hybrid import (
-    CORPUS_QUESTIONS,
-    chunker,
-    corpus_documents,
-    load_corpus_questions,
-    passages_of,
+from evals.corpus_run import (
+    READER,
+    corpus_service,
+    gold_paragraphs,
+    load_cases,
+    part,
+    record,
+    table,
 )
-from evals.corpus import corpus_files, normalize, read_document
-from evals.metrics import CaseResult, GoldenCase, compute
-
-if TYPE_CHECKING:
-    from app.question.service import CopilotService
-    from app.settings import Settings
-
-log = logging.getLogger(__name__)
-READER = User(name="real-text-benchmark", role="compliance")
-
-
-@dataclass(frozen=True)
-class Part:
-    """Figures for one part of the question set."""
-
-    name: str
-    answerable: int
-    unanswerable: int
-    values: dict[str, float]
-
-
-def document_precision(results: Sequence[CaseResult]) -> float:
-    """The share of citations (of answered, answerable questions) in a gold document."""
-    cited = [
-        c.doc_id in {g.doc_id for g in r.case.gold}
-        for r in results
-        if r.case.answerable
-        for c in r.answer.citations
-    ]
-    return sum(cited) / len(cited) if cited else 1.0
-
-
-_OPENING = 80
-"""Characters of a gold paragraph's text (normalised) that a passage must hold to hold it."""
-_PAGE = re.compile(r"^(?P<stem>\S+) p(?P<page>[1-9]\d*)$")
-
-
-def gold_paragraphs(questions: Path, folder: Path) -> dict[str, list[tuple[str, str]]]:
-    """For each question: ``(file name, opening)`` of each gold paragraph, the opening being
-    the first characters of the paragraph's text as the corpus has it (normalised); for a
-    PDF page, ``(file name, "p<N>")``."""
-    files = corpus_files(folder)
-    read: dict[str, Any] = {}
-    out: dict[str, list[tuple[str, str]]] = {}
-    for line in questions.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        found: list[tuple[str, str]] = []
-        for gold in row.get("gold", ()):
-            if page := _PAGE.match(gold):
-                found.append((f"{page['stem']}.pdf", f"p{page['page']}"))
-                continue
-            for name in row.get("doc", ()) or files:
-                if name not in files:
-                    continue
-                document = read.get(name) or read.setdefault(name, read_document(files[name]))
-                found += [(name, normalize(t)[:_OPENING]) for t in document.units.get(gold, ())]
-        out[row["id"]] = found
-    return out
-
-
-def paragraph_precision(
-    results: Sequence[CaseResult], gold: dict[str, list[tuple[str, str]]]
-) -> float:
-    """The share of citations (of answered, answerable questions) whose passage holds a gold
-    paragraph: the opening of its text, or for a gold PDF page, a passage starting on it."""
-
-    def holds(citation: Citation, paragraphs: list[tuple[str, str]]) -> bool:
-        passage = normalize(citation.passage)
-        return any(
-            name == citation.file_name
-            and (opening == f"p{citation.page}" if name.endswith(".pdf") else opening in passage)
-            for name, opening in paragraphs
-        )
-
-    cited = [
-        holds(c, gold.get(r.case.id, []))
-        for r in results
-        if r.case.answerable
-        for c in r.answer.citations
-    ]
-    return sum(cited) / len(cited) if cited else 1.0
-
-
-def part(
-    name: str,
-    results: Sequence[CaseResult],
-    depth: int,
-    gold: dict[str, list[tuple[str, str]]] | None = None,
-) -> Part:
-    values = dict(compute(results, k=depth).values)
-    values["document_citation_precision"] = document_precision(results)
-    if gold is not None:
-        values["paragraph_citation_precision"] = paragraph_precision(results, gold)
-    return Part(
-        name=name,
-        answerable=sum(r.case.answerable for r in results),
-        unanswerable=sum(not r.case.answerable for r in results),
-        values=values,
-    )
-
-
-SHOWN = (
-    "retrieval_recall_at_5",
-    "retrieval_mrr",
-    "paragraph_citation_precision",
-    "citation_precision",
-    "document_citation_precision",
-    "key_fact_recall",
-    "abstention_precision",
-    "abstention_recall",
-    "false_abstention",
-)
-
-
-def table(parts: Sequence[Part]) -> str:
-    width = max(len(n) for n in SHOWN) + 2
-    lines = [f"{'':<{width}}" + "".join(f"{p.name:>14}" for p in parts)]
-    lines.append(
-        f"{'questions':<{width}}"
-        + "".join(f"{f'{p.answerable}+{p.unanswerable}':>14}" for p in parts)
-    )
-    for metric in SHOWN:
-        lines.append(
-            f"{metric:<{width}}" + "".join(f"{p.values.get(metric, 0.0):>14.3f}" for p in parts)
-        )
-    return "\n".join(lines)
-
-
-def load_cases(path: Path, passages: Sequence[Any]) -> tuple[list[GoldenCase], set[str]]:
-    """Every question (the unanswerable ones too), with gold resolved to the sections that
-    hold it, and the ids of those kept aside."""
-    resolved = {c.id: c for c in load_corpus_questions(path, passages)}
-    cases, holdout = [], set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if row.get("holdout"):
-            holdout.add(row["id"])
-        case = resolved.get(row["id"]) or GoldenCase(
-            id=row["id"], question=row["question"], category="unanswerable"
-        )
-        cases.append(case.model_copy(update={"key_facts": tuple(row.get("key_facts", ()))}))
-    return cases, holdout
-
-
-@contextlib.contextmanager
-def corpus_service(
-    folder: Path, settings: Settings, keep: Path | None = None
-) -> Iterator[tuple[CopilotService, list[Any]]]:
-    """The question service over an index of the regulations in ``folder`` (built in
-    ``keep``, or reused from it), and the passages the questions' gold is resolved with."""
-    from app.factory import build_embedding, build_service, open_store
-
-    with contextlib.ExitStack() as stack:
-        data_dir = keep or Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        data = settings.model_dump()
-        data["app"]["data_dir"] = data_dir
-        data["audit"]["path"] = data_dir / "audit.sqlite3"
-        data["embedding"]["onnx_dir"] = (
-            settings.embedding.onnx_dir or settings.app.data_dir / "models"
-        )
-        mode = data["store"]["mode"] if data["store"]["mode"] != "server" else "edge"
-        data["store"].update(mode=mode, path=None, url=None)
-        settings = type(settings)(**data)
-        embedding = build_embedding(settings)
-        store = open_store(settings, embedding.dimension)
-        stack.callback(store.close)
-        cut = chunker(embedding, settings)
-        passages: list[Any] = []
-        for fields, chunks in corpus_documents(folder, cut):
-            passages += passages_of(chunks, fields, len(passages))
-            if store.document(fields["doc_id"]) is not None:
-                continue
-            meta = DocumentMeta.model_validate(
-                {k: fields[k] for k in DocumentMeta.model_fields if k in fields}
-            )
-            vectors = embedding.embed([c.embed_text for c in chunks])
-            store.add_version(
-                meta,
-                file_name=fields["file_name"],
-                sha256=f"{meta.doc_id}-{meta.version}",
-                pages=max((c.page_end for c in chunks), default=1),
-                chunks=chunks,
-                vectors=vectors,
-            )
-        service = build_service(settings, embedding=embedding, store=store)
-        stack.callback(service.close)
-        yield service, passages
-
-
-def record(result: CaseResult, holdout: bool) -> dict[str, Any]:
-    answer = result.answer
-    return {
-        "id": result.case.id,
-        "holdout": holdout,
-        "question": result.case.question,
-        "answerable": result.case.answerable,
-        "gold": sorted({f"{g.doc_id} {g.section_id}" for g in result.case.gold}),
-        "abstained": answer.abstained,
-        "text": answer.text,
-        "cited": [f"{c.doc_id} {c.section_id}" for c in answer.citations],
-        "retrieved": [f"{c.doc_id} {c.section_id}" for c in answer.retrieved],
-    }
+from evals.metrics import CaseResult
+from evals.regulations import CORPUS_QUESTIONS
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,7 +39,9 @@ def check(
     baseline: Mapping[str, float],
 ) -> list[str]:
     """Every way the run falls short: below a minimum, above a maximum, or worse than the
-    baseline by more than the metric's tolerance. Empty when the run passes."""
+    baseline by more than the metric's tolerance (lower is better where the rule has a
+    maximum or says ``lower_is_better``). A rule's ``target`` is reported, never enforced.
+    Empty when the run passes."""
     problems = []
     for name, rule in thresholds.items():
         if name not in values:
@@ -51,7 +53,9 @@ def check(
         if "max" in rule and value > rule["max"]:
             problems.append(f"{name} = {value:.3f}, above the maximum {rule['max']}")
         if name in baseline and "tolerance" in rule:
-            higher_is_better = "min" in rule or "max" not in rule
+            higher_is_better = not rule.get("lower_is_better", False) and (
+                "min" in rule or "max" not in rule
+            )
             drop = baseline[name] - value if higher_is_better else value - baseline[name]
             if drop > rule["tolerance"]:
                 problems.append(

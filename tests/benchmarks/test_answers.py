@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.answers import document_precision, part, table
+from evals.corpus_run import document_precision, part, table
 from evals.metrics import CaseResult
 from tests.evals.test_metrics import answer, case, chunk
 

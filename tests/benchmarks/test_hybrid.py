@@ -24,28 +24,30 @@ import qdrant_edge as qe
 from app.errors import CopilotError
 from app.models import Chunk, Filters, RetrievedChunk, Section, Status
 from benchmarks.hybrid import (
-    CORPUS_QUESTIONS,
     MODES,
     HybridIndex,
     Mode,
-    Passage,
     Version,
-    chunker,
-    corpus_passages,
     edge_filter,
     evaluate,
     in_force,
-    load_corpus_questions,
     main,
     percentile,
-    regml_sections,
-    regml_unit,
     result,
     score,
     statuses,
-    usc_sections,
 )
 from evals.metrics import GoldenCase
+from evals.regulations import (
+    CORPUS_QUESTIONS,
+    Passage,
+    chunker,
+    corpus_passages,
+    load_corpus_questions,
+    regml_sections,
+    regml_unit,
+    usc_sections,
+)
 
 DENSE, BM25 = MODES[0], MODES[1]
 RRF = Mode("rrf k=10", sparse=True, k=10)
