@@ -35,6 +35,16 @@ def corpus_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedding) -> tu
     return corpus, questions
 
 
+def evaluate(
+    corpus_set: tuple[Path, Path], reports: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    """``copilot eval`` on the set: its exit code and what it printed."""
+    corpus, questions = corpus_set
+    argv = ["eval", "--dataset", str(questions), "--corpus", str(corpus), "--reports", str(reports)]
+    code = cli.main(argv)
+    return code, capsys.readouterr().out
+
+
 def baseline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: float) -> None:
     path = tmp_path / "corpus_baseline.json"
     metrics = {"retrieval_recall_at_5": value, "paragraph_citation_precision": value,
@@ -49,12 +59,9 @@ def test_the_real_text_set_reports_each_part_and_passes_its_gate(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    corpus, questions = corpus_set
     baseline(tmp_path, monkeypatch, 0.0)
     reports = tmp_path / "reports"
-    argv = ["eval", "--dataset", str(questions), "--corpus", str(corpus), "--reports", str(reports)]
-    code = cli.main(argv)
-    out = capsys.readouterr().out
+    code, out = evaluate(corpus_set, reports, capsys)
     assert code == 0, out
     assert "evaluation passed" in out
     header, counts, *rows = out.splitlines()[:12]
@@ -78,14 +85,11 @@ def test_a_fall_from_the_baseline_fails_the_run_and_says_what_fell(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    corpus, questions = corpus_set
     # A baseline no run can reach (this small set scores 1.0 and no false abstention):
     # every figure of the gate, whichever way is better, has fallen from it.
     baseline(tmp_path, monkeypatch, 2.0)
-    argv = ["eval", "--dataset", str(questions), "--corpus", str(corpus),
-            "--reports", str(tmp_path / "reports")]  # fmt: skip
-    assert cli.main(argv) == cli.EXIT_FAILED
-    out = capsys.readouterr().out
+    code, out = evaluate(corpus_set, tmp_path / "reports", capsys)
+    assert code == cli.EXIT_FAILED
     for name in ("retrieval_recall_at_5", "paragraph_citation_precision", "false_abstention"):
         assert f"REGRESSION: {name} = " in out, out
     assert "evaluation passed" not in out
