@@ -32,7 +32,7 @@ from app.errors import ConfigError
 from app.models import Filters, Generation, RetrievedChunk
 from app.question.answer import NOT_FOUND
 from app.settings import LlmSection
-from app.text import instruction, may_instruct, neutralise_markers
+from app.text import may_instruct, neutralise_markers
 
 if TYPE_CHECKING:
     from llama_index.core.llms import ChatMessage
@@ -259,17 +259,12 @@ def _hint(status: int) -> str:
     return phrase
 
 
-_LEADING_MARKER = re.compile(r"^\W*(?:\([0-9A-Za-z]{1,5}\)\s*)+|^\S{1,6}[.)]\s+")
-
-
 def _within(source: RetrievedChunk) -> str:
     """The lead-ins of the paragraphs a passage sits in, as the first line of its fenced
-    text ("[Within: ... > ...]"); nothing when there are none, or when any of them, its
-    number aside, is addressed to a model."""
+    text ("[Within: ... > ...]"); nothing when there are none, or when any of them may be
+    addressed to a model (read anywhere in the line, so its number in front hides nothing)."""
     lines = [line.strip() for line in source.context.splitlines() if line.strip()]
-    if not lines or any(instruction(_LEADING_MARKER.sub("", line)) for line in lines):
-        return ""
-    if any(may_instruct(line) for line in lines):
+    if not lines or any(may_instruct(line) for line in lines):
         return ""
     within = " ".join(" > ".join(lines).split())
     return f"[Within: {_fence_safe(neutralise_markers(within))}]\n"
