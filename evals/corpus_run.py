@@ -255,7 +255,7 @@ def run(
     held out, all), the gate's problems (empty: passed) and the report folder. The gate
     compares the whole set with ``evals/corpus_baseline.json`` by the tolerances of
     ``thresholds.toml``'s ``corpus`` table."""
-    from evals.gate import check, load_thresholds
+    from evals.gate import check, load_baseline, load_thresholds
 
     if not folder.is_dir():
         raise CopilotError(f"{folder} is not a folder of regulations")
@@ -271,7 +271,7 @@ def run(
     }
     parts = {name: part(name, chosen[name], depth, gold) for name in PART_NAMES}
     rules = load_thresholds(table="corpus")
-    problems = check(parts["all"].values, rules, _baseline())
+    problems = check(parts["all"].values, rules, load_baseline(BASELINE))
     stamp = datetime.now(UTC)
     out = reports / "corpus" / stamp.strftime("%Y-%m-%dT%H%M%SZ")
     out.mkdir(parents=True, exist_ok=False)
@@ -298,9 +298,3 @@ def run(
         for r in results:
             handle.write(json.dumps(record(r, r.case.id in holdout)) + "\n")
     return parts, problems, out
-
-
-def _baseline() -> dict[str, float]:
-    if not BASELINE.is_file():
-        return {}
-    return dict(json.loads(BASELINE.read_text(encoding="utf-8"))["metrics"])

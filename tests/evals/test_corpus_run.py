@@ -5,6 +5,7 @@ asked through the service, the figures per part and the gate against the set's b
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,33 +36,37 @@ def corpus_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedding) -> tu
     return corpus, questions
 
 
+Evaluate = Callable[[float], tuple[int, str, Path]]
+
+
+@pytest.fixture
 def evaluate(
-    corpus_set: tuple[Path, Path], reports: Path, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str]:
-    """``copilot eval`` on the set: its exit code and what it printed."""
-    corpus, questions = corpus_set
-    argv = ["eval", "--dataset", str(questions), "--corpus", str(corpus), "--reports", str(reports)]
-    code = cli.main(argv)
-    return code, capsys.readouterr().out
-
-
-def baseline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: float) -> None:
-    path = tmp_path / "corpus_baseline.json"
-    metrics = {"retrieval_recall_at_5": value, "paragraph_citation_precision": value,
-               "false_abstention": 1.0 - value}  # fmt: skip
-    path.write_text(json.dumps({"metrics": metrics}), encoding="utf-8")
-    monkeypatch.setattr("evals.corpus_run.BASELINE", path)
-
-
-def test_the_real_text_set_reports_each_part_and_passes_its_gate(
     corpus_set: tuple[Path, Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> None:
-    baseline(tmp_path, monkeypatch, 0.0)
-    reports = tmp_path / "reports"
-    code, out = evaluate(corpus_set, reports, capsys)
+) -> Evaluate:
+    """``copilot eval`` on the set against a baseline of ``value`` (``1 - value`` for false
+    abstention): its exit code, what it printed, and the reports folder."""
+
+    def run(value: float) -> tuple[int, str, Path]:
+        path = tmp_path / "corpus_baseline.json"
+        metrics = {"retrieval_recall_at_5": value, "paragraph_citation_precision": value,
+                   "false_abstention": 1.0 - value}  # fmt: skip
+        path.write_text(json.dumps({"metrics": metrics}), encoding="utf-8")
+        monkeypatch.setattr("evals.corpus_run.BASELINE", path)
+        corpus, questions = corpus_set
+        reports = tmp_path / "reports"
+        argv = ["eval", "--dataset", str(questions), "--corpus", str(corpus),
+                "--reports", str(reports)]  # fmt: skip
+        code = cli.main(argv)
+        return code, capsys.readouterr().out, reports
+
+    return run
+
+
+def test_the_real_text_set_reports_each_part_and_passes_its_gate(evaluate: Evaluate) -> None:
+    code, out, reports = evaluate(0.0)
     assert code == 0, out
     assert "evaluation passed" in out
     header, counts, *rows = out.splitlines()[:12]
@@ -79,16 +84,10 @@ def test_the_real_text_set_reports_each_part_and_passes_its_gate(
     assert not list(reports.glob("*/summary.json"))
 
 
-def test_a_fall_from_the_baseline_fails_the_run_and_says_what_fell(
-    corpus_set: tuple[Path, Path],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_a_fall_from_the_baseline_fails_the_run_and_says_what_fell(evaluate: Evaluate) -> None:
     # A baseline no run can reach (this small set scores 1.0 and no false abstention):
     # every figure of the gate, whichever way is better, has fallen from it.
-    baseline(tmp_path, monkeypatch, 2.0)
-    code, out = evaluate(corpus_set, tmp_path / "reports", capsys)
+    code, out, _ = evaluate(2.0)
     assert code == cli.EXIT_FAILED
     for name in ("retrieval_recall_at_5", "paragraph_citation_precision", "false_abstention"):
         assert f"REGRESSION: {name} = " in out, out
