@@ -380,7 +380,8 @@ _INSTRUCTION = re.compile(
 )
 
 
-_INSTRUCTION_ANYWHERE = re.compile(_INSTRUCTION.pattern.replace(r"^\W*", "", 1), _INSTRUCTION.flags)
+# Searched in lower case (the pattern's words are): twice as fast as ignoring case.
+_INSTRUCTION_ANYWHERE = re.compile(_INSTRUCTION.pattern.replace(r"^\W*", "", 1), re.MULTILINE)
 
 
 def instruction(text: str) -> bool:
@@ -392,7 +393,7 @@ def instruction(text: str) -> bool:
 def may_instruct(text: str) -> bool:
     """A quick first look at a longer text: false means that no sentence of it (white space
     collapsed) is an :func:`instruction`; true, that one may be."""
-    return bool(_INSTRUCTION_ANYWHERE.search(text))
+    return bool(_INSTRUCTION_ANYWHERE.search(text.lower()))
 
 
 def unsafe(text: str) -> tuple[str, list[str]] | None:

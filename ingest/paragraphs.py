@@ -14,6 +14,7 @@ is the parent of a list that starts right after it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -45,6 +46,8 @@ one that started this far back could not reach the end): searched, not the whole
 _TERMINAL = (".", ":", ";", "?", "!", ")", '"', "'", "\u201d")
 _LOOKAHEAD = 80
 """Lines searched ahead for the marker that settles an ambiguous one."""
+_CACHED_SECTIONS = 8192
+"""Sections whose paragraphs are kept once read (a long guide has a few thousand)."""
 
 
 @dataclass(frozen=True)
@@ -80,16 +83,29 @@ class Paragraph:
 
 def paragraphs(section: Section) -> list[Paragraph]:
     """The paragraphs of ``section`` in document order, each knowing its parent."""
-    return _Parser(section).parse()
+    return list(_parsed(section)[0])
 
 
 def line_paragraphs(section: Section) -> tuple[list[Paragraph], list[int]]:
     """The paragraphs of ``section``, and for each line of its text (each non-blank line of
     a text block, in order; a table block counts as one line) the index of the paragraph
     that holds it."""
+    found, placed = _parsed(section)
+    return list(found), list(placed)
+
+
+@functools.lru_cache(maxsize=_CACHED_SECTIONS)
+def _parsed(section: Section) -> tuple[tuple[Paragraph, ...], tuple[int, ...]]:
+    # Ingestion reads a section's paragraphs twice, to chunk it and to diff it against the
+    # version before: the second time is free.
     parser = _Parser(section)
     found = parser.parse()
-    return found, parser.placed
+    return tuple(found), tuple(parser.placed)
+
+
+def forget_parsed() -> None:
+    """Drop the paragraphs read so far (what a new process starts with)."""
+    _parsed.cache_clear()
 
 
 def lead_in(paragraph: Paragraph) -> str:

@@ -55,7 +55,7 @@ from app.errors import (
     VersionConflictError,
 )
 from app.index.engine import Collection, Engine, StoredPoint
-from app.index.vector_store import TEXT, ChunkVectorStore, to_node
+from app.index.vector_store import TEXT, ChunkVectorStore, node_text, to_node
 from app.models import (
     ALL_PRODUCTS,
     FEDERAL,
@@ -242,7 +242,7 @@ def _keywords(node: BaseNode) -> str:
             meta.get("title", ""),
             *meta.get("section_path", []),
             meta.get("context", ""),
-            node.get_content(),
+            node_text(node),
         ]
     )
 
@@ -251,7 +251,7 @@ def _hit(node: BaseNode, score: float) -> Hit:
     return Hit(
         point_id=node.node_id,
         score=score,
-        payload=node.metadata | {TEXT: node.get_content()},
+        payload=node.metadata | {TEXT: node_text(node)},
         vector=np.asarray(node.get_embedding(), dtype=np.float32),
     )
 

@@ -124,13 +124,14 @@ def to_point(node: BaseNode, keywords: Callable[[BaseNode], str] | None = None) 
     return StoredPoint(
         id=node.node_id,
         vector=list(node.get_embedding()),
-        payload=dict(node.metadata) | {TEXT: node.get_content()},
+        payload=dict(node.metadata) | {TEXT: node_text(node)},
         sparse=encode_document(keywords(node)) if keywords else None,
     )
 
 
 def node_text(node: BaseNode) -> str:
-    return node.get_content()
+    # A TextNode's get_content() formats all its metadata even when it leaves it out.
+    return node.text if isinstance(node, TextNode) else node.get_content()
 
 
 class ChunkVectorStore(BasePydanticVectorStore):

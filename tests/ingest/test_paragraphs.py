@@ -385,6 +385,23 @@ def test_each_line_is_placed_in_its_paragraph() -> None:
     assert placed[-3] != placed[-2]  # the table is a paragraph of its own
 
 
+def test_a_section_read_again_gives_the_same_paragraphs_whatever_the_caller_did() -> None:
+    """A section's paragraphs are kept once read (chunking and the diff both read them):
+    what one caller does to its list does not reach the next."""
+    from ingest.paragraphs import forget_parsed
+
+    block = Block(kind="text", text="(a) Rule one.\n(b) Rule two.", page=1, page_label="1")
+    section = Section(section_id="S", title="T", path=("S T",), blocks=(block,))
+    same = Section(section_id="S", title="T", path=("S T",), blocks=(block,))
+    first, placed = line_paragraphs(section)
+    first.clear()
+    placed.append(99)
+    assert [p.label for p in paragraphs(same)] == ["(a)", "(b)"]
+    assert line_paragraphs(section)[1] == [0, 1]
+    forget_parsed()
+    assert [p.label for p in paragraphs(section)] == ["(a)", "(b)"]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

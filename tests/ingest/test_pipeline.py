@@ -398,6 +398,7 @@ def test_the_quick_look_never_misses_what_a_sentence_check_flags(sentence: str) 
     from ingest.pipeline import flag_instructions
 
     assert instruction(sentence)
+    assert may_instruct(sentence.upper()) and may_instruct(sentence.title())  # any case
     rule = "The maximum DTI ratio is 43 percent."
     for text in (sentence, f"{rule} {sentence}", f"{rule}\n  {sentence}  \n{rule}"):
         assert may_instruct(" ".join(text.split()))
