@@ -55,7 +55,8 @@ bench-ingest: install
 	$(BIN)/python -m benchmarks.ingest $(ARGS)
 	$(BIN)/python -m benchmarks.reingest
 
-## A long generated guide ingested, then a new version with 5% of its paragraphs edited.
+## A long generated guide ingested, then new versions with 1%, 2%, 5% and 10% of its paragraphs
+## edited (ARGS="--changed 0.05 --repeat 1" for one share, once).
 bench-reingest: install
 	$(BIN)/python -m benchmarks.reingest $(ARGS)
 

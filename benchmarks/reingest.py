@@ -1,24 +1,29 @@
-"""Re-ingestion benchmark: ``python -m benchmarks.reingest [--pages N] [--changed F] [--repeat R]``.
+"""Re-ingestion benchmark: ``python -m benchmarks.reingest [--pages N] [--changed F,F..]
+[--repeat R]``.
 
 Writes a long policy guide as a PDF (numbered sections of rule paragraphs with figures,
-generated from a fixed seed, about ``--pages`` pages) and a new version of it with a share
-``--changed`` of its paragraphs edited (a figure or a phrase). Then, in a fresh temporary
-index each round:
+generated from a fixed seed, about ``--pages`` pages) and, for each share in ``--changed``
+(1%, 2%, 5% and 10% by default), a new version of it with that share of its paragraphs
+edited (a figure or a phrase). Then:
 
-* first ingestion: version 1 into the empty index;
-* re-ingestion: version 2 over it, reusing the vectors of unchanged chunks, and its diff
-  against version 1 computed and kept (what ``copilot ingest`` and an upload do);
-* full re-ingestion: version 1 then 2 into another index with reuse turned off, and the top
-  5 of every question compared with the re-ingested index's (ids in order, scores to 1e-5).
+* first ingestion: version 1 into an empty index, ``--repeat`` times;
+* re-ingestion, ``--repeat`` times for each share: version 2 into a copy of an index that
+  holds version 1, reusing the vectors of unchanged chunks, and its diff against version 1
+  computed and kept (what ``copilot ingest`` and an upload do). The paragraphs read in this
+  process are forgotten first, as a new process starts without them;
+* full re-ingestion, once for each share: version 2 into another copy with reuse turned
+  off, and the top 5 of every question compared with the re-ingested index's (ids in
+  order, scores to 1e-5).
 
-Prints pages/s of first ingestion and re-ingestion (medians over ``--repeat`` rounds), their
-ratio, the chunks embedded again, and whether search results are identical.
+Prints pages/s of first ingestion and of re-ingestion (medians), their ratio, the chunks
+embedded again, the seconds by stage and whether search results are identical.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -30,11 +35,13 @@ import numpy as np
 
 from app.factory import build_embedding, open_store
 from app.index.embedding import LocalEmbedding
+from app.index.store import PolicyStore
 from app.models import FileOutcome, Filters
 from app.settings import load_settings
 from benchmarks.ingest import Timed
 from ingest.diffs import keep_diffs
 from ingest.manifest import ManifestEntry
+from ingest.paragraphs import forget_parsed
 from ingest.pipeline import ingest
 
 QUESTIONS = 40
@@ -164,18 +171,40 @@ def _same(a: list[list[tuple[str, float]]], b: list[list[tuple[str, float]]]) ->
     )
 
 
+def _shares(text: str) -> list[float]:
+    try:
+        shares = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of fractions: {text!r}") from None
+    if not shares or any(not 0 < share <= 1 for share in shares):
+        raise argparse.ArgumentTypeError("each share is a fraction above 0, at most 1")
+    return shares
+
+
+def _opened(template: Path, folder: Path, dimension: int) -> tuple[Any, Any]:
+    """A copy of the index that holds version 1, opened: (settings, store)."""
+    shutil.copytree(template, folder)
+    settings = load_settings(app={"data_dir": str(folder)})
+    return settings, open_store(settings, dimension)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=220)
-    parser.add_argument("--changed", type=float, default=0.05)
+    parser.add_argument(
+        "--changed",
+        type=_shares,
+        default=_shares("0.01,0.02,0.05,0.10"),
+        help="shares of paragraphs edited in version 2, comma-separated",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     embedding = build_embedding(load_settings())
     counting = _Counting(embedding)
-    firsts, agains, reembedded, identical = [], [], [], []
-    splits: list[tuple[float, float, float, float]] = []
-    with tempfile.TemporaryDirectory() as work:
-        v1, v2 = write_versions(Path(work), args.pages, args.changed)
+    rows: list[str] = []
+    with tempfile.TemporaryDirectory() as temporary:
+        work = Path(temporary)
+        v1, _ = write_versions(work, args.pages, 0.0)
         rng = random.Random(11)
         questions = [
             f"What is the requirement for {rng.choice(TOPICS)} under section "
@@ -183,48 +212,70 @@ def main(argv: Sequence[str] | None = None) -> None:
             for _ in range(QUESTIONS)
         ]
         vectors = embedding.embed(questions)
-        pages = chunks = 0
+        # First ingestion: version 1 into an empty index, --repeat times; the first of
+        # these indexes is the one every re-ingestion below starts from (a copy of it).
+        firsts = []
         for round_ in range(args.repeat):
-            settings = load_settings(app={"data_dir": f"{work}/reuse-{round_}"})
+            settings = load_settings(app={"data_dir": str(work / f"first-{round_}")})
             store = open_store(settings, embedding.dimension)
-            first, one, _ = _ingest(store, counting, settings, _entry(v1, "1"))
-            counting.texts = 0
-            embed_time = Timed(counting, "embed")
-            store_time = Timed(store, "add_version")
-            again, two, diffing = _ingest(store, counting, settings, _entry(v2, "2"))
-            splits.append((embed_time.seconds, store_time.seconds, diffing, again))
-            del counting.__dict__["embed"], store.__dict__["add_version"]
-            firsts.append(one.pages / first)
-            agains.append(two.pages / again)
-            reembedded.append(counting.texts)
-            pages, chunks = two.pages, two.chunks
-            full_settings = load_settings(app={"data_dir": f"{work}/full-{round_}"})
-            full = open_store(full_settings, embedding.dimension)
-            full.known_vectors = lambda doc_id: {}  # type: ignore[method-assign]  # reuse off
-            _ingest(full, embedding, full_settings, _entry(v1, "1"))
-            _ingest(full, embedding, full_settings, _entry(v2, "2"))
-            identical.append(_same(_top(store, vectors), _top(full, vectors)))
-            full.close()
+            forget_parsed()
+            seconds, one, _ = _ingest(store, embedding, settings, _entry(v1, "1"))
             store.close()
-    first_rate, again_rate = statistics.median(firsts), statistics.median(agains)
+            firsts.append(one.pages / seconds)
+        template = work / "first-0"
+        first_rate = statistics.median(firsts)
+        for share in args.changed:
+            folder = work / f"changed-{share}"
+            folder.mkdir()
+            _, v2 = write_versions(folder, args.pages, share)
+            agains, reembedded = [], []
+            splits: list[tuple[float, float, float, float]] = []
+            reused: PolicyStore | None = None
+            for round_ in range(args.repeat):
+                if reused is not None:
+                    reused.close()
+                settings, reused = _opened(
+                    template, folder / f"reuse-{round_}", embedding.dimension
+                )
+                counting.texts = 0
+                embed_time = Timed(counting, "embed")
+                store_time = Timed(reused, "add_version")
+                forget_parsed()  # as a new process would: version 1's paragraphs read again
+                again, two, diffing = _ingest(reused, counting, settings, _entry(v2, "2"))
+                del counting.__dict__["embed"], reused.__dict__["add_version"]
+                splits.append((embed_time.seconds, store_time.seconds, diffing, again))
+                agains.append(two.pages / again)
+                reembedded.append(counting.texts)
+            assert reused is not None
+            full_settings, full = _opened(template, folder / "full", embedding.dimension)
+            full.known_vectors = lambda doc_id: {}  # type: ignore[method-assign]  # reuse off
+            _ingest(full, embedding, full_settings, _entry(v2, "2"))
+            identical = _same(_top(reused, vectors), _top(full, vectors))
+            full.close()
+            reused.close()
+            again_rate = statistics.median(agains)
+            embed, stored, diffing, wall = (statistics.median(x) for x in zip(*splits, strict=True))
+            rows.append(
+                f"{share:>7.0%} {statistics.median(reembedded):>9.0f} {again_rate:>8.1f} "
+                f"{again_rate / first_rate:>6.1f}x {embed:>6.2f} {stored:>6.2f} "
+                f"{diffing:>6.2f} {wall - embed - stored - diffing:>6.2f} "
+                f"{'yes' if identical else 'NO':>10}"
+            )
     print(
-        f"generated guide: {pages} pages, {chunks} chunks; version 2 edits "
-        f"{args.changed:.0%} of its paragraphs"
+        f"generated guide: {one.pages} pages, {one.chunks} chunks; first ingestion, "
+        f"median of {args.repeat}: {first_rate:.1f} pages/s"
     )
-    print(f"first ingestion, median of {args.repeat}: {first_rate:.1f} pages/s")
+    print(f"re-ingestion of a new version, medians of {args.repeat} (seconds by stage):")
     print(
-        f"re-ingestion,    median of {args.repeat}: {again_rate:.1f} pages/s "
-        f"({again_rate / first_rate:.1f}x); chunks embedded again: "
-        f"{statistics.median(reembedded):.0f} of {chunks}"
+        f"{'edited':>7} {'embedded':>9} {'pages/s':>8} {'ratio':>7} {'embed':>6} {'store':>6} "
+        f"{'diff':>6} {'rest':>6} {'identical':>10}"
     )
-    embed, stored, diffing, wall = (statistics.median(x) for x in zip(*splits, strict=True))
+    for row in rows:
+        print(row)
     print(
-        f"  re-ingestion by stage (medians): embed {embed:.2f} s, store {stored:.2f} s, "
-        f"diff {diffing:.2f} s, parse+chunk and the rest {wall - embed - stored - diffing:.2f} s"
-    )
-    print(
-        f"search results identical to a full re-ingestion ({QUESTIONS} questions, top 5): "
-        f"{'yes' if all(identical) else 'NO'}"
+        "edited: share of paragraphs; embedded: chunks embedded again; ratio: to first "
+        "ingestion; rest: parse, chunk and the rest; identical: top 5 of "
+        f"{QUESTIONS} questions as after a full re-ingestion"
     )
 
 

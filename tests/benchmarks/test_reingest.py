@@ -27,3 +27,16 @@ def test_search_results_compare_by_ids_in_order_and_scores() -> None:
     assert _same(one, [[("a", 0.9 + 1e-7), ("b", 0.8)]])
     assert not _same(one, [[("b", 0.9), ("a", 0.8)]])
     assert not _same(one, [[("a", 0.9), ("b", 0.7)]])
+
+
+def test_the_shares_edited_are_read_as_fractions_and_bad_ones_refused() -> None:
+    import argparse
+
+    import pytest
+
+    from benchmarks.reingest import _shares
+
+    assert _shares("0.01, 0.05,0.1") == [0.01, 0.05, 0.1]
+    for bad in ("", "five", "0", "1.5", "-0.1"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _shares(bad)
