@@ -451,6 +451,7 @@ def format_answer(answer: Answer) -> str:
     else:
         lines.append("Sources:")
         lines.extend(f"  [{c.marker}] {_where(c)}" for c in answer.citations)
+        lines.extend(f"  [{c.marker}] {_where(c)} (cited by a note)" for c in answer.note_citations)
     flags = [
         name
         for name, on in (

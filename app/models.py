@@ -505,6 +505,10 @@ class Answer(_Frozen):
     """Another current document states a cited figure differently: who says what, which
     is newer, which controls (see :mod:`app.question.conflict_notes`); and, for a state
     rule quoted with the general one, what the documents say about which controls."""
+    note_citations: tuple[Citation, ...] = ()
+    """The passages the notes quote from other documents, each cited with a marker after the
+    answer's own (the marker stands in the note's text). Not part of the answer's support:
+    they state a different figure."""
     scope: Filters = Filters()
     """The filters the question was answered under: ``filters`` plus the product and state
     its words name (see :mod:`app.question.scope`)."""
@@ -542,6 +546,10 @@ class Answer(_Frozen):
             state_name(self.scope.jurisdiction) if self.scope.jurisdiction else "",
         ]
         return ", ".join(p for p in parts if p)
+
+    def cited(self) -> tuple[Citation, ...]:
+        """Every passage cited: the answer's citations, then those its notes add."""
+        return (*self.citations, *self.note_citations)
 
 
 class AuditRecord(_Frozen):

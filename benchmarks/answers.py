@@ -32,6 +32,7 @@ from evals.corpus_run import (
     READER,
     corpus_service,
     gold_paragraphs,
+    latency_line,
     load_cases,
     part,
     record,
@@ -74,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CopilotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    timing = latency_line(results)
     depth = settings.retrieval.top_k
     tuned = [r for r in results if r.case.id not in holdout]
     aside = [r for r in results if r.case.id in holdout]
@@ -85,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = tuned
     print(f"{args.questions.name} over {args.corpus.name}/, no filters, through the service")
     print(table(parts))
+    print(timing)
     if args.out:
         with args.out.open("w", encoding="utf-8") as out:
             for r in results:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from app.errors import CopilotError
 from app.models import Citation, DocumentMeta, User
 from evals.corpus import corpus_files, normalize, read_document
-from evals.metrics import CaseResult, GoldenCase, compute
+from evals.metrics import CaseResult, GoldenCase, compute, latency
 from evals.regulations import chunker, corpus_documents, load_corpus_questions, passages_of
 
 if TYPE_CHECKING:
@@ -286,15 +286,25 @@ def run(
             for name, p in parts.items()
         },
         "targets": {name: rule["target"] for name, rule in rules.items() if "target" in rule},
+        "latency_ms": latency(results),
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     (out / "report.md").write_text(
         f"# Real-text evaluation {stamp:%Y-%m-%d %H:%M} UTC\n\n"
         f"{dataset.name} over {folder.name}/, no filters, through the service.\n\n"
-        f"```\n{table(list(parts.values()))}\n```\n",
+        f"```\n{table(list(parts.values()))}\n```\n\n{latency_line(results)}\n",
         encoding="utf-8",
     )
     with (out / "answers.jsonl").open("w", encoding="utf-8") as handle:
         for r in results:
             handle.write(json.dumps(record(r, r.case.id in holdout)) + "\n")
     return parts, problems, out
+
+
+def latency_line(results: Sequence[CaseResult]) -> str:
+    """Each stage's milliseconds, p50 / p95 over the questions (every one asked once, in
+    order, by one process: what a server meets as questions arrive)."""
+    shown = ", ".join(
+        f"{stage} {v['p50']:.0f} / {v['p95']:.0f}" for stage, v in latency(results).items()
+    )
+    return f"ask latency over {len(results)} questions, ms p50 / p95: {shown or 'none'}"

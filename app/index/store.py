@@ -160,8 +160,13 @@ class Hit:
 
     def retrieved(self) -> RetrievedChunk:
         """The hit as the question path hands it on: its payload's fields and its score."""
-        fields = {n: self.payload[n] for n in RetrievedChunk.model_fields if n in self.payload}
-        return RetrievedChunk(point_id=self.point_id, score=self.score, **fields)
+        return passage_of(self.point_id, self.score, self.payload)
+
+
+def passage_of(point: str, score: float, payload: dict[str, Any]) -> RetrievedChunk:
+    """A chunk point as the question path hands it on: its payload's fields and a score."""
+    fields = {n: payload[n] for n in RetrievedChunk.model_fields if n in payload}
+    return RetrievedChunk(point_id=point, score=score, **fields)
 
 
 def in_force(records: Sequence[DocumentRecord], as_of: date) -> list[tuple[str, str]]:
@@ -304,6 +309,14 @@ class PolicyStore:
             return []
         payloads = [p.payload for p in self.chunk_points.points(_match(**fields))]
         return sorted(payloads, key=lambda p: (p["version"], p["ordinal"]))
+
+    def passages(self, doc_id: str, version: str) -> list[RetrievedChunk]:
+        """A document version's chunks as passages (what a citation is made of), in
+        document order."""
+        if not self._has_chunks:
+            return []
+        points = self.chunk_points.points(_match(doc_id=doc_id, version=version))
+        return sorted((passage_of(p.id, 0.0, p.payload) for p in points), key=lambda c: c.ordinal)
 
     def known_vectors(self, doc_id: str) -> dict[str, np.ndarray]:
         """The vectors of a document's chunk points, by :func:`embed_key` of the text they

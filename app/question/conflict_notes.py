@@ -24,14 +24,17 @@ class ConflictNotes:
 
     def notes(
         self, answer: str, citations: Sequence[Citation], as_of: date | None = None
-    ) -> tuple[str, ...]:
+    ) -> tuple[tuple[str, ...], tuple[Citation, ...]]:
         """One note per conflict whose figure the answer states, quoted from the document that
-        states it; for a question about a past date, only documents in force on it."""
+        states it, and the citations the notes add: the other document's passage, with a
+        marker of its own after the answer's (or the marker the answer already gives it).
+        For a question about a past date, only documents in force on it count."""
         found = self._current()
         if not found:
-            return ()
+            return (), ()
         said = _normal(answer)
         notes: list[str] = []
+        added: list[Citation] = []
         for conflict in found:
             for mine, other in ((conflict.newer, conflict.older), (conflict.older, conflict.newer)):
                 if _normal(mine.figure) not in said:
@@ -39,10 +42,13 @@ class ConflictNotes:
                 if as_of is not None and other.effective_date > as_of:
                     continue
                 if any(_quotes(c, mine) for c in citations):
-                    note = _note(conflict, mine, other)
+                    cited = _cite(other, [*citations, *added])
+                    if cited is not None and cited not in citations and cited not in added:
+                        added.append(cited)
+                    note = _note(conflict, mine, other, cited.marker if cited else None)
                     if note not in notes:
                         notes.append(note)
-        return tuple(notes)
+        return tuple(notes), tuple(added)
 
     def controls(
         self,
@@ -85,13 +91,27 @@ def _quotes(citation: Citation, statement: Statement) -> bool:
     )
 
 
-def _note(conflict: Conflict, mine: Statement, other: Statement) -> str:
+def _cite(statement: Statement, cited: Sequence[Citation]) -> Citation | None:
+    """The citation of the statement's sentence: one already made of its passage, else a
+    new one with the next marker; None when the passage is not known."""
+    passage = statement.passage
+    if passage is None:
+        return None
+    for citation in cited:
+        if citation.point_id == passage.point_id:
+            return citation
+    marker = max((c.marker for c in cited), default=0) + 1
+    return Citation.from_chunk(marker, passage, statement.sentence)
+
+
+def _note(conflict: Conflict, mine: Statement, other: Statement, marker: int | None) -> str:
     newer = conflict.newer
     says = conflict.precedence or "Neither document says which one controls."
+    cite = f" [{marker}]" if marker is not None else ""
     return (
         f"Another current document gives a different figure: {other.title} (version "
         f"{other.version}, effective {other.effective_date:%Y-%m-%d}, {other.section}, page "
-        f"{other.page}) says \u201c{other.sentence}\u201d, where {mine.title} (version "
+        f"{other.page}) says \u201c{other.sentence}\u201d{cite}, where {mine.title} (version "
         f"{mine.version}) gives {mine.figure}. The newer of the two is {newer.title}. {says}"
     )
 

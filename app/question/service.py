@@ -185,9 +185,10 @@ class CopilotService:
                 fell_back = True
 
         notes: tuple[str, ...] = ()
+        noted: tuple[Citation, ...] = ()
         watch = self._notes
         if not verified.abstained and watch is not None:
-            notes = _timed(
+            notes, noted = _timed(
                 latency,
                 "notes",
                 lambda: watch.notes(verified.text, verified.citations, filters.as_of),
@@ -240,6 +241,7 @@ class CopilotService:
             needs_review=verified.abstained or verified.dropped > 0,
             dropped_sentences=verified.dropped,
             notes=notes,
+            note_citations=noted,
             backend=used.backend,
             model=used.model,
             prompt_version=used.prompt_version,
@@ -408,7 +410,8 @@ def _audit_record(answer: Answer, user: User) -> AuditRecord:
                 "page": c.page,
                 "page_label": c.page_label,
             }
-            for c in answer.citations
+            | ({"note": True} if c in answer.note_citations else {})
+            for c in answer.cited()
         ),
         backend=answer.backend,
         model=answer.model,

@@ -17,12 +17,12 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
 
 from app.index.store import PolicyStore
-from app.models import ALL_PRODUCTS, FEDERAL, DocumentRecord, applies
+from app.models import ALL_PRODUCTS, FEDERAL, DocumentRecord, RetrievedChunk, applies
 from app.sentences import split_sentences
 from app.text import content_words, instruction
 from ingest.diff import figure_kind, figures_of
@@ -89,6 +89,8 @@ class Statement:
     sentence: str
     figure: str
     subject: frozenset[str]
+    passage: RetrievedChunk | None = field(default=None, compare=False, repr=False)
+    """The chunk the sentence is read from (what a citation of it is made of)."""
 
 
 @dataclass(frozen=True)
@@ -169,9 +171,9 @@ def _statements(
     if current is None or record.retired:
         return
     meta = current.meta
-    for chunk in store.chunks(record.doc_id, meta.version):
-        section = " ".join(p for p in (chunk["section_id"], chunk["section_title"]) if p)
-        for line in str(chunk["text"]).split("\n"):
+    for chunk in store.passages(record.doc_id, meta.version):
+        section = " ".join(p for p in (chunk.section_id, chunk.section_title) if p)
+        for line in chunk.text.split("\n"):
             for sentence in split_sentences(line):
                 if instruction(sentence):
                     continue  # flagged at ingestion and never quoted: neither a rule nor a claim
@@ -188,12 +190,13 @@ def _statements(
                         effective_date=meta.effective_date,
                         product=meta.product,
                         jurisdiction=meta.jurisdiction,
-                        section_id=str(chunk["section_id"]),
+                        section_id=chunk.section_id,
                         section=section,
-                        page=str(chunk.get("page_label_start") or chunk["page_start"]),
+                        page=chunk.page_label_start or str(chunk.page_start),
                         sentence=sentence,
                         figure=figure,
                         subject=frozenset(w for w in subject if not w[:1].isdigit()),
+                        passage=chunk,
                     )
 
 

@@ -107,7 +107,7 @@ def answer_text(answer: Answer) -> str:
     lines.append(f"Support: {SUPPORT[answer.support]}")
     lines += [f"Gap: {gap}" for gap in answer.gaps]
     lines += [f"Note: {note}" for note in answer.notes]
-    cited = answer.closest_sections if answer.abstained else answer.citations
+    cited = answer.closest_sections if answer.abstained else answer.cited()
     if cited:
         lines += ["", "Closest sections to check:" if answer.abstained else "Sources:"]
         for n, c in enumerate(cited, start=1):
@@ -144,7 +144,7 @@ def _blocks(answers: Sequence[Answer]) -> Iterator[_Block]:
                     yield _Block("item", "", _where(c))
             continue
         yield _Block("label", "Sources:")
-        for c in answer.citations:
+        for c in answer.cited():
             yield _Block("item", f"[{c.marker}] ", _where(c))
             if c.quote:
                 yield _Block("quote", "quoted: ", _flat(c.quote))

@@ -78,6 +78,11 @@ def test_the_real_text_set_reports_each_part_and_passes_its_gate(evaluate: Evalu
     assert summary["passed"] and set(summary["parts"]) == {"tuned", "held out", "all"}
     assert summary["parts"]["all"]["metrics"]["retrieval_recall_at_5"] == 1.0
     assert summary["targets"]["paragraph_citation_precision"] == 0.85
+    latency = summary["latency_ms"]
+    assert 0 < latency["total"]["p50"] <= latency["total"]["p95"]
+    assert {"redact", "search", "answer", "verify", "audit"} <= set(latency)
+    report = (summary_path.parent / "report.md").read_text(encoding="utf-8")
+    assert "ask latency over 3 questions, ms p50 / p95: " in report
     answers = (summary_path.parent / "answers.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(a)["id"] for a in answers] == [q["id"] for q in QUESTIONS]
     # The golden set's Quality page reads reports/*/summary.json: this run is not among them.

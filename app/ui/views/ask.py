@@ -212,6 +212,9 @@ def _answer(ws: Workspace, user: User, answer: Answer, index: int) -> None:
         for citation in answer.citations:
             with st.expander(citation_label(citation)):
                 citation_body(ws, citation)
+        for citation in answer.note_citations:
+            with st.expander(f"{citation_label(citation)} \u00b7 cited by a note"):
+                citation_body(ws, citation)
     if scope:
         st.caption(md(scope))
     with st.expander("Copy answer with citations"):

@@ -20,8 +20,29 @@ def test_the_bulletin_s_deductible_comes_with_the_guide_s_and_which_amends_which
     assert "\u201cThe maximum flood deductible is $5,000.\u201d" in note
     assert "The newer of the two is Credit Policy Bulletin 2026-04" in note
     assert "This Bulletin amends section B4-2.1-01" in note
+    # The guide is cited too: its passage, with a marker of its own after the answer's.
+    (guide,) = answer.note_citations
+    assert guide.marker == max(c.marker for c in answer.citations) + 1
+    assert f"\u201cThe maximum flood deductible is $5,000.\u201d [{guide.marker}]," in note
+    assert (guide.doc_id, guide.version, guide.section_id) == (
+        "mortgage-underwriting-guide",
+        "2.0",
+        "B4-2.1-01",
+    )
+    assert guide.quote == "The maximum flood deductible is $5,000."
+    assert guide.quote in guide.passage and guide.page >= 1
+    assert all(c.doc_id != "mortgage-underwriting-guide" for c in answer.citations)
     record = service.audit_trail(User(name="c", role="compliance")).get(answer.audit_id)
     assert record is not None and note in record.answer  # the note is audited with the answer
+    audited = {c["marker"]: c for c in record.citations}
+    assert audited[guide.marker]["note"] is True
+    assert audited[guide.marker]["section_id"] == "B4-2.1-01"
+    assert all("note" not in audited[c.marker] for c in answer.citations)
+    from app.cli import format_answer
+
+    shown = format_answer(answer)
+    assert f"[{guide.marker}] Mortgage Underwriting Guide v2.0" in shown
+    assert "page" in shown.split(f"[{guide.marker}]")[-1] and "(cited by a note)" in shown
 
 
 def test_no_note_for_a_past_date_before_the_other_document_or_without_a_conflict(

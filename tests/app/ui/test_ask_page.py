@@ -266,3 +266,17 @@ def test_a_list_item_is_cited_by_its_number_and_shown_with_what_introduces_it(ap
     lines = joined(at).splitlines()
     assert "Paragraph: 2, item 5" in lines, lines
     assert "Within: Adverse action includes:" in lines, lines
+
+
+def test_the_other_document_a_note_quotes_is_cited_under_the_answer(app) -> None:  # type: ignore[no-untyped-def]
+    """The bulletin's deductible differs from the guide's: the note quotes the guide, and
+    the guide's passage is among the citations, with the marker the note gives it."""
+    at, _ = app()
+    ask(at, "What is the maximum flood insurance deductible for a mortgage?")
+    notes = [w.value for w in at.warning if "gives a different figure" in w.value]
+    assert len(notes) == 1, [w.value for w in at.warning]
+    marker = re.search(r"\\\[(\d+)\\\]\\?, where", notes[0])
+    assert marker, notes[0]
+    labels = [e.label for e in at.expander if e.label.startswith(f"[{marker.group(1)}]")]
+    assert len(labels) == 1 and labels[0].endswith("cited by a note"), labels
+    assert "Mortgage Underwriting Guide" in labels[0] and "Hazard and Flood" in labels[0]
