@@ -29,11 +29,24 @@ def build_embedding(settings: Settings) -> LocalEmbedding:
         backend=section.backend,
         cache_dir=section.onnx_dir or settings.app.data_dir / "models",
     )
-    # The model, and the libraries imported to run it, live as long as the process: some
-    # 600,000 objects that every full garbage collection would walk again (0.3 s each on a
-    # 2-core machine, several times in a long ingestion). Frozen, the collector skips them.
-    gc.freeze()
+    _freeze_once()
     return model
+
+
+_frozen = False
+
+
+def _freeze_once() -> None:
+    """The libraries imported to run the model (and the first model) live as long as the
+    process: some 600,000 objects that every full garbage collection would walk again (0.3 s
+    each on a 2-core machine, several times in a long ingestion). Frozen, once, after a
+    collection (so no garbage is kept), the collector skips them; objects made later are
+    collected as usual."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 def open_store(settings: Settings, dimension: int | None, *, recover: bool = True) -> PolicyStore:

@@ -25,6 +25,7 @@ from app.models import DocumentRecord, DocumentVersion, FileOutcome, FileResult,
 from app.settings import Settings
 from ingest.diff import VersionDiff, diff
 from ingest.kept import kept_sections, source_folder, source_path
+from ingest.paragraphs import forget_parsed
 from ingest.parse import parse
 from ingest.sections import segment
 
@@ -78,15 +79,19 @@ def keep_diff(
 def keep_diffs(
     results: Sequence[FileResult], store: PolicyStore, settings: Settings
 ) -> list[VersionDiff]:
-    """The diff of every version in ``results`` that replaced another, computed and kept."""
+    """The diff of every version in ``results`` that replaced another, computed and kept.
+    The paragraphs that ingestion kept for it are dropped after."""
     made = []
-    for result in results:
-        if result.outcome is FileOutcome.REPLACED and result.doc_id and result.previous_version:
-            kept = keep_diff(
-                store, settings, result.doc_id, result.previous_version, str(result.version)
-            )
-            if kept is not None:
-                made.append(kept)
+    try:
+        for result in results:
+            if result.outcome is FileOutcome.REPLACED and result.doc_id and result.previous_version:
+                kept = keep_diff(
+                    store, settings, result.doc_id, result.previous_version, str(result.version)
+                )
+                if kept is not None:
+                    made.append(kept)
+    finally:
+        forget_parsed()
     return made
 
 

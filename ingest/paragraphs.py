@@ -14,8 +14,9 @@ is the parent of a list that starts right after it.
 
 from __future__ import annotations
 
-import functools
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from app.models import Block, Section
@@ -46,8 +47,9 @@ one that started this far back could not reach the end): searched, not the whole
 _TERMINAL = (".", ":", ";", "?", "!", ")", '"', "'", "\u201d")
 _LOOKAHEAD = 80
 """Lines searched ahead for the marker that settles an ambiguous one."""
-_CACHED_SECTIONS = 8192
-"""Sections whose paragraphs are kept once read (a long guide has a few thousand)."""
+_KEPT_CHARS = 4_000_000
+"""Text of the sections whose paragraphs are kept once read: a 1,000-page guide (a long
+guide's sections hold about 3,000 characters a page)."""
 
 
 @dataclass(frozen=True)
@@ -94,18 +96,43 @@ def line_paragraphs(section: Section) -> tuple[list[Paragraph], list[int]]:
     return list(found), list(placed)
 
 
-@functools.lru_cache(maxsize=_CACHED_SECTIONS)
-def _parsed(section: Section) -> tuple[tuple[Paragraph, ...], tuple[int, ...]]:
-    # Ingestion reads a section's paragraphs twice, to chunk it and to diff it against the
-    # version before: the second time is free.
+_Outline = tuple[tuple[Paragraph, ...], tuple[int, ...]]
+_kept: OrderedDict[Section, tuple[_Outline, int]] = OrderedDict()
+_kept_chars = 0
+_kept_lock = threading.Lock()
+
+
+def _parsed(section: Section) -> _Outline:
+    """The section's paragraphs and line placement, kept for the sections read last (up to
+    :data:`_KEPT_CHARS` characters of text): ingestion reads a section twice, to chunk it
+    and to diff it against the version before, and the second time is free."""
+    global _kept_chars
+    with _kept_lock:
+        found = _kept.get(section)
+        if found is not None:
+            _kept.move_to_end(section)
+            return found[0]
     parser = _Parser(section)
-    found = parser.parse()
-    return tuple(found), tuple(parser.placed)
+    outline = (tuple(parser.parse()), tuple(parser.placed))
+    size = sum(len(b.text) for b in section.blocks)
+    if size <= _KEPT_CHARS:
+        with _kept_lock:
+            if section not in _kept:
+                _kept[section] = (outline, size)
+                _kept_chars += size
+            while _kept_chars > _KEPT_CHARS:
+                _, (_, dropped) = _kept.popitem(last=False)
+                _kept_chars -= dropped
+    return outline
 
 
 def forget_parsed() -> None:
-    """Drop the paragraphs read so far (what a new process starts with)."""
-    _parsed.cache_clear()
+    """Drop the paragraphs kept (what a new process starts with); ingestion does when it is
+    done with a batch, so nothing is held between uploads."""
+    global _kept_chars
+    with _kept_lock:
+        _kept.clear()
+        _kept_chars = 0
 
 
 def lead_in(paragraph: Paragraph) -> str:

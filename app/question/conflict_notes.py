@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from datetime import date
 
 from app.index.store import PerLibraryState, PolicyStore
-from app.models import FEDERAL, Citation, RetrievedChunk
+from app.models import ALL_PRODUCTS, FEDERAL, Citation, Filters, RetrievedChunk, applies
 from app.records.conflicts import Conflict, Statement, claims_of, conflicts, controls
+from app.text import neutralise_markers
 
 
 class ConflictNotes:
@@ -23,12 +23,15 @@ class ConflictNotes:
         self._found = PerLibraryState(store, conflicts)
 
     def notes(
-        self, answer: str, citations: Sequence[Citation], as_of: date | None = None
+        self, answer: str, citations: Sequence[Citation], scope: Filters | None = None
     ) -> tuple[tuple[str, ...], tuple[Citation, ...]]:
         """One note per conflict whose figure the answer states, quoted from the document that
         states it, and the citations the notes add: the other document's passage, with a
         marker of its own after the answer's (or the marker the answer already gives it).
-        For a question about a past date, only documents in force on it count."""
+        Only documents that apply to the question's ``scope`` (its product and state) count,
+        and for a question about a past date, only those in force on it."""
+        scope = scope or Filters()
+        as_of = scope.as_of
         found = self._current()
         if not found:
             return (), ()
@@ -40,6 +43,8 @@ class ConflictNotes:
                 if _normal(mine.figure) not in said:
                     continue
                 if as_of is not None and other.effective_date > as_of:
+                    continue
+                if not _in_scope(other, scope):
                     continue
                 if any(_quotes(c, mine) for c in citations):
                     cited = _cite(other, [*citations, *added])
@@ -91,14 +96,21 @@ def _quotes(citation: Citation, statement: Statement) -> bool:
     )
 
 
+def _in_scope(statement: Statement, scope: Filters) -> bool:
+    """The statement's document applies to the loans the question is about."""
+    return (scope.product is None or applies(statement.product, scope.product, ALL_PRODUCTS)) and (
+        scope.jurisdiction is None or applies(statement.jurisdiction, scope.jurisdiction, FEDERAL)
+    )
+
+
 def _cite(statement: Statement, cited: Sequence[Citation]) -> Citation | None:
-    """The citation of the statement's sentence: one already made of its passage, else a
-    new one with the next marker; None when the passage is not known."""
+    """The citation of the statement's sentence: one already made of its passage that quotes
+    it, else a new one with the next marker; None when the passage is not known."""
     passage = statement.passage
     if passage is None:
         return None
     for citation in cited:
-        if citation.point_id == passage.point_id:
+        if citation.point_id == passage.point_id and statement.sentence in citation.quote:
             return citation
     marker = max((c.marker for c in cited), default=0) + 1
     return Citation.from_chunk(marker, passage, statement.sentence)
@@ -111,7 +123,8 @@ def _note(conflict: Conflict, mine: Statement, other: Statement, marker: int | N
     return (
         f"Another current document gives a different figure: {other.title} (version "
         f"{other.version}, effective {other.effective_date:%Y-%m-%d}, {other.section}, page "
-        f"{other.page}) says \u201c{other.sentence}\u201d{cite}, where {mine.title} (version "
+        f"{other.page}) says \u201c{neutralise_markers(other.sentence)}\u201d{cite}, where "
+        f"{mine.title} (version "
         f"{mine.version}) gives {mine.figure}. The newer of the two is {newer.title}. {says}"
     )
 

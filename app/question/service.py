@@ -191,7 +191,7 @@ class CopilotService:
             notes, noted = _timed(
                 latency,
                 "notes",
-                lambda: watch.notes(verified.text, verified.citations, filters.as_of),
+                lambda: watch.notes(verified.text, verified.citations, asked.filters),
             )
         if not verified.abstained and watch is not None:
             controls = watch.controls(verified.citations, sources, asked.filters.jurisdiction)

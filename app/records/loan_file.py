@@ -111,7 +111,7 @@ def answer_text(answer: Answer) -> str:
     if cited:
         lines += ["", "Closest sections to check:" if answer.abstained else "Sources:"]
         for n, c in enumerate(cited, start=1):
-            lines.append(f"[{n if answer.abstained else c.marker}] {_where(c)}")
+            lines.append(f"[{n if answer.abstained else c.marker}] {_where(c)}{_noted(answer, c)}")
             if c.quote and not answer.abstained:
                 lines.append(f'    Quoted: "{_flat(c.quote)}"')
     if answer.audit_id is not None:
@@ -145,7 +145,7 @@ def _blocks(answers: Sequence[Answer]) -> Iterator[_Block]:
             continue
         yield _Block("label", "Sources:")
         for c in answer.cited():
-            yield _Block("item", f"[{c.marker}] ", _where(c))
+            yield _Block("item", f"[{c.marker}] ", _where(c) + _noted(answer, c))
             if c.quote:
                 yield _Block("quote", "quoted: ", _flat(c.quote))
 
@@ -266,3 +266,8 @@ class _LoanFilePDF(FPDF):
             new_x="LMARGIN",
             new_y="NEXT",
         )  # a word longer than the line (a long address) is broken between letters
+
+
+def _noted(answer: Answer, citation: Citation) -> str:
+    """What sets a citation that a note adds apart from the answer's own support."""
+    return " (cited by a note)" if citation in answer.note_citations else ""

@@ -435,3 +435,26 @@ def test_a_section_read_again_gives_the_same_paragraphs_whatever_the_caller_did(
 def test_lead_in(text: str, expected: str) -> None:
     (paragraph,) = parse(text)
     assert lead_in(paragraph) == expected
+
+
+def test_the_paragraphs_kept_are_bounded_by_their_text_and_dropped_after_the_diffs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ingest.paragraphs as kept
+    from ingest.diffs import keep_diffs
+
+    def section(n: int, words: int) -> Section:
+        text = f"({chr(97 + n % 26)}) " + "word " * words
+        block = Block(kind="text", text=text, page=1, page_label="1")
+        return Section(section_id=str(n), title="T", path=(f"{n} T",), blocks=(block,))
+
+    monkeypatch.setattr(kept, "_KEPT_CHARS", 1000)
+    kept.forget_parsed()
+    for n in range(20):
+        paragraphs(section(n, 40))  # about 200 characters each
+    assert 0 < kept._kept_chars <= 1000 and len(kept._kept) <= 5
+    assert section(19, 40) in kept._kept and section(0, 40) not in kept._kept  # the last read
+    paragraphs(section(99, 400))  # over the whole budget alone: read, not kept
+    assert section(99, 400) not in kept._kept
+    keep_diffs([], None, None)  # type: ignore[arg-type]
+    assert not kept._kept and kept._kept_chars == 0

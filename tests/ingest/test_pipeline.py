@@ -399,6 +399,10 @@ def test_the_quick_look_never_misses_what_a_sentence_check_flags(sentence: str) 
 
     assert instruction(sentence)
     assert may_instruct(sentence.upper()) and may_instruct(sentence.title())  # any case
+    # Letters that match i or s when case is ignored, but do not lower to them.
+    for letter, like in (("\u0130", "I"), ("\u0131", "i"), ("\u017f", "s")):
+        disguised = sentence.replace(like, letter).replace(like.upper(), letter)
+        assert instruction(disguised) and may_instruct(disguised), disguised
     rule = "The maximum DTI ratio is 43 percent."
     for text in (sentence, f"{rule} {sentence}", f"{rule}\n  {sentence}  \n{rule}"):
         assert may_instruct(" ".join(text.split()))

@@ -67,6 +67,7 @@ def render(ws: Workspace, user: User) -> None:
                     "answer": r.answer,
                     "citations": ", ".join(
                         f"{c.get('doc_id')} v{c.get('version')} p{c.get('page')}"
+                        + (" (cited by a note)" if c.get("note") else "")
                         for c in r.citations
                     ),
                     "abstained": r.abstained,

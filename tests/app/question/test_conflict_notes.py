@@ -67,3 +67,78 @@ def test_only_a_sentence_of_precedence_about_its_own_document_says_which_control
     assert controls([*claims, said], "HELOC Underwriting Guide", "heloc-underwriting-guide") == said
     naming = "Where this Supplement conflicts with the HELOC Underwriting Guide, this Supplement controls."
     assert controls([said, naming], "HELOC Underwriting Guide", "heloc") == naming
+
+
+GUIDE = """# Mortgage Guide
+
+## G-1 Ratios and Scores
+
+The maximum debt-to-income ratio for a mortgage loan is 43 percent. The minimum credit score
+for a mortgage loan is 620.
+"""
+BULLETIN = """# Bulletin 7
+
+## B-1 Changes
+
+The maximum debt-to-income ratio for a mortgage loan is 50 percent. The minimum credit score
+for a mortgage loan is 680.
+"""
+TEXAS = """# Texas Supplement
+
+## T-1 Texas Ratios
+
+The maximum debt-to-income ratio for a mortgage loan is 45 percent [1] per **bold** text.
+"""
+
+
+def test_each_note_cites_its_own_sentence_only_for_documents_in_the_question_s_scope(
+    settings,
+    embedding,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    """Two figures of the guide in one passage: two notes, each with a citation that quotes
+    its own sentence. A Texas supplement counts for a Texas question only, and a bracketed
+    number in its text is not read as a marker."""
+    from app.factory import open_store
+    from app.models import Citation, Filters
+    from app.question.conflict_notes import ConflictNotes
+    from ingest.manifest import ManifestEntry
+    from ingest.pipeline import ingest
+
+    docs = [
+        ("guide", "Mortgage Guide", "US-federal", "2025-01-01", GUIDE),
+        ("bulletin", "Bulletin 7", "US-federal", "2026-01-01", BULLETIN),
+        ("texas", "Texas Supplement", "TX", "2025-06-01", TEXAS),
+    ]
+    entries = []
+    for doc_id, title, state, effective, text in docs:
+        path = tmp_path / f"{doc_id}.md"
+        path.write_text(text, encoding="utf-8")
+        fields = {"doc_id": doc_id, "title": title, "product": "mortgage",
+                  "jurisdiction": state, "doc_type": "policy", "version": "1.0",
+                  "effective_date": effective}  # fmt: skip
+        entries.append(ManifestEntry(path=path, fields=fields))
+    store = open_store(settings, embedding.dimension)
+    try:
+        assert all(r.reason is None for r in ingest(entries, store=store, embedding=embedding,
+                                                    settings=settings))  # fmt: skip
+        (bulletin,) = store.passages("bulletin", "1.0")
+        quoted = " ".join(bulletin.text.split())
+        answer = f"{quoted} [1]"
+        cited = [Citation.from_chunk(1, bulletin, quoted)]
+        watch = ConflictNotes(store)
+
+        notes, added = watch.notes(answer, cited, Filters(jurisdiction="CA"))
+        assert {c.doc_id for c in added} == {"guide"} and len(notes) == len(added) == 2
+        assert sorted(c.marker for c in added) == [2, 3]
+        for note in notes:
+            (citation,) = [c for c in added if f"[{c.marker}]," in note]
+            said = note.split("\u201c")[1].split("\u201d")[0]
+            assert said in " ".join(citation.quote.split()), (note, citation.quote)
+
+        notes, added = watch.notes(answer, cited, Filters(jurisdiction="TX"))
+        (texas,) = [n for n in notes if "Texas Supplement" in n]
+        assert "45 percent \uff3b1\uff3d per" in texas and "[1] per" not in texas
+        assert any(c.doc_id == "texas" for c in added)
+    finally:
+        store.close()

@@ -78,6 +78,7 @@ def test_the_export_holds_each_question_answer_citation_and_audit_id(make_servic
     # The other document the note quotes is among the sources, under its own marker.
     (guide,) = flood.note_citations
     assert f"[{guide.marker}] Mortgage Underwriting Guide, version 2.0" in text.replace("\\", "")
+    assert text.count("(cited by a note)") == 1
     assert f"Support: {dti.support.replace('_', ' ')}" in text
     # A link typed into a question is text, not a link, in any Markdown viewer.
     assert "](https://evil.example)" not in text and "\\[click here\\]" in text
@@ -100,6 +101,7 @@ def test_the_export_holds_each_question_answer_citation_and_audit_id(make_servic
     assert "section B3-6-02 Debt-to-Income Ratios, page 5" in shown
     assert "Note: Another current document gives a different figure" in shown
     assert f"[{guide.marker}] Mortgage Underwriting Guide, version 2.0" in shown
+    assert shown.count("(cited by a note)") == 1
     assert "3. [click here](https://evil.example) boat loans?" in shown
     assert shown.index("1. Borrower") < shown.index("2. What is the maximum flood")
     assert shown.index("2. What is the maximum flood") < shown.index("3. [click here]")

@@ -34,6 +34,18 @@ def test_audit_page_shows_redacted_questions_the_chain_and_exports_csv(app) -> N
     assert ">Export 1 records" in export
 
 
+def test_the_audit_table_tells_a_note_s_citation_from_the_answer_s(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    ask(at, "What is the maximum flood insurance deductible for a mortgage?")
+    at.switch_page("screens/audit.py")
+    rerun(at)
+    (cited,) = at.dataframe[0].value["citations"]
+    parts = cited.split(", ")
+    noted = [p for p in parts if p.endswith(" (cited by a note)")]
+    assert len(noted) == 1 and noted[0].startswith("mortgage-underwriting-guide v2.0 p"), parts
+    assert any(p.startswith("bulletin-2026-04-flood-insurance") for p in parts), parts
+
+
 def test_audit_filters_by_flag(app) -> None:  # type: ignore[no-untyped-def]
     at, _ = app()
     ask(at, "What is the maximum DTI ratio for a personal loan?")
