@@ -46,7 +46,7 @@ class ConflictNotes:
                     continue
                 if not _in_scope(other, scope):
                     continue
-                if any(_quotes(c, mine) for c in citations):
+                if any(_quotes(c, mine, said) for c in citations):
                     cited = _cite(other, [*citations, *added])
                     if cited is not None and cited not in citations and cited not in added:
                         added.append(cited)
@@ -86,14 +86,17 @@ class ConflictNotes:
         return self._found.current()
 
 
-def _quotes(citation: Citation, statement: Statement) -> bool:
-    """The citation is of the statement's document and version, and its quote states the
-    figure (a document may state one rule in several sentences: a summary, then the rule)."""
-    return (
-        citation.doc_id == statement.doc_id
-        and citation.version == statement.version
-        and _normal(statement.figure) in _normal(citation.quote or citation.passage)
-    )
+def _quotes(citation: Citation, statement: Statement, said: str) -> bool:
+    """The citation is of the statement's document and version, and states its figure: its
+    quote does (a document may state one rule in several sentences: a summary, then the
+    rule), or the answer (``said``, normalised) holds the statement's sentence and the
+    cited passage does too (one marker after two sentences quotes the first)."""
+    if citation.doc_id != statement.doc_id or citation.version != statement.version:
+        return False
+    if _normal(statement.figure) in _normal(citation.quote or citation.passage):
+        return True
+    sentence = _normal(statement.sentence)
+    return sentence in said and sentence in _normal(citation.passage)
 
 
 def _in_scope(statement: Statement, scope: Filters) -> bool:

@@ -136,6 +136,12 @@ def test_each_note_cites_its_own_sentence_only_for_documents_in_the_question_s_s
             said = note.split("\u201c")[1].split("\u201d")[0]
             assert said in " ".join(citation.quote.split()), (note, citation.quote)
 
+        # One marker after both sentences, its quote the first: the second's figure is
+        # still the answer's, and gets its note.
+        first = quoted.split(". ")[0] + "."
+        notes, _ = watch.notes(answer, [Citation.from_chunk(1, bulletin, first)], Filters())
+        assert len([n for n in notes if "Mortgage Guide" in n]) == 2, notes
+
         notes, added = watch.notes(answer, cited, Filters(jurisdiction="TX"))
         (texas,) = [n for n in notes if "Texas Supplement" in n]
         assert "45 percent \uff3b1\uff3d per" in texas and "[1] per" not in texas
