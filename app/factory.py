@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from app.question.redact import Redactor
 
 
-def build_embedding(settings: Settings) -> LocalEmbedding:
+def build_embedding(settings: Settings, *, settle: bool = True) -> LocalEmbedding:
+    """The configured model. ``settle``: freeze the objects alive once it is loaded, for
+    the collector to skip (see :func:`_freeze_once`); the web app's process passes False."""
     section = settings.embedding
     model = LocalEmbedding(
         section.model_path or default_model_path(),
@@ -29,7 +31,8 @@ def build_embedding(settings: Settings) -> LocalEmbedding:
         backend=section.backend,
         cache_dir=section.onnx_dir or settings.app.data_dir / "models",
     )
-    _freeze_once()
+    if settle:
+        _freeze_once()
     return model
 
 

@@ -257,7 +257,9 @@ def open_workspace(settings: Settings, *, seed: Path | None = None) -> Workspace
     is empty and ``seed`` names a manifest, ingest the files it lists."""
     from app.factory import build_embedding, build_service, open_store
 
-    embedding = build_embedding(settings)
+    # The web app's objects are left to the collector as they are: frozen, a page of the
+    # app (Quality) never settled in the browser; it kept loading.
+    embedding = build_embedding(settings, settle=False)
     store = open_store(settings, embedding.dimension)
     try:
         library = PolicyLibrary(settings, store, embedding)
