@@ -435,7 +435,7 @@ def _read_questions(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def format_answer(answer: Answer) -> str:
-    lines = [answer.text, ""]
+    lines = [aligned(answer.text), ""]
     lines += [f"{gap}\n" for gap in answer.gaps]
     lines += [f"Note: {note}\n" for note in answer.notes]
     lines.append(f"Support: {answer.support.replace('_', ' ')}")
@@ -463,6 +463,56 @@ def format_answer(answer: Answer) -> str:
     if flags:
         lines.append("Flags: " + ", ".join(flags))
     return "\n".join(lines).rstrip()
+
+
+def aligned(text: str, width: int | None = None) -> str:
+    """An answer's text for a terminal: each quoted table as aligned columns under its
+    header (long cells wrapped), the row's citation markers in a last column."""
+    from app.tabular import Table, split_tables
+
+    parts = split_tables(text)
+    if not any(isinstance(part, Table) for part in parts):
+        return text
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table as Grid
+    from rich.text import Text
+
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=width or max(60, min(160, _terminal_width())),
+        color_system=None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    for part in parts:
+        if not isinstance(part, Table):
+            console.out(part.text, highlight=False)
+            continue
+        if part.caption:
+            console.out(part.caption, highlight=False)
+        grid = Grid(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+        markers = any(row.markers for row in part.rows)
+        for i in range(part.width):
+            # Text, never markup: the cells are the document's words.
+            grid.add_column(Text(part.header[i] if i < len(part.header) else ""), overflow="fold")
+        if markers:
+            grid.add_column(Text(""), no_wrap=True)
+        for row in part.rows:
+            cells = [Text(c) for c in row.cells] + [Text("")] * (part.width - len(row.cells))
+            grid.add_row(*cells, *([Text(row.markers.strip())] if markers else []))
+        console.print(grid)
+    return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 def _where(c: Citation) -> str:

@@ -370,10 +370,10 @@ def _runs(
     """The section's paragraphs, cut where one ends that can stand on its own.
 
     A paragraph begins at a line break (a table, all its rows, is one paragraph). It stays with
-    the next when it is shorter than ``attach_tokens`` or ends in a colon (a lead-in to what
-    follows), and a bulleted item stays with what comes before it (its lead-in and the items
-    before it); a short last run joins the one before it. Each decision reads the two
-    paragraphs on either side of it.
+    the next when it is shorter than ``attach_tokens``, ends in a colon (a lead-in to what
+    follows) or is a table (the paragraph after a table is its notes), and a bulleted item
+    stays with what comes before it (its lead-in and the items before it); a short last run
+    joins the one before it. Each decision reads the two paragraphs on either side of it.
     """
     paragraphs: list[tuple[int, int]] = []  # (first unit, end) of each paragraph
     for i, unit in enumerate(units):
@@ -393,6 +393,10 @@ def _runs(
             and not units[end - 1].text.rstrip().endswith(":")
             and not (
                 following and units[following[0]].kind == "text" and _bulleted(units, following)
+            )
+            # a table's notes (the paragraph just after it) are read with it
+            and not (
+                following and units[end - 1].kind == "table" and units[following[0]].kind == "text"
             )
         ):
             runs.append((start, end))

@@ -168,6 +168,12 @@ def _zone(lines: Sequence[str]) -> list[str]:
     return [lines[i] for i in sorted(_zone_indexes(lines))]
 
 
+def keeps_hyphen(head: str) -> bool:
+    """Whether a word broken after ``head-`` at a line end keeps its hyphen when the
+    document's own spelling cannot tell: after a prefix that takes one."""
+    return head.lower() in _KEEP_HYPHEN_PREFIXES
+
+
 def repair_hyphenation(lines: Sequence[str], vocabulary: Mapping[str, int]) -> list[str]:
     """Rejoin words broken across line ends (``under-`` / ``writing``).
 

@@ -34,7 +34,10 @@ log = logging.getLogger(__name__)
 
 _SECTIONS = TypeAdapter(tuple[Section, ...])
 _PARSER_SOURCES = (
-    *(Path(__file__).parent / f"{name}.py" for name in ("parse", "clean", "decode", "sections")),
+    *(
+        Path(__file__).parent / f"{name}.py"
+        for name in ("parse", "clean", "decode", "sections", "tables")
+    ),
     Path(__file__).parent.parent / "app" / "text.py",
 )
 _TEMPORARY = ".sections-"

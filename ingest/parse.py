@@ -28,8 +28,16 @@ from pypdf.errors import FileNotDecryptedError, PyPdfError, WrongPasswordError
 
 from app.errors import DocumentError
 from app.models import MAX_TITLE_CHARS, Page, ParsedDocument
-from ingest.clean import clean_lines, clean_title, drop_running_lines, repair_hyphenation
+from ingest.clean import (
+    clean_lines,
+    clean_title,
+    drop_running_lines,
+    normalize,
+    repair_hyphenation,
+)
 from ingest.decode import decode
+from ingest.sections import CAPTION
+from ingest.tables import CELL, Columns, rebuild
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +50,8 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
+_CELL_MARK = "\x1f"
+"""Stands between a Markdown table's cells until the line is cleaned (which folds tabs)."""
 _MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|,b\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
@@ -54,6 +64,11 @@ _MAX_CONTENT = 50_000_000
 """The same, for all the pages of a file together."""
 _MAX_PAGE_CHARS = 100_000
 """Characters of text a page may yield (a dense page holds under 10,000)."""
+_MAX_TABLE_PAGE_CHARS = 20_000
+_MAX_TABLE_PAGE_PIECES = 4_000
+"""A page with more text, or more pieces of it, is not read again with its layout for its
+tables (the layout reading spaces every piece out at its place: many small pieces far apart
+make it huge); its tables keep their plain lines."""
 
 
 def sha256_of(path: Path) -> str:
@@ -199,11 +214,13 @@ def _parse_pdf(
         raise DocumentError(
             f"{path.name}: page {failed.index + 1} is corrupt and cannot be read ({failed.reason})"
         ) from None
-    raw_pages = [lines for lines, _ in texts]
-    emphasized = [strong for _, strong in texts]
+    raw_pages = [lines for lines, _, _ in texts]
+    emphasized = [strong for _, strong, _ in texts]
+    pieces = [count for _, _, count in texts]
 
     labels = _pdf_page_labels(reader)
     kept, printed = drop_running_lines(raw_pages)
+    kept = _with_tables(reader, raw_pages, kept, emphasized, pieces)
     if labels is None:
         labels = [printed[i] or str(i + 1) for i in range(len(kept))]
     vocabulary = Counter(
@@ -219,6 +236,47 @@ def _parse_pdf(
         for i, lines in enumerate(kept)
     ]
     return pages, _pdf_title(reader)
+
+
+def _with_tables(
+    reader: PdfReader,
+    raw: list[list[str]],
+    kept: list[list[str]],
+    headings: list[set[str]],
+    pieces: list[int],
+) -> list[list[str]]:
+    """The pages' lines with each table row one line, its cells apart (:mod:`ingest.tables`):
+    pages with a table caption, and the pages a table runs onto, are read again with their
+    layout."""
+    pages: list[list[str]] = []
+    carried: Columns | None = None
+    for i, lines in enumerate(kept):
+        if (
+            (carried is None and not any(CAPTION.match(line) for line in lines))
+            or sum(map(len, raw[i])) > _MAX_TABLE_PAGE_CHARS
+            or pieces[i] > _MAX_TABLE_PAGE_PIECES
+        ):
+            pages.append(lines)
+            carried = None
+            continue
+        try:
+            layout = reader.pages[i].extract_text(extraction_mode="layout")
+        except Exception:  # pypdf raises many types on damaged content: keep the plain lines
+            log.info("page %d: not read with its layout; its tables keep plain lines", i + 1)
+            layout = ""
+        if not layout:
+            pages.append(lines)
+            carried = None
+            continue
+        lines, carried = rebuild(
+            lines,
+            layout,
+            skip=Counter(raw[i]) - Counter(lines),
+            headings=frozenset(headings[i]),
+            carried=carried,
+        )
+        pages.append(lines)
+    return pages
 
 
 def _pdf_title(reader: PdfReader) -> str | None:
@@ -260,7 +318,7 @@ class _TooMuchText(Exception):
 
 # --- pages read side by side ------------------------------------------------------------
 
-_PageText = tuple[list[str], set[str]]
+_PageText = tuple[list[str], set[str], int]
 _SHARED_FROM_PAGES = 24
 """A PDF with fewer pages is read in this process alone: handing out the work costs more."""
 _TASKS_PER_WORKER = 3
@@ -401,8 +459,9 @@ def _read_all(
     return texts
 
 
-def _extract_page(page: object) -> tuple[list[str], set[str]]:
-    """The page's lines in reading order, and the lines set in a bold or larger font."""
+def _extract_page(page: object) -> tuple[list[str], set[str], int]:
+    """The page's lines in reading order, the lines set in a bold or larger font, and how
+    many pieces of text the page draws."""
     sizes: Counter[float] = Counter()
     fragments: list[tuple[str, float, bool]] = []
     chars = 0
@@ -427,7 +486,7 @@ def _extract_page(page: object) -> tuple[list[str], set[str]]:
         for t, size, bold in fragments
         if (bold or size >= body + 1.0) and len(t.split()) <= 20
     }
-    return clean_lines(text or ""), strong
+    return clean_lines(text or ""), strong, len(fragments)
 
 
 def _pdf_page_labels(reader: PdfReader) -> list[str] | None:
@@ -470,7 +529,7 @@ def _parse_markdown(source: str) -> tuple[list[Page], str | None]:
             Page(
                 number=number,
                 label=str(number),
-                text="\n".join(clean_lines("\n".join(lines))),
+                text="\n".join(clean_lines("\n".join(lines))).replace(_CELL_MARK, CELL),
                 headings=tuple(sorted(headings)),
             )
         )
@@ -482,9 +541,8 @@ def _strip_markdown(line: str) -> str:
     line = _MD_EMPHASIS.sub("", line)
     stripped = line.strip()
     if stripped.startswith("|") and stripped.endswith("|"):
-        # A table row keeps its cells apart with wide gaps, as PDF rows do.
-        cells = [c.strip() for c in stripped.strip("|").split("|")]
-        line = " | ".join(cells)
+        cells = [normalize(c) for c in stripped.strip("|").split("|")]
+        line = _CELL_MARK.join(cells)  # a tab once the line is cleaned, as a PDF's rows
     return line
 
 

@@ -128,6 +128,7 @@ def segment(doc: ParsedDocument) -> list[Section]:
     table_context = ""
 
     continues = False  # the next block carries on a paragraph from the page before
+    celled = False  # the table being read has rows with their cells apart
 
     def flush() -> None:
         nonlocal pending, table_context, continues
@@ -197,11 +198,18 @@ def segment(doc: ParsedDocument) -> list[Section]:
         elif CAPTION.match(line.text):
             flush()
             pending_kind = "table"
+            celled = False
             pending.append(line)
         else:
-            if pending_kind == "table" and _is_prose(line.text):
+            if pending_kind == "table" and (
+                _is_prose(line.text)
+                # rows read with their cells apart (ingest.tables): the first line without
+                # cells ends the table
+                or ("\t" not in line.text and celled)
+            ):
                 flush()
                 pending_kind = "text"
+            celled = celled or (pending_kind == "table" and "\t" in line.text)
             if pending and pending[-1].page != line.page:
                 carried = (
                     pending_kind == "text"

@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from app.models import Answer, Citation
+from app.tabular import Table, split_tables
 from app.ui.render import (
     NO_SOURCE,
     NOT_LOCATED,
@@ -33,6 +34,58 @@ conversation: a marker then opens the source in a dialog instead."""
 # The answer arrives as data and becomes text nodes (textContent), never HTML: a model's or
 # a document's words cannot become markup, a link or a script here.
 _JS = f"""
+function marker(part, data, setTriggerValue) {{
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "copilot-marker";
+  button.textContent = "[" + part.n + "]";
+  button.title = part.label;
+  button.setAttribute("aria-label", "Show source " + part.n + ": " + part.label);
+  button.setAttribute("aria-pressed", String(part.n === data.selected));
+  button.onclick = () => setTriggerValue(
+    "marker", {{ n: part.n, narrow: window.innerWidth < {NARROW_PX} }}
+  );
+  return button;
+}}
+
+function cell(tag, text) {{
+  const node = document.createElement(tag);
+  node.textContent = text;
+  return node;
+}}
+
+function table(spec, data, setTriggerValue) {{
+  const node = document.createElement("table");
+  node.className = "copilot-table";
+  if (spec.caption) node.appendChild(cell("caption", spec.caption));
+  const marked = spec.rows.some((row) => row.markers.length > 0);
+  const head = node.createTHead().insertRow();
+  for (let i = 0; i < spec.width; i++) {{
+    const th = cell("th", spec.header[i] || "");
+    th.scope = "col";
+    head.appendChild(th);
+  }}
+  if (marked) head.appendChild(cell("th", ""));
+  const body = node.createTBody();
+  for (const row of spec.rows) {{
+    const tr = body.insertRow();
+    for (let i = 0; i < spec.width; i++) tr.appendChild(cell("td", row.cells[i] || ""));
+    if (marked) {{
+      const td = document.createElement("td");
+      td.className = "copilot-row-markers";
+      for (const part of row.markers) {{
+        td.appendChild(
+          typeof part === "string"
+            ? document.createTextNode(part)
+            : marker(part, data, setTriggerValue)
+        );
+      }}
+      tr.appendChild(td);
+    }}
+  }}
+  return node;
+}}
+
 export default function (component) {{
   const {{ data, setTriggerValue, parentElement }} = component;
   let root = parentElement.querySelector(".copilot-answer");
@@ -45,19 +98,11 @@ export default function (component) {{
   for (const part of data.parts) {{
     if (typeof part === "string") {{
       root.appendChild(document.createTextNode(part));
-      continue;
+    }} else if (part.table) {{
+      root.appendChild(table(part.table, data, setTriggerValue));
+    }} else {{
+      root.appendChild(marker(part, data, setTriggerValue));
     }}
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "copilot-marker";
-    button.textContent = "[" + part.n + "]";
-    button.title = part.label;
-    button.setAttribute("aria-label", "Show source " + part.n + ": " + part.label);
-    button.setAttribute("aria-pressed", String(part.n === data.selected));
-    button.onclick = () => setTriggerValue(
-      "marker", {{ n: part.n, narrow: window.innerWidth < {NARROW_PX} }}
-    );
-    root.appendChild(button);
   }}
 }}
 """
@@ -69,6 +114,13 @@ _CSS = """
 }
 .copilot-marker:hover, .copilot-marker:focus-visible { border-color: #0054a3; }
 .copilot-marker[aria-pressed="true"] { background: #fff3bf; border-color: #0054a3; }
+.copilot-table { border-collapse: collapse; margin: 0.25rem 0 0.5rem; white-space: normal; }
+.copilot-table caption { caption-side: top; text-align: left; font-weight: 600; }
+.copilot-table th, .copilot-table td {
+  border: 1px solid #c8c8c8; padding: 0.2rem 0.5rem; text-align: left; vertical-align: top;
+}
+.copilot-table th { background: #f3f4f6; }
+.copilot-row-markers { white-space: nowrap; }
 """
 # Not style-isolated: the answer stays in the page's own text (what a reader selects and
 # copies, and what a browser test reads), and the class names above are the app's own.
@@ -81,12 +133,17 @@ def answer_with_markers(answer: Answer, index: int) -> None:
     """The answer's text with each ``[n]`` a button that shows citation n in the panel."""
     labels = {c.marker: short_label(c) for c in answer.citations}
     parts: list[Any] = []
-    for piece in re.split(r"(\[\d+\])", answer.text):
-        number = int(piece[1:-1]) if re.fullmatch(r"\[\d+\]", piece) else None
-        if number in labels:
-            parts.append({"n": number, "label": labels[number]})
-        elif piece:
-            parts.append(piece)
+    for block in split_tables(answer.text):
+        if isinstance(block, Table):
+            # A quoted table is drawn as one, its cells text nodes; the row's markers last.
+            rows = [
+                {"cells": list(row.cells), "markers": _with_markers(row.markers, labels)}
+                for row in block.rows
+            ]
+            spec = {"caption": block.caption, "header": list(block.header), "rows": rows}
+            parts.append({"table": {**spec, "width": block.width}})
+            continue
+        parts.extend(_with_markers(block.text, labels, keep_text=True))
     chosen = st.session_state.get(SELECTED)
     key = f"answer-{index}"
     _markers(
@@ -94,6 +151,19 @@ def answer_with_markers(answer: Answer, index: int) -> None:
         data={"parts": parts, "selected": chosen[1] if chosen and chosen[0] == index else None},
         on_marker_change=partial(_clicked, index, key),
     )
+
+
+def _with_markers(text: str, labels: dict[int, str], *, keep_text: bool = False) -> list[Any]:
+    """``text`` as pieces: each ``[n]`` of a citation a marker, the rest text (dropped unless
+    ``keep_text``: a table row's markers stand alone in their cell)."""
+    parts: list[Any] = []
+    for piece in re.split(r"(\[\d+\])", text):
+        number = int(piece[1:-1]) if re.fullmatch(r"\[\d+\]", piece) else None
+        if number in labels:
+            parts.append({"n": number, "label": labels[number]})
+        elif piece and (keep_text or piece.strip()):
+            parts.append(piece)
+    return parts
 
 
 def _clicked(index: int, key: str) -> None:

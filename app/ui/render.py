@@ -7,10 +7,12 @@ import base64
 import html
 import json
 import re
+from collections.abc import Sequence
 
 import streamlit as st
 
 from app.models import Citation
+from app.tabular import Table, split_tables
 from app.text import KIND_LABELS
 from app.workspace import PageView, Workspace
 
@@ -76,8 +78,27 @@ def provenance(citation: Citation) -> None:
 
 
 def passage(citation: Citation) -> None:
-    """The cited passage as a quotation (text, never Markdown)."""
-    st.markdown("> " + md(citation.passage).replace("\n", "  \n> "))
+    """The cited passage as a quotation (text, never Markdown); a table in it as a table."""
+    for part in split_tables(citation.passage, answer=False):
+        if isinstance(part, Table):
+            st.markdown(table_markdown(part))
+        elif part.text.strip():
+            st.markdown("> " + md(part.text.strip("\n")).replace("\n", "  \n> "))
+
+
+def table_markdown(table: Table) -> str:
+    """A table as a Markdown table whose every cell is literal text (:func:`md` escapes the
+    bars too, so a cell cannot end early or add a column)."""
+    width = table.width
+
+    def row(cells: Sequence[str]) -> str:
+        padded = [*cells, *[""] * (width - len(cells))]
+        return "| " + " | ".join(md(cell) or " " for cell in padded) + " |"
+
+    lines = [f"**{md(table.caption)}**", ""] if table.caption else []
+    lines += [row(table.header), "|" + " --- |" * width]
+    lines += [row(r.cells) for r in table.rows]
+    return "\n".join(lines)
 
 
 def source_links(view: PageView) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -95,22 +96,30 @@ def test_user_errors_are_one_line(
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
 
 
-def test_ask_batch_and_audit_commands(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    sample_data: Path,
-    tmp_path: Path,
-) -> None:
-    import json
+@pytest.fixture
+def sample_copy(monkeypatch: pytest.MonkeyPatch, sample_data: Path, tmp_path: Path) -> Path:
+    """The sample library's index, a copy of its own (the shared one may be held open by
+    another fixture), and a fresh audit trail: the audit file's path is returned."""
     import shutil
-    import sqlite3
 
-    # Its own copy: the shared sample index may be held open by another fixture.
     data = tmp_path / "data"
     shutil.copytree(sample_data, data)
     audit = tmp_path / "audit.sqlite3"
     monkeypatch.setenv("COPILOT_APP__DATA_DIR", str(data))
     monkeypatch.setenv("COPILOT_AUDIT__PATH", str(audit))
+    return audit
+
+
+def test_ask_batch_and_audit_commands(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    sample_copy: Path,
+    tmp_path: Path,
+) -> None:
+    import json
+    import sqlite3
+
+    audit = sample_copy
     monkeypatch.setenv("COPILOT_APP__USER", "cli-user")
 
     code, out, _ = copilot(capsys, "ask", "What is the maximum DTI ratio?", "--product", "mortgage")
@@ -178,12 +187,14 @@ def test_migrate_copies_the_whole_index_to_another_store(
     target = tmp_path / "moved"
     code, out, err = copilot(capsys, "migrate", "--to-path", str(target), "--to-mode", to_mode)
     assert code == 0, err
-    assert "copied 9 documents (242 chunk points)" in out
+    copied = re.search(r"copied 9 documents \((\d+) chunk points\)", out)
+    assert copied, out
 
     before = open_store(load_settings(app={"data_dir": data}), None)
     moved_to = load_settings(app={"data_dir": data}, store={"path": target, "mode": to_mode})
     after = open_store(moved_to, None)
     try:
+        assert int(copied[1]) == before.count() > 200, out
 
         def same(records):  # type: ignore[no-untyped-def]
             return [r.model_copy(update={"revision": 0, "writer": ""}) for r in records]
@@ -284,3 +295,32 @@ def test_a_citation_names_the_paragraph_its_quote_stands_in() -> None:
     assert cited(rule.section_id and ("§ 1026.43 M",), rule_text, marks, "Other.").paragraph == ""
     assert cited(("§ 1026.43 M",), rule_text, (), "(i) Increase the").paragraph == ""
     assert Citation.model_validate(rule.model_dump(exclude={"paragraph"})).paragraph == ""
+
+
+def test_a_quoted_table_prints_as_aligned_columns_with_its_markers(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sample_copy: Path
+) -> None:
+    monkeypatch.setattr("app.cli._terminal_width", lambda: 100)
+    code, out, _ = copilot(capsys, "ask", "What are the adverse action notice deadlines?")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "Table 1: Adverse Action Notice Deadlines (Section 3)"
+    deadline = lines[1].index("Deadline")
+    assert lines[1].startswith("Situation ") and lines[2].strip(" \u2500-") == ""
+    rows = {
+        "Counteroffer": "Within 30 days; the Bank always sends the",
+        "HELOC freeze or line reduction": "No later than 3 business days after the",
+    }
+    for first, second in rows.items():
+        (line,) = [line for line in lines if line.startswith(first)]
+        assert line[deadline:].startswith(second), line  # the second column lines up
+        assert line.rstrip().endswith(("[1]", "[2]"))  # the row's marker, in a column of its own
+    assert max(len(line) for line in lines[: lines.index("")]) <= 100
+
+
+def test_aligned_cells_are_printed_as_the_text_they_are() -> None:
+    text = "Table 1: [bold]Limits[/bold] / Tier\t:smile: [red]x[/red] / A\t[link=https://e.x]y[/link] [1]"
+    out = cli.aligned(text, width=80)
+    assert "[bold]Limits[/bold]" in out and ":smile:" in out and "[red]x[/red]" in out
+    assert "[link=https://e.x]y[/link]" in out and "\x1b" not in out
+    assert cli.aligned("No table here [1]\nSecond line") == "No table here [1]\nSecond line"

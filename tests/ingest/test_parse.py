@@ -165,8 +165,8 @@ def test_markdown_headings_tables_and_front_matter(tmp_path: Path) -> None:
     table = sections[1].blocks[-1]
     assert table.kind == "table" and table.text.splitlines() == [
         "Table 1: Limits",
-        "CLTV | Score",
-        "80% | 680",
+        "CLTV\tScore",
+        "80%\t680",
     ]
 
 

@@ -95,3 +95,37 @@ def test_on_a_narrow_screen_a_marker_opens_the_source_in_a_dialog(
         raise
     finally:
         context.close()
+
+
+def test_a_quoted_table_is_a_table_of_text_cells_whose_markers_open_the_source(
+    server: str, page: Any
+) -> None:
+    sign_in(page, server, "ben")
+    answer = ask(page, "What are the adverse action notice deadlines?")
+    table = answer.locator("table.copilot-table")
+    expect(table).to_be_visible()
+    expect(table.locator("caption")).to_have_text(
+        "Table 1: Adverse Action Notice Deadlines (Section 3)"
+    )
+    headers = table.locator("thead th")
+    assert headers.all_inner_texts()[:2] == ["Situation", "Deadline"]
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(7)
+    row = rows.filter(has_text="Counteroffer")
+    cells = row.locator("td").all_inner_texts()
+    assert cells[0] == "Counteroffer" and cells[1].startswith("Within 30 days; the Bank")
+    # Column by column: the deadline cells start at one left edge.
+    lefts = {
+        round(box["x"])
+        for box in (c.bounding_box() for c in rows.locator("td:nth-child(2)").all())
+        if box
+    }
+    assert len(lefts) == 1, lefts
+    row.get_by_role("button", name=re.compile(r"^Show source 1: ")).click()
+    panel = page.locator(".st-key-citation-panel")
+    expect(panel).to_contain_text("Source [1] of answer 1")
+    cited = panel.locator("table").filter(has_text="Situation")
+    expect(cited.locator("th").first).to_have_text("Situation")
+    expect(cited).to_contain_text("Counteroffer")
+    table.scroll_into_view_if_needed()
+    shot(page, "answer-with-table")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from app.models import User
+from app.tabular import Table, split_tables
 
 UNDERWRITER = User(name="uw1", role="underwriter")
 TEXAS = "texas-home-equity-supplement"
@@ -69,23 +70,30 @@ def test_a_question_about_a_table_gets_the_whole_table(service) -> None:  # type
     # Was: fragments with the columns run together and a row missing.
     answer = service.ask("What are the adverse action notice deadlines?", user=UNDERWRITER)
     assert not answer.abstained, answer.text
-    lines = answer.text.split("\n")
-    assert lines[0].startswith("Table 1: Adverse Action Notice Deadlines"), lines[0]
-    assert answer.text.count("Table 1:") == 1  # caption and header once
-    for row in (
-        "Completed consumer application denied Within 30 days",
-        # a cell wrapped over three lines, its first cell on a line of its own
-        "Incomplete consumer application Within 30 days: either an adverse action notice or "
-        "a notice of incompleteness giving the applicant at least 30 days to supply the "
-        "missing items",
-        "Counteroffer Within 30 days",
-        "Adverse action on an existing account Within 30 days",
-        "HELOC freeze or line reduction No later than 3 business days",  # next page
-        "Business applicant with gross revenues of $1 million or less Within 30 days",
-        "Business applicant with gross revenues above $1 million Within a reasonable time",
-    ):
-        assert sum(line.startswith(row) or row in line for line in lines) == 1, row
-    assert len(lines) == 7
+    assert len(answer.text.split("\n")) == 7  # one quote per row
+    (table,) = split_tables(answer.text)  # the caption and header once, then every row
+    assert isinstance(table, Table), answer.text
+    assert table.caption == "Table 1: Adverse Action Notice Deadlines (Section 3)"
+    assert table.header == ("Situation", "Deadline")
+    rows = {row.cells[0]: row.cells[1] for row in table.rows}
+    assert list(rows) == [
+        "Completed consumer application denied",
+        "Incomplete consumer application",
+        "Counteroffer",
+        "Adverse action on an existing account",
+        "HELOC freeze or line reduction",  # on the next page, under the header repeated
+        "Business applicant with gross revenues of $1 million or less",
+        "Business applicant with gross revenues above $1 million",
+    ]
+    # A cell wrapped over three lines, beside a first cell on a line of its own, is whole.
+    assert rows["Incomplete consumer application"] == (
+        "Within 30 days: either an adverse action notice or a notice of incompleteness "
+        "giving the applicant at least 30 days to supply the missing items"
+    )
+    assert rows["Business applicant with gross revenues above $1 million"].startswith(
+        "Within a reasonable time"
+    )
+    assert all(len(row.cells) == 2 and row.markers for row in table.rows)
     assert {doc for doc, _ in cited(answer)} == {"compliance-memo-adverse-action"}
 
 

@@ -280,3 +280,23 @@ def test_the_other_document_a_note_quotes_is_cited_under_the_answer(app) -> None
     labels = [e.label for e in at.expander if e.label.startswith(f"[{marker.group(1)}]")]
     assert len(labels) == 1 and labels[0].endswith("cited by a note"), labels
     assert "Mortgage Underwriting Guide" in labels[0] and "Hazard and Flood" in labels[0]
+
+
+def test_a_quoted_table_is_drawn_as_a_table_and_its_passage_too(app) -> None:  # type: ignore[no-untyped-def]
+    at, _ = app()
+    ask(at, "What are the adverse action notice deadlines?")
+    (parts,) = answers(at)
+    (table,) = [p["table"] for p in parts if isinstance(p, dict) and "table" in p]
+    assert table["caption"] == "Table 1: Adverse Action Notice Deadlines (Section 3)"
+    assert table["header"] == ["Situation", "Deadline"] and table["width"] == 2
+    assert len(table["rows"]) == 7
+    counteroffer = next(r for r in table["rows"] if r["cells"][0] == "Counteroffer")
+    assert counteroffer["cells"][1].startswith("Within 30 days; the Bank always sends")
+    (marker,) = counteroffer["markers"]
+    assert marker["n"] == 1 and "Compliance Memorandum" in marker["label"]
+
+    choose(at, 0, 1)
+    panel = joined(at.columns[1])
+    # The cited passage's table as a Markdown table of literal cells.
+    assert "| Situation | Deadline |\n| --- | --- |" in panel, panel
+    assert "| Counteroffer | Within 30 days; the Bank always sends" in panel

@@ -33,3 +33,22 @@ def test_the_check_itself_finds_links_in_raw_text() -> None:
     assert markdown_links(HOSTILE_TITLE)
     assert markdown_links("write to help@evil.example")
     assert markdown_links("\\[x\\]\\(https://evil.example\\)")  # escaped, still autolinked
+
+
+def test_a_table_of_hostile_cells_renders_as_the_same_cells_in_literal_text() -> None:
+    from markdown_it import MarkdownIt
+
+    from app.tabular import Row, Table
+    from app.ui.render import table_markdown
+
+    cells = ("a | b", "[x](https://evil.example) <b>bold</b>", ":red[alert] **now**")
+    table = Table("Table 1: <script>alert(1)</script>", ("One", "Two", "Three"), (Row(cells),))
+    made = table_markdown(table)
+    assert markdown_links(made) == []
+    rendered = MarkdownIt("commonmark").enable("table").parse(made)
+    texts = [plain(token.content) for token in rendered if token.type == "inline"]
+    assert texts[0] == "**Table 1: <script>alert(1)</script>**"
+    assert texts[1:4] == ["One", "Two", "Three"]
+    assert texts[4:] == list(cells)  # one row, three cells, each the text itself
+    html = MarkdownIt("commonmark").enable("table").render(made)
+    assert html.count("<td>") == 3 and "<script>" not in html and "<b>" not in html
