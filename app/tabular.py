@@ -10,6 +10,7 @@ lines and tables. It only reads: the cells are the document's words, shown as te
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 CELL = "\t"
@@ -87,6 +88,26 @@ def split_tables(text: str, *, answer: bool = True) -> list[Prose | Table]:
     return parts
 
 
+def markdown_table(table: Table, literal: Callable[[str], str]) -> str:
+    """``table`` as a Markdown table, its caption in bold above it and, where its rows carry
+    citation markers, a last column of them. ``literal`` makes a text literal for Markdown;
+    it must escape the bar, so a cell can neither end early nor add a column."""
+    width = table.width
+    marked = any(row.markers for row in table.rows)
+
+    def line(cells: Sequence[str], markers: str | None) -> str:
+        padded = [*cells, *[""] * (width - len(cells))]
+        if markers is not None:
+            padded.append(markers.strip())
+        return "| " + " | ".join(literal(cell) or " " for cell in padded) + " |"
+
+    lines = [f"**{literal(table.caption)}**", ""] if table.caption else []
+    lines.append(line(table.header, "" if marked else None))
+    lines.append("|" + " --- |" * (width + marked))
+    lines += [line(row.cells, row.markers if marked else None) for row in table.rows]
+    return "\n".join(lines)
+
+
 def _is_caption_for_next(line: str) -> bool:
     return bool(re.match(r"^\s*(?:table|exhibit|matrix|schedule|chart)\b", line, re.I))
 
@@ -102,4 +123,4 @@ def _cells(row: str) -> tuple[str, ...]:
     return tuple(cell.strip() for cell in row.split(CELL))
 
 
-__all__ = ["CELL", "Prose", "Row", "Table", "split_tables"]
+__all__ = ["CELL", "Prose", "Row", "Table", "markdown_table", "split_tables"]

@@ -23,6 +23,7 @@ from typing import Literal
 from fpdf import FPDF
 
 from app.models import Answer, Citation, User
+from app.tabular import Table, markdown_table, split_tables
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 """What makes emphasis, code, links, images, HTML or tables: escaped. Every line of content
@@ -36,7 +37,7 @@ TITLE = "Policy questions and answers"
 SUPPORT = {"direct": "direct", "partial": "partial", "not_found": "not found"}
 """:attr:`Answer.support` in words."""
 
-Kind = Literal["heading", "fact", "answer", "remark", "label", "item", "quote"]
+Kind = Literal["heading", "fact", "answer", "table", "remark", "label", "item", "quote"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class _Block:
     kind: Kind
     ours: str
     theirs: str = ""
+    table: Table | None = None
+    """For a ``table`` block: the table an answer quoted (its cells are the document's)."""
 
 
 def conversation_markdown(answers: Sequence[Answer], *, user: User, exported_at: datetime) -> str:
@@ -62,6 +65,8 @@ def conversation_markdown(answers: Sequence[Answer], *, user: User, exported_at:
             case "answer":
                 body = block.theirs.split("\n")
                 lines += ["", *(f"> {_text(line)}" if line else ">" for line in body)]
+            case "table" if block.table is not None:
+                lines += ["", markdown_table(block.table, _cell)]
             case "remark":
                 lines += ["", f"{ours}{theirs}"]
             case "label":
@@ -132,7 +137,11 @@ def _blocks(answers: Sequence[Answer]) -> Iterator[_Block]:
         if scope := _answered_for(answer):
             yield _Block("fact", "Answered for: ", scope)
         yield _Block("fact", f"Support: {SUPPORT[answer.support]}")
-        yield _Block("answer", "", answer.text)
+        for part in split_tables(answer.text):
+            if isinstance(part, Table):
+                yield _Block("table", "", table=part)
+            else:
+                yield _Block("answer", "", part.text)
         for gap in answer.gaps:
             yield _Block("remark", "Gap: ", gap)
         for note in answer.notes:
@@ -178,6 +187,10 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def _cell(text: str) -> str:
+    return _text(_flat(text))
+
+
 def _text(text: str) -> str:
     """``text`` made literal for Markdown: every character with a meaning escaped."""
     flat = _flat(text) if "\n" not in text else text
@@ -196,6 +209,7 @@ _STYLE: dict[Kind, tuple[str, float, float, float]] = {
     "heading": ("B", 11.5, 5.5, 0),
     "fact": ("", 9, 4.5, 0),
     "answer": ("", 10, 5, 4),
+    "table": ("", 9, 4.5, 4),
     "remark": ("I", 9, 4.5, 0),
     "label": ("B", 9.5, 5, 0),
     "item": ("", 9, 4.5, 4),
@@ -252,6 +266,9 @@ class _LoanFilePDF(FPDF):
         self.cell(0, 4, f"{TITLE} - page {self.page_no()} of {_PAGES}", align="C")
 
     def block(self, block: _Block) -> None:
+        if block.kind == "table" and block.table is not None:
+            self.table_block(block.table)
+            return
         style, size, height, indent = _STYLE[block.kind]
         self.ln(_SPACE_BEFORE.get(block.kind, 0))
         if block.kind == "heading" and self.will_page_break(height * 4):
@@ -266,6 +283,47 @@ class _LoanFilePDF(FPDF):
             new_x="LMARGIN",
             new_y="NEXT",
         )  # a word longer than the line (a long address) is broken between letters
+
+    def table_block(self, table: Table) -> None:
+        """A quoted table drawn as one: caption, header row, each row's cells and markers."""
+        style, size, height, indent = _STYLE["table"]
+        self.ln(_SPACE_BEFORE["answer"])
+        self.set_x(self.l_margin + indent)
+        if table.caption:
+            self.set_font("Helvetica", "B", size)
+            self.multi_cell(
+                self.epw - indent,
+                height,
+                _latin(table.caption),
+                align="L",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+        marked = any(row.markers for row in table.rows)
+        self.set_font("Helvetica", style, size)
+        header = [*table.header, *[""] * (table.width - len(table.header))]
+        # Columns as wide as their longest cell (within limits): the text wraps in them.
+        columns = [header, *([*r.cells, *[""] * table.width][: table.width] for r in table.rows)]
+        widths = [
+            min(40.0, max(6.0, *(len(cells[i]) for cells in columns))) for i in range(table.width)
+        ]
+        widths += [5.0] if marked else []
+        with self.table(
+            col_widths=widths,
+            width=self.epw - indent,
+            align="RIGHT",
+            line_height=height,
+            text_align="LEFT",
+            markdown=False,
+        ) as grid:
+            top = grid.row()
+            for cell in [*header, *([""] if marked else [])]:
+                top.cell(_latin(cell))
+            for row in table.rows:
+                line = grid.row()
+                cells = [*row.cells, *[""] * (table.width - len(row.cells))]
+                for cell in [*cells, *([row.markers.strip()] if marked else [])]:
+                    line.cell(_latin(cell))
 
 
 def _noted(answer: Answer, citation: Citation) -> str:

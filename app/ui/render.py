@@ -7,12 +7,11 @@ import base64
 import html
 import json
 import re
-from collections.abc import Sequence
 
 import streamlit as st
 
 from app.models import Citation
-from app.tabular import Table, split_tables
+from app.tabular import Table, markdown_table, split_tables
 from app.text import KIND_LABELS
 from app.workspace import PageView, Workspace
 
@@ -89,16 +88,7 @@ def passage(citation: Citation) -> None:
 def table_markdown(table: Table) -> str:
     """A table as a Markdown table whose every cell is literal text (:func:`md` escapes the
     bars too, so a cell cannot end early or add a column)."""
-    width = table.width
-
-    def row(cells: Sequence[str]) -> str:
-        padded = [*cells, *[""] * (width - len(cells))]
-        return "| " + " | ".join(md(cell) or " " for cell in padded) + " |"
-
-    lines = [f"**{md(table.caption)}**", ""] if table.caption else []
-    lines += [row(table.header), "|" + " --- |" * width]
-    lines += [row(r.cells) for r in table.rows]
-    return "\n".join(lines)
+    return markdown_table(table, md)
 
 
 def source_links(view: PageView) -> None:

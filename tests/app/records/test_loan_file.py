@@ -272,3 +272,48 @@ def test_a_citation_of_a_paragraph_names_it_in_the_copy_text() -> None:
         "[1] Mortgage Underwriting Guide, version 2.0 (effective 2026-03-01), section B3-6-02 "
         "Debt-to-Income Ratios, B3-6-02, item 3, page 5\n"
     ) in answer_text(cited)
+
+
+TABLE_ANSWER = "\n".join(
+    [
+        "Table 1: Adverse Action Notice Deadlines (Section 3) / Situation\tDeadline / "
+        "Counteroffer\tWithin 30 days; the Bank sends the notice with the counteroffer [1]",
+        "HELOC | freeze <b>\tNo later than 3 business days [1]",
+        "The Bank's own standard is 25 days [1]",
+    ]
+)
+
+
+def test_a_quoted_table_is_a_table_in_the_markdown_with_literal_cells() -> None:
+    from markdown_it import MarkdownIt
+
+    text = conversation_markdown(
+        [answer(text=TABLE_ANSWER)], user=UNDERWRITER, exported_at=EXPORTED
+    )
+    html = MarkdownIt("commonmark").enable("table").render(text).replace("\u2060", "")
+    assert "<caption>" not in html and "<b>" not in html
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    cells = [re.findall(r"<t[hd]>(.*?)</t[hd]>", row, re.S) for row in rows]
+    assert cells == [
+        ["Situation", "Deadline", ""],
+        ["Counteroffer", "Within 30 days; the Bank sends the notice with the counteroffer", "[1]"],
+        ["HELOC | freeze &lt;b&gt;", "No later than 3 business days", "[1]"],
+    ]
+    assert "<strong>Table 1: Adverse Action Notice Deadlines (Section 3)</strong>" in html
+    assert "> The Bank's own standard is 25 days \\[1\\]" in text  # prose stays a quote
+
+
+def test_a_quoted_table_is_drawn_as_a_table_in_the_pdf() -> None:
+    data = conversation_pdf([answer(text=TABLE_ANSWER)], user=UNDERWRITER, exported_at=EXPORTED)
+    reader = PdfReader(io.BytesIO(data))
+    page = reader.pages[0]
+    text = page.extract_text()
+    assert "Table 1: Adverse Action Notice Deadlines (Section 3)" in text
+    # The cells stand in columns: the deadline column starts right of the situation column.
+    lines = page.extract_text(extraction_mode="layout").splitlines()
+    (counteroffer,) = [line for line in lines if line.lstrip().startswith("Counteroffer")]
+    (heloc,) = [line for line in lines if "HELOC | freeze <b>" in line]
+    assert counteroffer.index("Within 30 days") == heloc.index("No later than")
+    # Ruled: the table's cell borders are drawn.
+    drawn = page.get_contents().get_data()  # type: ignore[union-attr]
+    assert drawn.count(b" re") + drawn.count(b" l\n") >= 6
