@@ -467,12 +467,14 @@ def format_answer(answer: Answer) -> str:
 
 def aligned(text: str, width: int | None = None) -> str:
     """An answer's text for a terminal: each quoted table as aligned columns under its
-    header (long cells wrapped), the row's citation markers in a last column."""
+    header (long cells wrapped), the row's citation markers in a last column; a table too
+    wide for the terminal as one line per row ("header: cell; ..."). Control characters
+    are shown escaped (``\\x1b``), never sent to the terminal."""
     from app.tabular import Table, split_tables
 
     parts = split_tables(text)
     if not any(isinstance(part, Table) for part in parts):
-        return text
+        return _printable(text)
     import io
 
     from rich import box
@@ -491,22 +493,38 @@ def aligned(text: str, width: int | None = None) -> str:
     )
     for part in parts:
         if not isinstance(part, Table):
-            console.out(part.text, highlight=False)
+            console.out(_printable(part.text), highlight=False)
             continue
         if part.caption:
-            console.out(part.caption, highlight=False)
-        grid = Grid(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+            console.out(one_line(part.caption), highlight=False)
+        header = [one_line(h) for h in (*part.header, *[""] * (part.width - len(part.header)))]
         markers = any(row.markers for row in part.rows)
-        for i in range(part.width):
+        if (part.width + markers) * _MIN_COLUMN > console.width:
+            for row in part.rows:
+                cells = [f"{h}: {one_line(c)}" for h, c in zip(header, row.cells, strict=False)]
+                console.out("  " + "; ".join(cells) + row.markers, highlight=False)
+            continue
+        grid = Grid(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+        for name in header:
             # Text, never markup: the cells are the document's words.
-            grid.add_column(Text(part.header[i] if i < len(part.header) else ""), overflow="fold")
+            grid.add_column(Text(name), overflow="fold", min_width=_MIN_COLUMN - 2)
         if markers:
-            grid.add_column(Text(""), no_wrap=True)
+            grid.add_column(Text(""), overflow="fold", min_width=3)
         for row in part.rows:
-            cells = [Text(c) for c in row.cells] + [Text("")] * (part.width - len(row.cells))
-            grid.add_row(*cells, *([Text(row.markers.strip())] if markers else []))
+            texts = [Text(one_line(c)) for c in row.cells]
+            texts += [Text("")] * (part.width - len(row.cells))
+            grid.add_row(*texts, *([Text(row.markers.strip())] if markers else []))
         console.print(grid)
     return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
+
+
+_MIN_COLUMN = 10
+"""Characters a column of a table printed in the terminal needs at the least."""
+
+
+def _printable(text: str) -> str:
+    """``text`` with every control character but the line break and the tab shown escaped."""
+    return "\n".join("\t".join(map(one_line, line.split("\t"))) for line in text.split("\n"))
 
 
 def _terminal_width() -> int:

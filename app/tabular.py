@@ -14,9 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 CELL = "\t"
-_MARKERS = re.compile(r"((?:\s*\[\d+\])+)\s*$")
-_QUOTED = " / "
-"""How a quote joins a table's caption, header row and row on one line."""
+_MARKERS = re.compile(r"((?:\s*\[\d+\])+[.?!]?)\s*$")
+QUOTED = "\u2002/\u2002"
+"""How a quote joins a table's caption, header row and row on one line: a slash between EN
+SPACEs, which no document's text holds (ingestion folds every space to a plain one), so a
+slash in a cell ("85% / 80%") is never taken for it."""
+_QUOTED_BEFORE = " / "
+"""The same, in answers given before (a caption's or a cell's own slash is read as it)."""
 
 
 @dataclass(frozen=True)
@@ -44,48 +48,70 @@ class Prose:
 
 def split_tables(text: str, *, answer: bool = True) -> list[Prose | Table]:
     """``text`` as runs of prose lines and tables, in order (prose keeps its line breaks).
-    ``answer``: an answer's text, whose rows end in citation markers and whose first row of
-    a table carries its caption and header; else a passage, where a ``[1]`` or a `` / `` in a
-    cell is the document's."""
+    ``answer``: an answer's text, whose rows end in citation markers, a table's first row
+    quoted with its caption and header; else a passage, a caption line, a header row and
+    rows, where a ``[1]`` or a slash in a cell is the document's."""
     parts: list[Prose | Table] = []
     caption = ""
     prose: list[str] = []
+    separators = (QUOTED,) if QUOTED in text else (QUOTED, _QUOTED_BEFORE)
+
+    def flush() -> None:
+        nonlocal caption, prose
+        if caption:
+            prose.append(caption)
+            caption = ""
+        if prose:
+            parts.append(Prose("\n".join(prose)))
+            prose = []
+
     for line in text.split("\n"):
-        last = parts[-1] if parts and not prose else None
+        last = parts[-1] if parts and not prose and not caption else None
         if CELL not in line:
-            if line.strip() and _is_caption_for_next(line) and caption == "":
-                caption = line  # a passage's caption line, before its header row
+            if not answer and not caption and _CAPTION.match(line):
+                caption = line  # a passage's caption, before its header row
                 continue
             if caption:
                 prose.append(caption)
                 caption = ""
             prose.append(line)
             continue
-        body, markers = _split_markers(line) if answer else (line, "")
-        pieces = body.split(_QUOTED) if answer else [body]
-        tabbed = [i for i, piece in enumerate(pieces) if CELL in piece]
-        if len(tabbed) >= 2 and tabbed[0] <= 1:
-            # An answer's first row of a table: caption / header / row.
-            head = _QUOTED.join(pieces[: tabbed[0]])
-            header = _QUOTED.join(pieces[tabbed[0] : tabbed[1]])
-            row = _QUOTED.join(pieces[tabbed[1] :])
-            table = Table(head, _cells(header), (Row(_cells(row), markers),))
-        elif isinstance(last, Table) and not caption:
-            table = Table(last.caption, last.header, (*last.rows, Row(_cells(body), markers)))
-            parts.pop()
+        table: Table | None
+        if answer:
+            table = _answer_row(line, last if isinstance(last, Table) else None, separators)
+            if table is None:  # a line with a tab that is no table's row: text as it is
+                prose.append(line)
+                continue
+        elif isinstance(last, Table):
+            table = Table(last.caption, last.header, (*last.rows, Row(_cells(line))))
         else:
-            # A passage's header row (after its caption, when it has one).
-            table = Table(caption, _cells(body), ())
-        if prose:
-            parts.append(Prose("\n".join(prose)))
-            prose = []
-        caption = ""
+            table = Table(caption, _cells(line), ())
+            caption = ""
+        if isinstance(last, Table) and table.rows[:-1] == last.rows and table.rows != last.rows:
+            parts.pop()  # the table above, one row longer
+        flush()
         parts.append(table)
-    if caption:
-        prose.append(caption)
-    if prose:
-        parts.append(Prose("\n".join(prose)))
-    return parts
+    flush()
+    return parts or [Prose("")]
+
+
+def _answer_row(line: str, last: Table | None, separators: tuple[str, ...]) -> Table | None:
+    """An answer's line with cells: a table's first row (``caption / header / row [n]``),
+    a further row of the table just above it, or None."""
+    body, markers = _split_markers(line)
+    for separator in separators:
+        pieces = body.split(separator)
+        tabbed = [i for i, piece in enumerate(pieces) if CELL in piece]
+        if len(tabbed) >= 2 and tabbed[0] >= 1:
+            head = separator.join(pieces[: tabbed[0]])
+            header = separator.join(pieces[tabbed[0] : tabbed[1]])
+            row = separator.join(pieces[tabbed[1] :])
+            return Table(head, _cells(header), (Row(_cells(row), markers),))
+        if separator == QUOTED and len(pieces) > 1:
+            return None  # joined as a first row is, but not one
+    if last is not None:
+        return Table(last.caption, last.header, (*last.rows, Row(_cells(body), markers)))
+    return None
 
 
 def markdown_table(table: Table, literal: Callable[[str], str]) -> str:
@@ -108,10 +134,6 @@ def markdown_table(table: Table, literal: Callable[[str], str]) -> str:
     return "\n".join(lines)
 
 
-def _is_caption_for_next(line: str) -> bool:
-    return bool(re.match(r"^\s*(?:table|exhibit|matrix|schedule|chart)\b", line, re.I))
-
-
 def _split_markers(line: str) -> tuple[str, str]:
     match = _MARKERS.search(line)
     if match is None:
@@ -123,4 +145,6 @@ def _cells(row: str) -> tuple[str, ...]:
     return tuple(cell.strip() for cell in row.split(CELL))
 
 
-__all__ = ["CELL", "Prose", "Row", "Table", "markdown_table", "split_tables"]
+_CAPTION = re.compile(r"^\s*(?:table|exhibit|matrix|schedule|chart)\b", re.IGNORECASE)
+
+__all__ = ["CELL", "QUOTED", "Prose", "Row", "Table", "markdown_table", "split_tables"]

@@ -25,6 +25,7 @@ from app.index.embedding import LocalEmbedding
 from app.models import ALL_PRODUCTS, FEDERAL, Filters, Generation, RetrievedChunk
 from app.sentences import split_sentences
 from app.settings import AnswerSection
+from app.tabular import QUOTED
 from app.text import (
     content_words,
     instruction,
@@ -175,11 +176,12 @@ class ExtractiveBackend:
             return Generation(text=NOT_FOUND, backend=self.name, model=self.model)
         # One quote per line: list items and table rows carry no full stop of their own.
         # A bracketed number inside a quote is the document's, not a citation. A table's
-        # caption and header are quoted once, before its first row.
+        # caption and header are quoted once, before its first row, joined to it by a
+        # separator no document holds (app.tabular.QUOTED).
         lines, context = [], ""
         for c in chosen:
             head, _, row = c.text.rpartition("\n")
-            quoted = row if head and head == context else c.text.replace("\n", " / ")
+            quoted = row if head and head == context else c.text.replace("\n", QUOTED)
             context = head
             lines.append(f"{neutralise_markers(quoted)} [{c.source + 1}]")
         text = "\n".join(lines)

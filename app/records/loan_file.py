@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Literal
 
 from fpdf import FPDF
+from fpdf.errors import FPDFException
 
 from app.models import Answer, Citation, User
 from app.tabular import Table, markdown_table, split_tables
@@ -218,6 +219,10 @@ _STYLE: dict[Kind, tuple[str, float, float, float]] = {
 _PAGES = "\x01pages\x01"
 """Where the page count goes: fpdf2 replaces it everywhere, so it holds control characters,
 which :func:`_latin` takes out of all other text (the default ``{nb}`` could be typed)."""
+_MIN_COLUMN_MM = 16.0
+"""The narrowest column a table in the PDF is drawn with."""
+_MAX_CELL = 1_500
+"""Characters a cell may hold to be drawn in a table: a row must fit on one page."""
 _SPACE_BEFORE: dict[Kind, float] = {"heading": 6, "answer": 2, "remark": 1.5, "label": 2.5}
 
 
@@ -285,29 +290,46 @@ class _LoanFilePDF(FPDF):
         )  # a word longer than the line (a long address) is broken between letters
 
     def table_block(self, table: Table) -> None:
-        """A quoted table drawn as one: caption, header row, each row's cells and markers."""
+        """A quoted table drawn as one: caption, header row, each row's cells and markers.
+        A table the page cannot hold as columns (too many, or a cell too long to fit a row
+        on a page) is written a line per row: "header: cell; ... [n]"."""
         style, size, height, indent = _STYLE["table"]
         self.ln(_SPACE_BEFORE["answer"])
-        self.set_x(self.l_margin + indent)
         if table.caption:
             self.set_font("Helvetica", "B", size)
-            self.multi_cell(
-                self.epw - indent,
-                height,
-                _latin(table.caption),
-                align="L",
-                new_x="LMARGIN",
-                new_y="NEXT",
-            )
-        marked = any(row.markers for row in table.rows)
+            self._line(table.caption, height, indent)
         self.set_font("Helvetica", style, size)
         header = [*table.header, *[""] * (table.width - len(table.header))]
-        # Columns as wide as their longest cell (within limits): the text wraps in them.
-        columns = [header, *([*r.cells, *[""] * table.width][: table.width] for r in table.rows)]
+        marked = any(row.markers for row in table.rows)
+        rows = [[*r.cells, *[""] * (table.width - len(r.cells))] for r in table.rows]
+        fits = (table.width + marked) * _MIN_COLUMN_MM <= self.epw - indent and all(
+            len(cell) <= _MAX_CELL for row in rows for cell in row
+        )
+        if fits:
+            try:
+                self._grid(header, rows, table, marked, height, indent)
+                return
+            except (FPDFException, ValueError):  # fpdf2 could not lay it out: as lines
+                self.ln(height)
+        for row, cells in zip(table.rows, rows, strict=True):
+            pairs = [f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=True) if c]
+            self._line("; ".join(pairs) + row.markers, height, indent)
+
+    def _grid(
+        self,
+        header: list[str],
+        rows: list[list[str]],
+        table: Table,
+        marked: bool,
+        height: float,
+        indent: float,
+    ) -> None:
+        # Columns as wide as their longest cell, within limits: the text wraps in them.
         widths = [
-            min(40.0, max(6.0, *(len(cells[i]) for cells in columns))) for i in range(table.width)
+            min(40.0, max(8.0, *(len(cells[i]) for cells in [header, *rows])))
+            for i in range(table.width)
         ]
-        widths += [5.0] if marked else []
+        widths += [6.0] if marked else []
         with self.table(
             col_widths=widths,
             width=self.epw - indent,
@@ -319,11 +341,16 @@ class _LoanFilePDF(FPDF):
             top = grid.row()
             for cell in [*header, *([""] if marked else [])]:
                 top.cell(_latin(cell))
-            for row in table.rows:
+            for row, cells in zip(table.rows, rows, strict=True):
                 line = grid.row()
-                cells = [*row.cells, *[""] * (table.width - len(row.cells))]
                 for cell in [*cells, *([row.markers.strip()] if marked else [])]:
                     line.cell(_latin(cell))
+
+    def _line(self, text: str, height: float, indent: float) -> None:
+        self.set_x(self.l_margin + indent)
+        self.multi_cell(
+            self.epw - indent, height, _latin(text), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
 
 
 def _noted(answer: Answer, citation: Citation) -> str:

@@ -319,8 +319,31 @@ def test_a_quoted_table_prints_as_aligned_columns_with_its_markers(
 
 
 def test_aligned_cells_are_printed_as_the_text_they_are() -> None:
-    text = "Table 1: [bold]Limits[/bold] / Tier\t:smile: [red]x[/red] / A\t[link=https://e.x]y[/link] [1]"
+    from app.tabular import QUOTED
+
+    text = QUOTED.join(
+        [
+            "Table 1: [bold]Limits[/bold]",
+            "Tier\t:smile: [red]x[/red]",
+            "A\t[link=https://e.x]y[/link] [1]",
+        ]
+    )
     out = cli.aligned(text, width=80)
     assert "[bold]Limits[/bold]" in out and ":smile:" in out and "[red]x[/red]" in out
-    assert "[link=https://e.x]y[/link]" in out and "\x1b" not in out
+    assert "[link=https://e.x]y[/link]" in out
+    # A control character in a document is shown, escaped, never sent to the terminal.
+    escaped = cli.aligned(
+        QUOTED.join(["Table 2: X", "A\tB", "80%\x1b[3D95%\tx [1]"]) + "\nred\x1b[31m"
+    )
+    assert "\x1b" not in escaped and "80%\\x1b[3D95%" in escaped and "red\\x1b[31m" in escaped
     assert cli.aligned("No table here [1]\nSecond line") == "No table here [1]\nSecond line"
+
+
+def test_a_table_too_wide_for_the_terminal_prints_a_line_per_row_and_loses_no_cell() -> None:
+    from app.tabular import QUOTED
+
+    header = "\t".join(f"Column{i}" for i in range(20))
+    row = "\t".join(f"v{i}" for i in range(20))
+    out = cli.aligned(QUOTED.join(["Table 9: Wide", header, row]) + " [1]", width=80)
+    line = out.splitlines()[1]
+    assert all(f"Column{i}: v{i}" in line for i in range(20)) and line.endswith("[1]")

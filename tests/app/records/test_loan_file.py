@@ -317,3 +317,25 @@ def test_a_quoted_table_is_drawn_as_a_table_in_the_pdf() -> None:
     # Ruled: the table's cell borders are drawn.
     drawn = page.get_contents().get_data()  # type: ignore[union-attr]
     assert drawn.count(b" re") + drawn.count(b" l\n") >= 6
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        ([f"Column {i}" for i in range(24)], [f"value {i}" for i in range(24)]),  # too many
+        (["Tier", "Notes"], ["A", "word " * 1200]),  # a cell longer than a page holds
+        (["Occupancy"] * 6, ["Primary residence purchase, full documentation"] * 6),
+    ],
+)
+def test_a_table_the_page_cannot_hold_is_written_a_line_per_row(
+    header: list[str], row: list[str]
+) -> None:
+    from app.tabular import QUOTED
+
+    text = QUOTED.join(["Table 5: Wide", "\t".join(header), "\t".join(row)]) + " [1]"
+    data = conversation_pdf([answer(text=text)], user=UNDERWRITER, exported_at=EXPORTED)
+    shown, _ = pdf_text(data)
+    # Every cell is there, whether drawn as a column or written after its header.
+    for cell in row:
+        assert " ".join(cell.split())[:60] in shown
+    assert "Table 5: Wide" in shown and "[1]" in shown
