@@ -394,6 +394,9 @@ class RetrievedChunk(_Frozen):
     a passage indexed before paragraphs were read."""
     context: str = ""
     """The lead-ins of the paragraphs the passage sits in (:attr:`Chunk.context`)."""
+    completes_list: bool = False
+    """Not found by the search: read because a passage found runs into its list
+    (:mod:`app.question.lists`); quoted only as the rest of that list."""
 
     @field_validator("product", mode="before")
     @classmethod

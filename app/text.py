@@ -436,6 +436,10 @@ def strip_control(text: str) -> str:
     return _UNSAFE.sub("", text)
 
 
+LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2610o]\s|\(?[0-9a-z]{1,3}[.)]\s)")
+"""A list item's line: a bullet, or a number or letter as ``1.``, ``a)``, ``(iv)``."""
+
+
 TextKind = Literal["rule", "interpretation", "example", "form"]
 """What a section of a policy is: the rule itself (definitions included), an official
 interpretation of it (commentary), a worked example or illustration, or a model form,

@@ -60,8 +60,11 @@ _DASHED = re.compile(r"^\s*[\u2013\u2014]|^\s+-\s")
 section they interpret (the rule: "\u00a7 1002.9 Notifications.")."""
 
 CAPTION = re.compile(
-    r"^(?:Table|TABLE|Exhibit|EXHIBIT|Matrix|Schedule|Chart)\b\s*[A-Z0-9]*[\w.\-]*\s*[:.\-]\s*\S"
+    r"^(?:Table|TABLE|Exhibit|EXHIBIT|Matrix|Schedule|Chart)\b\s*[A-Z0-9]*[\w.\-]*\s*"
+    r"(?::\s*|[.\-\u2013\u2014]\s+)\S"
 )
+"""A table's caption: "Table 2: ...", "Exhibit A - ...", "Table 4-1. ..."; a dot or dash is
+followed by a space ("Schedule K-1 shows ..." opens a sentence, not a table)."""
 # Dot leaders (or the glyphs a PDF's leader font extracts as) ending in a page number.
 _TOC_LINE = re.compile(r"(?:[.\u2026\u00b7_\ufffd]\s?){4,}\s*[0-9ivxlcdm]+\s*$|\s{2,}\.{2,}", re.I)
 _LIST_MARKER = re.compile(

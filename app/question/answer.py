@@ -27,6 +27,7 @@ from app.sentences import split_sentences
 from app.settings import AnswerSection
 from app.tabular import QUOTED
 from app.text import (
+    LIST_ITEM,
     content_words,
     instruction,
     label_ancestors,
@@ -171,7 +172,10 @@ class ExtractiveBackend:
             for j, text in enumerate(passages(source))
             if _quotable(text) and (ruled[i] or not _ILLUSTRATION.match(text))
         ]
-        chosen = self._choose(question, candidates, sources, filters) if candidates else []
+        # A passage read only to complete a list answers nothing on its own.
+        found = [c for c in candidates if not sources[c.source].completes_list]
+        chosen = self._choose(question, found, sources, filters) if found else []
+        chosen = _list_completed(chosen, candidates, sources)
         if not chosen:
             return Generation(text=NOT_FOUND, backend=self.name, model=self.model)
         # One quote per line: list items and table rows carry no full stop of their own.
@@ -359,6 +363,8 @@ class ExtractiveBackend:
         held: dict[tuple[str, str, str], set[str]] = {}
         closeness: dict[tuple[str, str, str], float] = {}
         for source in sources:
+            if source.completes_list:
+                continue
             key = _section_of(source)
             held.setdefault(key, set()).update(asked & _words(source))
             closeness[key] = max(closeness.get(key, -1.0), source.score)
@@ -462,7 +468,7 @@ def _fragment(text: str) -> bool:
     return text[:1].islower() or len(text.split()) < 4
 
 
-_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2610o]\s|\(?[0-9a-z]{1,3}[.)]\s)")
+_LIST_ITEM = LIST_ITEM
 
 
 def _table_asked_for(
@@ -526,6 +532,26 @@ def _with_list_items(
             taken.append(item)
         if any(_LIST_ITEM.match(t.text) for t in taken):
             out.extend(t for t in taken if t not in out)
+    return out
+
+
+def _list_completed(
+    chosen: list[_Candidate], candidates: list[_Candidate], sources: Sequence[RetrievedChunk]
+) -> list[_Candidate]:
+    """``chosen`` with the items of a quoted list that a passage read to complete it holds,
+    each after the quote it goes on from."""
+    out = list(chosen)
+    for item in _with_list_items(chosen, candidates, sources):
+        if item in out:
+            continue
+        home = sources[item.source]
+        before = [
+            i
+            for i, c in enumerate(out)
+            if (sources[c.source].doc_id, sources[c.source].version) == (home.doc_id, home.version)
+            and (sources[c.source].ordinal, c.position) < (home.ordinal, item.position)
+        ]
+        out.insert(before[-1] + 1 if before else len(out), item)
     return out
 
 

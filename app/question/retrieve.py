@@ -18,6 +18,7 @@ import numpy as np
 from app.index.embedding import LocalEmbedding
 from app.index.store import Hit, PolicyStore
 from app.models import Filters, RedactedQuestion, RetrievedChunk
+from app.question.lists import with_list_ends
 from app.question.rules import LibraryOutline, with_rules
 from app.settings import RetrievalSection
 from app.text import focus
@@ -70,6 +71,7 @@ class Retriever:
                 self._store,
                 most=self._settings.interpreted_rules,
             )
+        chunks = with_list_ends(chunks, vector, self._store)
         done = time.perf_counter()
         return Retrieval(
             chunks=chunks,

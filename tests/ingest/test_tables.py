@@ -291,3 +291,23 @@ def test_a_word_broken_at_a_cell_line_end_is_whole_again() -> None:
         f"Self-employed{CELL}Two years of tax returns and underwriting notes from a "
         "self-employed borrower's CPA"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "caption"),
+    [
+        ("Table 2: Maximum LTV by Credit Tier (Section 4)", True),
+        ("Table 4-1. Reserves", True),
+        ("Exhibit A - Fees", True),
+        ("Schedule C: Profit or Loss", True),
+        ("Schedule K-1 shows a history of distributions or the business has liquidity", False),
+        ("Schedule K-1 income may be used only when", False),
+        ("Table of Contents", False),
+    ],
+)
+def test_a_caption_names_a_table_a_sentence_about_a_schedule_does_not(
+    line: str, caption: bool
+) -> None:
+    from ingest.sections import CAPTION
+
+    assert bool(CAPTION.match(line)) is caption
