@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 CELL = "\t"
+"""What separates a table row's cells in a document's text (whitespace to the embedding model
+and to keyword search; nothing else in cleaned text holds one)."""
 _MARKERS = re.compile(r"((?:\s*\[\d+\])+[.?!]?)\s*$")
 QUOTED = "\u2002/\u2002"
 """How a quote joins a table's caption, header row and row on one line: a slash between EN

@@ -38,7 +38,7 @@ _PARSER_SOURCES = (
         Path(__file__).parent / f"{name}.py"
         for name in ("parse", "clean", "decode", "sections", "tables")
     ),
-    Path(__file__).parent.parent / "app" / "text.py",
+    *(Path(__file__).parent.parent / "app" / f"{name}.py" for name in ("text", "tabular")),
 )
 _TEMPORARY = ".sections-"
 _MAX_KEPT_BYTES = 256_000_000

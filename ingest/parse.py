@@ -28,6 +28,7 @@ from pypdf.errors import FileNotDecryptedError, PyPdfError, WrongPasswordError
 
 from app.errors import DocumentError
 from app.models import MAX_TITLE_CHARS, Page, ParsedDocument
+from app.tabular import CELL
 from ingest.clean import (
     clean_lines,
     clean_title,
@@ -37,7 +38,7 @@ from ingest.clean import (
 )
 from ingest.decode import decode
 from ingest.sections import CAPTION
-from ingest.tables import CELL, Columns, rebuild
+from ingest.tables import Columns, rebuild
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from app.models import Block, ParsedDocument, Section
+from app.tabular import CELL
 from ingest.clean import normalize
 
 # Numbered headings: (pattern for the id, how to derive the level from the id).
@@ -208,11 +209,11 @@ def segment(doc: ParsedDocument) -> list[Section]:
                 _is_prose(line.text)
                 # rows read with their cells apart (ingest.tables): the first line without
                 # cells ends the table
-                or ("\t" not in line.text and celled)
+                or (CELL not in line.text and celled)
             ):
                 flush()
                 pending_kind = "text"
-            celled = celled or (pending_kind == "table" and "\t" in line.text)
+            celled = celled or (pending_kind == "table" and CELL in line.text)
             if pending and pending[-1].page != line.page:
                 carried = (
                     pending_kind == "text"

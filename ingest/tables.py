@@ -20,14 +20,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.tabular import CELL
 from ingest.clean import keeps_hyphen, normalize
 from ingest.sections import CAPTION
 
 log = logging.getLogger(__name__)
 
-CELL = "\t"
-"""What separates a row's cells in the text (whitespace to the embedding model and to
-keyword search; nothing else in cleaned text holds one)."""
 _GAP = re.compile(r"\S+(?: {1,2}\S+)*")
 """A run of text with at most two spaces between its words: one cell's part of a line
 (layout mode sets cells at least three spaces apart)."""
@@ -301,4 +299,4 @@ def _wrapped(parts: Sequence[str]) -> str:
     return text
 
 
-__all__ = ["CELL", "Columns", "rebuild"]
+__all__ = ["Columns", "rebuild"]

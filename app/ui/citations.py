@@ -114,7 +114,10 @@ _CSS = """
 }
 .copilot-marker:hover, .copilot-marker:focus-visible { border-color: #0054a3; }
 .copilot-marker[aria-pressed="true"] { background: #fff3bf; border-color: #0054a3; }
-.copilot-table { border-collapse: collapse; margin: 0.25rem 0 0.5rem; white-space: normal; }
+.copilot-table {
+  border-collapse: collapse; margin: 0.25rem 0 0.5rem; white-space: normal;
+  display: block; max-width: 100%; overflow-x: auto;
+}
 .copilot-table caption { caption-side: top; text-align: left; font-weight: 600; }
 .copilot-table th, .copilot-table td {
   border: 1px solid #c8c8c8; padding: 0.2rem 0.5rem; text-align: left; vertical-align: top;

@@ -11,9 +11,10 @@ from collections import Counter
 
 import pytest
 
+from app.tabular import CELL
 from ingest.parse import parse
 from ingest.sections import segment
-from ingest.tables import CELL, Columns, rebuild
+from ingest.tables import Columns, rebuild
 from tests.conftest import SAMPLES
 
 PDFS = SAMPLES / "pdf"
