@@ -26,9 +26,10 @@ from fpdf.errors import FPDFException
 from app.models import Answer, Citation, User
 from app.tabular import Table, markdown_table, split_tables
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
-"""What makes emphasis, code, links, images, HTML or tables: escaped. Every line of content
-starts after a prefix of ours ("> ", "- ", "## "), so line-start signs (#, +, -) are plain."""
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$])")
+"""What makes emphasis, code, links, images, HTML, entities (``&#x202E;``), maths (``$x$``)
+or tables: escaped. Every line of content starts after a prefix of ours ("> ", "- ", "## "),
+so line-start signs (#, +, -) are plain."""
 _JOINER = "\u2060"
 _AUTOLINKED = re.compile(r"(?<=[:@])|(?<=www)(?=\.)", re.IGNORECASE)
 """After ``:`` and ``@`` and inside ``www.``: an invisible word joiner, so no viewer turns

@@ -339,3 +339,13 @@ def test_a_table_the_page_cannot_hold_is_written_a_line_per_row(
     for cell in row:
         assert " ".join(cell.split())[:60] in shown
     assert "Table 5: Wide" in shown and "[1]" in shown
+
+
+def test_entities_and_maths_in_a_passage_stay_text_in_the_markdown() -> None:
+    from markdown_it import MarkdownIt
+
+    said = "Fees &#x202E;reversed &copy; and $x^2$ stay as written [1]"
+    text = conversation_markdown([answer(text=said)], user=UNDERWRITER, exported_at=EXPORTED)
+    html = MarkdownIt("commonmark").render(text)
+    assert "\u202e" not in html and "\u00a9" not in html  # no entity decoded
+    assert "&amp;#x202E;reversed &amp;copy; and $x^2$ stay as written" in html
