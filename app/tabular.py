@@ -130,7 +130,7 @@ def markdown_table(table: Table, literal: Callable[[str], str]) -> str:
         return "| " + " | ".join(literal(cell) or " " for cell in padded) + " |"
 
     lines = [f"**{literal(table.caption)}**", ""] if table.caption else []
-    lines.append(line(table.header, "" if marked else None))
+    lines.append(line(table.header, "Source" if marked else None))
     lines.append("|" + " --- |" * (width + marked))
     lines += [line(row.cells, row.markers if marked else None) for row in table.rows]
     return "\n".join(lines)

@@ -340,7 +340,7 @@ class _LoanFilePDF(FPDF):
             markdown=False,
         ) as grid:
             top = grid.row()
-            for cell in [*header, *([""] if marked else [])]:
+            for cell in [*header, *(["Source"] if marked else [])]:
                 top.cell(_latin(cell))
             for row, cells in zip(table.rows, rows, strict=True):
                 line = grid.row()

@@ -65,7 +65,7 @@ function table(spec, data, setTriggerValue) {{
     th.scope = "col";
     head.appendChild(th);
   }}
-  if (marked) head.appendChild(cell("th", ""));
+  if (marked) head.appendChild(cell("th", "Source"));
   const body = node.createTBody();
   for (const row of spec.rows) {{
     const tr = body.insertRow();

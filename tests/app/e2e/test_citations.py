@@ -108,7 +108,7 @@ def test_a_quoted_table_is_a_table_of_text_cells_whose_markers_open_the_source(
         "Table 1: Adverse Action Notice Deadlines (Section 3)"
     )
     headers = table.locator("thead th")
-    assert headers.all_inner_texts()[:2] == ["Situation", "Deadline"]
+    assert headers.all_inner_texts() == ["Situation", "Deadline", "Source"]
     rows = table.locator("tbody tr")
     expect(rows).to_have_count(7)
     row = rows.filter(has_text="Counteroffer")

@@ -295,7 +295,7 @@ def test_a_quoted_table_is_a_table_in_the_markdown_with_literal_cells() -> None:
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
     cells = [re.findall(r"<t[hd]>(.*?)</t[hd]>", row, re.S) for row in rows]
     assert cells == [
-        ["Situation", "Deadline", ""],
+        ["Situation", "Deadline", "Source"],
         ["Counteroffer", "Within 30 days; the Bank sends the notice with the counteroffer", "[1]"],
         ["HELOC | freeze &lt;b&gt;", "No later than 3 business days", "[1]"],
     ]
