@@ -78,11 +78,11 @@ def rebuild(
         # column (the header repeated, or a full row) places the columns on this page.
         if len(rows[0].pieces) == len(carried.starts):
             carried = Columns(tuple(p.start for p in rows[0].pieces))
-        end, columns = _region(rows, 0, carried, headings, header=False)
-        out, at, ok = _replace(out, at, rows[0:end], columns, None, headings)
+        end = _region(rows, 0, carried, headings, header=False)
+        out, at, ok = _replace(out, at, rows[0:end], carried, None, headings)
         if ok:
             index = end
-            open_columns = columns if end == len(rows) else None
+            open_columns = carried if end == len(rows) else None
     while index < len(rows):
         text = _joined(rows[index])
         if not CAPTION.match(text) or index + 1 >= len(rows):
@@ -90,7 +90,7 @@ def rebuild(
             continue
         header = rows[index + 1]
         columns = Columns(tuple(p.start for p in header.pieces))
-        end, columns = _region(rows, index + 1, columns, headings, header=True)
+        end = _region(rows, index + 1, columns, headings, header=True)
         if end > index + 2:
             out, at, ok = _replace(out, at, rows[index + 1 : end], columns, text, headings)
             open_columns = columns if ok and end == len(rows) else None
@@ -124,7 +124,7 @@ def _joined(row: _Row) -> str:
 
 def _region(
     rows: Sequence[_Row], start: int, columns: Columns, headings: frozenset[str], *, header: bool
-) -> tuple[int, Columns]:
+) -> int:
     """Where the table that starts at ``rows[start]`` ends: at a caption, a heading (below
     the header row), or a line that is not laid out in the table's columns."""
     first = columns.starts[0]
@@ -146,7 +146,7 @@ def _region(
         if lone and (row.pieces[0].end > second or (row.after_gap and end > start + 1)):
             break  # runs across the columns (prose), or stands apart at the left: a note
         end += 1
-    return end, columns
+    return end
 
 
 def _bold(row: _Row, headings: frozenset[str]) -> bool:
