@@ -17,7 +17,7 @@ import numpy as np
 
 from app.index.embedding import LocalEmbedding
 from app.index.store import Hit, PolicyStore
-from app.models import Filters, RedactedQuestion, RetrievedChunk
+from app.models import FEDERAL, Filters, RedactedQuestion, RetrievedChunk
 from app.question.lists import with_list_ends
 from app.question.rules import LibraryOutline, with_rules
 from app.settings import RetrievalSection
@@ -63,6 +63,7 @@ class Retriever:
         hits = _distinct(found, self._settings.duplicate_similarity)
         kept = [h for h in hits if h.score >= self._settings.score_floor][: self._settings.top_k]
         chunks = tuple(hit.retrieved() for hit in kept)
+        chunks = _with_state(chunks, hits, filters.jurisdiction, self._settings.score_floor)
         if self._outline is not None and self._settings.interpreted_rules:
             chunks = with_rules(
                 chunks,
@@ -79,6 +80,24 @@ class Retriever:
             query_vector=vector,
             latency_ms={"embed": (embedded - start) * 1000, "search": (done - embedded) * 1000},
         )
+
+
+def _with_state(
+    chunks: tuple[RetrievedChunk, ...], hits: list[Hit], state: str | None, floor: float
+) -> tuple[RetrievedChunk, ...]:
+    """With a state in scope: ``chunks``, and when none is of that state's own documents,
+    the best candidate that is (above the floor), after them. The state's rule must have its
+    chance to come first (:mod:`app.question.answer`) even when the general rules it
+    supplements fill the top of the list."""
+    if state is None or state == FEDERAL or any(state in c.jurisdiction for c in chunks):
+        return chunks
+    for hit in hits:
+        if hit.score < floor:
+            break
+        chunk = hit.retrieved()
+        if state in chunk.jurisdiction:
+            return (*chunks, chunk)
+    return chunks
 
 
 def _distinct(hits: list[Hit], threshold: float) -> list[Hit]:
