@@ -4,6 +4,7 @@ the pickers' range is refused rather than replaced."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.app.e2e.conftest import shot
 from tests.app.e2e.test_browser import ask, go_to, sign_in, type_date
@@ -34,6 +36,14 @@ def leaves_the_machine(url: str) -> bool:
         return True
 
 
+def settle(page: Any) -> None:
+    """Wait until the tab has made no request for half a second. On a loaded machine a page
+    may keep fetching from the app (over loopback) for longer: after 30 seconds, what it has
+    requested so far is what is checked."""
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_load_state("networkidle", timeout=30_000)
+
+
 def test_no_request_leaves_the_machine(server: str, page: Any) -> None:
     """Every page, a cited answer with its source opened, the library, the audit trail and
     the quality report: each request the tab (or a frame in it) makes goes to loopback.
@@ -46,7 +56,7 @@ def test_no_request_leaves_the_machine(server: str, page: Any) -> None:
     answer.locator("blockquote").first.wait_for()
     for title in ("Policies", "Audit", "Quality", "Ask"):
         go_to(page, title)
-        page.wait_for_load_state("networkidle")
+        settle(page)
     outside = sorted({url for url in requested if leaves_the_machine(url)})
     assert not outside, outside
     assert any(urlsplit(url).hostname == "127.0.0.1" for url in requested)
