@@ -101,6 +101,11 @@ def test_the_prose_after_a_table_stays_prose() -> None:
     assert sum(CELL in line for line in lines) == 5 + 5 + 6  # three tables' rows, no more
 
 
+def _plain(layout: str) -> list[str]:
+    """The lines plain text extraction gives of the same text: single spaces, no blanks."""
+    return [" ".join(line.split()) for line in layout.splitlines() if line.strip()]
+
+
 # Laid-out text, as pypdf's layout mode gives it: columns set apart by runs of spaces, rows
 # by a blank line.
 _PAGE = """\
@@ -245,7 +250,7 @@ def test_a_caption_with_no_table_under_it_changes_nothing() -> None:
     ],
 )
 def test_tight_rows_that_cannot_be_told_apart_keep_their_plain_lines(layout: str, why: str) -> None:
-    plain = [" ".join(line.split()) for line in layout.splitlines()]
+    plain = _plain(layout)
     lines, _ = rebuild(plain, layout, skip=Counter())
     if why.endswith("fine"):
         assert lines[2] == f"Title search{CELL}Ninety dollars, or one hundred when rushed", why
@@ -263,7 +268,7 @@ def test_a_short_note_standing_apart_below_tight_rows_ends_the_table() -> None:
         "Exceptions\n"
         "Loans outside these limits need the Chief Credit Officer's approval in writing.\n"
     )
-    plain = [" ".join(line.split()) for line in layout.splitlines() if line.strip()]
+    plain = _plain(layout)
     lines, columns = rebuild(plain, layout, skip=Counter())
     assert lines == [
         plain[0],
@@ -286,8 +291,7 @@ def test_a_word_broken_at_a_cell_line_end_is_whole_again() -> None:
         "                  writing notes from a self-\n"
         "                  employed borrower's CPA\n"
     )
-    plain = [" ".join(line.split()) for line in layout.splitlines() if line.strip()]
-    lines, _ = rebuild(plain, layout, skip=Counter())
+    lines, _ = rebuild(_plain(layout), layout, skip=Counter())
     assert lines[-1] == (
         f"Self-employed{CELL}Two years of tax returns and underwriting notes from a "
         "self-employed borrower's CPA"
