@@ -78,18 +78,22 @@ def split_tables(text: str, *, answer: bool = True) -> list[Prose | Table]:
                 caption = ""
             prose.append(line)
             continue
-        table: Table | None
+        above = last if isinstance(last, Table) else None
         if answer:
-            table = _answer_row(line, last if isinstance(last, Table) else None, separators)
-            if table is None:  # a line with a tab that is no table's row: text as it is
+            read = _answer_row(line, above, separators)
+            if read is None:  # a line with a tab that is no table's row: text as it is
                 prose.append(line)
                 continue
-        elif isinstance(last, Table):
-            table = Table(last.caption, last.header, (*last.rows, Row(_cells(line))))
+            table, extends = read
+        elif above is not None:
+            table, extends = (
+                Table(above.caption, above.header, (*above.rows, Row(_cells(line)))),
+                True,
+            )
         else:
-            table = Table(caption, _cells(line), ())
+            table, extends = Table(caption, _cells(line), ()), False
             caption = ""
-        if isinstance(last, Table) and table.rows[:-1] == last.rows and table.rows != last.rows:
+        if extends:
             parts.pop()  # the table above, one row longer
         flush()
         parts.append(table)
@@ -97,9 +101,12 @@ def split_tables(text: str, *, answer: bool = True) -> list[Prose | Table]:
     return parts or [Prose("")]
 
 
-def _answer_row(line: str, last: Table | None, separators: tuple[str, ...]) -> Table | None:
+def _answer_row(
+    line: str, last: Table | None, separators: tuple[str, ...]
+) -> tuple[Table, bool] | None:
     """An answer's line with cells: a table's first row (``caption / header / row [n]``),
-    a further row of the table just above it, or None."""
+    or a further row of the table just above it (then True: that table, one row longer);
+    None when it is neither."""
     body, markers = _split_markers(line)
     for separator in separators:
         pieces = body.split(separator)
@@ -108,11 +115,11 @@ def _answer_row(line: str, last: Table | None, separators: tuple[str, ...]) -> T
             head = separator.join(pieces[: tabbed[0]])
             header = separator.join(pieces[tabbed[0] : tabbed[1]])
             row = separator.join(pieces[tabbed[1] :])
-            return Table(head, _cells(header), (Row(_cells(row), markers),))
+            return Table(head, _cells(header), (Row(_cells(row), markers),)), False
         if separator == QUOTED and len(pieces) > 1:
             return None  # joined as a first row is, but not one
     if last is not None:
-        return Table(last.caption, last.header, (*last.rows, Row(_cells(body), markers)))
+        return Table(last.caption, last.header, (*last.rows, Row(_cells(body), markers))), True
     return None
 
 

@@ -111,7 +111,7 @@ def _unwrapped(lines: list[str]) -> list[str]:
             and line.lstrip()[:1].islower()
             and not _CAPTION.match(joined[-1])
             and not _CAPTION.match(previous)
-            and not _LIST_ITEM.match(line)
+            and not LIST_ITEM.match(line)
             and not _CELLS.search(line)
         ):
             joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
@@ -438,7 +438,7 @@ def _quotable(text: str) -> bool:
     to a model or to the reader as a command."""
     if instruction(text):
         return False
-    if "\n" in text or _LIST_ITEM.match(text):
+    if "\n" in text or LIST_ITEM.match(text):
         return True
     if _fragment(text) or _CAPTION.match(text):
         return False
@@ -463,12 +463,9 @@ _CELLS = re.compile(r"\s\|\s|\t")
 def _fragment(text: str) -> bool:
     """A piece of a sentence (a form label, a line broken off a narrow column): not worth
     quoting on its own. Table rows and list items are whole units."""
-    if "\n" in text or _LIST_ITEM.match(text):
+    if "\n" in text or LIST_ITEM.match(text):
         return False
     return text[:1].islower() or len(text.split()) < 4
-
-
-_LIST_ITEM = LIST_ITEM
 
 
 def _table_asked_for(
@@ -524,13 +521,13 @@ def _with_list_items(
         ]
         taken: list[_Candidate] = []
         for item in sorted(following, key=reading_order)[:_MAX_LIST_ITEMS]:
-            is_item = bool(_LIST_ITEM.match(item.text))
-            started = any(_LIST_ITEM.match(t.text) for t in taken)
+            is_item = bool(LIST_ITEM.match(item.text))
+            started = any(LIST_ITEM.match(t.text) for t in taken)
             # One note may stand between a lead-in and its list; the list ends at prose.
             if not is_item and (started or taken):
                 break
             taken.append(item)
-        if any(_LIST_ITEM.match(t.text) for t in taken):
+        if any(LIST_ITEM.match(t.text) for t in taken):
             out.extend(t for t in taken if t not in out)
     return out
 
@@ -559,12 +556,12 @@ def _lead_in(item: _Candidate, sources: Sequence[RetrievedChunk]) -> set[str]:
     """The content words of the sentence that introduces a list item ("Reserves are
     required as follows:", "Required documentation:"): the item is read in its light. The
     lead-in is read even when too short to be quoted on its own."""
-    if not _LIST_ITEM.match(item.text):
+    if not LIST_ITEM.match(item.text):
         return set()
     before = [
         text
         for text in passages(sources[item.source])[: item.position]
-        if not _LIST_ITEM.match(text)
+        if not LIST_ITEM.match(text)
     ]
     if before and before[-1].rstrip().endswith(":"):
         return content_words(before[-1])

@@ -34,8 +34,9 @@ def with_list_ends(
         if not _runs_on(source.text) or (source.doc_id, source.version, source.ordinal + 1) in have:
             continue
         hits = store.section_hits(vector, source.doc_id, source.version, source.section_id)
-        following = [h.retrieved() for h in hits]
-        after = next((c for c in following if c.ordinal == source.ordinal + 1), None)
+        after = next(
+            (c for c in (h.retrieved() for h in hits) if c.ordinal == source.ordinal + 1), None
+        )
         if after is None:
             continue
         have.add((after.doc_id, after.version, after.ordinal))
