@@ -228,6 +228,8 @@ def record(result: CaseResult, holdout: bool) -> dict[str, Any]:
         "answerable": result.case.answerable,
         "gold": sorted({f"{g.doc_id} {g.section_id}" for g in result.case.gold}),
         "abstained": answer.abstained,
+        "support": answer.support,
+        "not_covered": list(answer.not_covered),
         "text": answer.text,
         "cited": [f"{c.doc_id} {c.section_id}" for c in answer.citations],
         "retrieved": [f"{c.doc_id} {c.section_id}" for c in answer.retrieved],

@@ -233,10 +233,14 @@ class ExtractiveBackend:
         if not rule:
             return quoted
         # The interpretation follows the rule where it speaks to words of the question the
-        # rule's sentences do not ("balloon" in a comment on the rule of equal payments).
+        # rule's sentences do not ("balloon" in a comment on the rule of equal payments):
+        # its one sentence that speaks to most of them, as a second citation.
         said = set().union(*(content_words(c.text) for c in rule))
-        adds = (asked - said) & set().union(*(content_words(c.text) for c in quoted))
-        return rule + quoted if adds else rule
+        unsaid = asked - said
+        adds = [len(unsaid & content_words(c.text)) for c in quoted]
+        if not any(adds):
+            return rule
+        return [*rule, quoted[adds.index(max(adds))]]
 
     def _rule_instead(
         self, scored: list[tuple[tuple[str, str, str], float]], sources: Sequence[RetrievedChunk]

@@ -560,6 +560,21 @@ def test_an_interpretation_that_adds_to_the_rule_follows_it(backend) -> None:  #
     assert text.index("keeps the loan in portfolio") < text.index("generally loses")
 
 
+def test_an_interpretation_after_the_rule_is_one_sentence(backend) -> None:  # type: ignore[no-untyped-def]
+    """Beside the rule, the interpretation is a second citation: its one sentence that speaks
+    to most of what the rule leaves out (selling), not every sentence close to the question."""
+    longer = (
+        f"{COMMENT} 2. A small creditor may sell a balloon-payment qualified mortgage within "
+        "three years to another small creditor and keep the status. 3. Small creditors that "
+        "make balloon-payment qualified mortgages must keep records for three years."
+    )
+    sources = rule_and_comment(comment=longer)
+    lines = backend.generate(BALLOON, sources).text.splitlines()
+    assert "keeps the loan in portfolio" in lines[0]
+    assert len(lines) == 2
+    assert "sell" in lines[1]
+
+
 def test_a_rule_of_another_document_does_not_replace_an_interpretation(backend) -> None:  # type: ignore[no-untyped-def]
     sources = rule_and_comment(rule_doc="reg-b")
     assert cited_sections(backend.generate(BALLOON, sources).text, sources) == {"43-f-comment"}
