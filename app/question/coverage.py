@@ -9,6 +9,8 @@ documents' titles) leave out such a term may be quoting a neighbouring rule: its
 ``partial`` and the reader is told where the library does speak of the term. A term no
 section holds is named when nothing is found ("No document in the policy library uses the
 term ...": a fact about words, which it is; the library may say the same in other words).
+A short form of the question ("CD", "APOR", "Reg B") is covered by quotes that spell it out
+("Closing Disclosure", "average prime offer rate", "Regulation B").
 
 Terms unknown to the library do not by themselves turn an answer into "not found": measured
 on the golden set and on real regulation text, readers' own words (house, wife, condo,
@@ -34,6 +36,11 @@ EMPTY_LIBRARY = (
 )
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&]*(?:-[A-Za-z0-9'&]+)*")
+_ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
+_ABBREVIATION = re.compile(r"\b[A-Z][a-z]{2,4}\b(?=\.?\s+[A-Z0-9]\b)")
+"""A capitalised short word before a one-letter or one-figure name: "Reg B", "Sec. 5"."""
+_SPELLED_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_JOINING = frozenset({"of", "and", "for", "the", "to", "on", "in", "&"})
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,13 @@ class CoverageCheck:
         quoted: set[str] = set()
         for c in citations:
             quoted |= content_words(f"{c.title} {c.section_id} {c.section_title} {c.quote}")
-        missing = tuple(t for t in terms if t not in quoted and _placed(t, lexicon))
+        said = " ".join(f"{c.title} {c.section_title} {c.quote}" for c in citations)
+        short = _shortened(question)
+        missing = tuple(
+            t
+            for t in terms
+            if t not in quoted and _placed(t, lexicon) and not (t in short and _spelled(t, said))
+        )
         if not missing:
             return Coverage(support="direct")
         return Coverage(
@@ -119,3 +132,35 @@ def _places(term: str, lexicon: Lexicon) -> list[str]:
 
 def _placed(term: str, lexicon: Lexicon) -> bool:
     return bool(_places(term, lexicon))
+
+
+def _shortened(question: str) -> set[str]:
+    """The question's words written as short forms, lower case: acronyms (two to six
+    capitals, a plural ``s`` aside: "CFPB", "APORs") and capitalised abbreviations ("Reg")."""
+    found = {m.group(1).lower() for m in _ACRONYM.finditer(question)}
+    return found | {m.group().lower() for m in _ABBREVIATION.finditer(question)}
+
+
+def _spelled(term: str, text: str) -> bool:
+    """Whether ``text`` spells out the short form ``term``: consecutive words whose initials
+    make it ("CFPB": Consumer Financial Protection Bureau; "APOR": average prime offer rate;
+    a shorter one only in capitalised words: "CD", Closing Disclosure), small words such
+    as "of" and "and" between them allowed; or, for an abbreviation, a capitalised word it
+    begins ("Reg": Regulation)."""
+    words = _SPELLED_WORD.findall(text)
+    if any(w[0].isupper() and len(w) > len(term) and w.lower().startswith(term) for w in words):
+        return True
+    size = len(term)
+    for start in range(len(words)):
+        taken, n = 0, start
+        while taken < size and n < len(words):
+            word = words[n]
+            if taken and word.lower() in _JOINING:
+                n += 1
+                continue
+            if word[0].lower() != term[taken] or (size < 4 and not word[0].isupper()):
+                break
+            taken, n = taken + 1, n + 1
+        if taken == size:
+            return True
+    return False

@@ -88,3 +88,44 @@ def test_not_found_names_what_the_whole_library_has_nothing_on() -> None:
         "No document in the policy library uses the term \u2018bitcoin\u2019."
         in covered.explanation
     )
+
+
+SHORT = Lexicon(
+    frequency=Counter({"cd": 1, "apor": 1, "reg": 1, "closing": 4, "disclosure": 4, "fha": 1}),
+    places={
+        "cd": ("Closing Forms, 2 Glossary",),
+        "apor": ("Truth in Lending, 1026.35 Higher-priced loans",),
+        "reg": ("Equal Credit Opportunity, 1002.1 Authority",),
+        "fha": ("Mortgage Guide, 1.2 Government loans",),
+    },
+)
+
+
+class Short:
+    def current(self) -> Lexicon:
+        return SHORT
+
+
+def test_a_short_form_the_quotes_spell_out_is_covered() -> None:
+    """An acronym or abbreviation of the question is covered by the words it stands for
+    ("CD": Closing Disclosure, "APOR": average prime offer rate, "Reg B": Regulation B)."""
+    short = CoverageCheck(Short(), load_settings().redaction.spacy_model)  # type: ignore[arg-type]
+    spelled = [
+        ("When must the borrower get the CD?", "The Closing Disclosure is given three days "
+         "before consummation."),
+        ("What is the APOR spread for a first lien?", "The APR may exceed the average prime "
+         "offer rate by 1.5 percentage points."),
+        ("What counts as a prohibited basis under Reg B?", "Regulation B defines prohibited "
+         "basis as race, color, religion and the like."),
+    ]  # fmt: skip
+    for question, text in spelled:
+        assert short.check(question, [quote(text)], abstained=False).support == "direct", question
+    # Words that happen to share the initials, not capitalised, do not stand for "CD"; and
+    # nothing spells out "FHA" here (a special flood hazard area is not the agency).
+    unspelled = [
+        ("When must the borrower get the CD?", "The lender checks the conditions described."),
+        ("What is the MIP on an FHA loan?", "Flood insurance is required in a special flood "
+         "hazard area."),
+    ]  # fmt: skip
+    for question, text in unspelled:
+        assert short.check(question, [quote(text)], abstained=False).support == "partial", question
