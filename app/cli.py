@@ -436,8 +436,8 @@ def _read_questions(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 def format_answer(answer: Answer) -> str:
     lines = [aligned(answer.text), ""]
-    lines += [f"{gap}\n" for gap in answer.gaps]
-    lines += [f"Note: {note}\n" for note in answer.notes]
+    lines += [f"{_printable(gap)}\n" for gap in answer.gaps]
+    lines += [f"Note: {_printable(note)}\n" for note in answer.notes]
     lines.append(f"Support: {answer.support.replace('_', ' ')}")
     if answer.answered_for():
         read = " (read from the question)" if answer.scope_read else ""

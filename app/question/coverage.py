@@ -28,7 +28,7 @@ import spacy
 
 from app.models import Citation, Support
 from app.question.lexicon import Lexicon, LibraryLexicon
-from app.text import content_words, instruction
+from app.text import content_words, instruction, polarity
 
 EMPTY_LIBRARY = (
     "The policy library holds no current documents: compliance staff add them on the "
@@ -39,6 +39,17 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&]*(?:-[A-Za-z0-9'&]+)*")
 _ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
 _ABBREVIATION = re.compile(r"\b[A-Z][a-z]{2,4}\b(?=\.?\s+[A-Z0-9]\b)")
 """A capitalised short word before a one-letter or one-figure name: "Reg B", "Sec. 5"."""
+_LIMIT = re.compile(
+    r"(?:no|not)\s+(?:more|less|later|earlier|fewer|greater|sooner|older|longer)\s+than\b"
+    r"|(?:not|never)\s+(?:to\s+)?exceed(?:ing)?\b",
+    re.IGNORECASE,
+)
+"""A bound, not a denial: "no more than 30 days", "not to exceed 43%", "may never exceed"."""
+_BE = frozenset({"is", "are", "was", "were", "be", "been", "being"})
+_ALLOWING = frozenset({"eligible", "acceptable", "permitted", "allowed", "available"})
+_DENYING = frozenset(
+    {"ineligible", "prohibited", "excluded", "unacceptable", "disallowed", "forbidden", "never"}
+)
 _SPELLED_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _JOINING = frozenset({"of", "and", "for", "the", "to", "on", "in", "&"})
 
@@ -97,15 +108,29 @@ class CoverageCheck:
         quoted: set[str] = set()
         for c in citations:
             quoted |= content_words(f"{c.title} {c.section_id} {c.section_title} {c.quote}")
-        said = " ".join(f"{c.title} {c.section_title} {c.quote}" for c in citations)
+        spoken = " ".join(f"{c.title} {c.section_title} {c.quote}" for c in citations)
         short = _shortened(question)
         missing = tuple(
             t
             for t in terms
-            if t not in quoted and _placed(t, lexicon) and not (t in short and _spelled(t, said))
+            if t not in quoted and _placed(t, lexicon) and not (t in short and _spelled(t, spoken))
         )
         if not missing:
             return Coverage(support="direct")
+        ruled_out = {t: denial for t in missing if (denial := self._ruled_out(t, lexicon))}
+        if ruled_out:
+            # The library's only word on it is that it is not done: that is its answer, not
+            # the neighbouring rule the quotes hold.
+            return Coverage(
+                support="not_found",
+                not_covered=tuple(ruled_out),
+                explanation=tuple(
+                    f"The policy library speaks of \u2018{t}\u2019 only to rule it out: "
+                    + "; ".join(f"\u201c{sentence}\u201d ({place})" for place, sentence in denial)
+                    + "."
+                    for t, denial in ruled_out.items()
+                ),
+            )
         return Coverage(
             support="partial",
             not_covered=missing,
@@ -116,6 +141,57 @@ class CoverageCheck:
                 for t in missing
             ),
         )
+
+    def _ruled_out(self, term: str, lexicon: Lexicon) -> tuple[tuple[str, str], ...]:
+        """What the library says of ``term`` when every sentence of it that holds the term
+        denies it ("Motorcycles, ... boats ... are not financed"; "advances may not be made
+        by debit card, credit card ..."): ``(place, sentence)`` each; nothing when any of
+        them does not, or holds an instruction."""
+        said = lexicon.sayings(term)
+        if said and all(
+            self._denied(term, sentence) and not instruction(sentence) and not instruction(place)
+            for place, sentence in said
+        ):
+            return said
+        return ()
+
+    def _denied(self, term: str, sentence: str) -> bool:
+        """Whether a denial in ``sentence`` governs ``term``: a "not" (or "never") on a word
+        the term depends on, "no" before it or before a word it depends on, or a word of
+        denial ("ineligible", "prohibited") on that path. A limit ("no more than 30 days",
+        "not to exceed 43%") rules nothing out."""
+        if not polarity(sentence)[0]:
+            return False
+        doc = self._nlp(sentence)
+        held = [t for t in doc if term in content_words(t.text) or t.lower_ in term.split("-")]
+        return bool(held) and all(
+            any(_denial(a) for a in (token, *token.ancestors)) for token in held
+        )
+
+
+def _denial(word: spacy.tokens.Token) -> bool:
+    """Whether ``word`` is denied: "not financed", "no boats", "ineligible"; not a bound
+    ("not exceed 80%") nor a denied classification ("is not a high-cost loan": the term is
+    described, not ruled out), unless what it is denied to be is allowed ("is not eligible
+    collateral")."""
+    if word.lower_ in _DENYING:
+        return True
+    described = [c for c in word.children if c.dep_ == "attr"] if word.lower_ in _BE else []
+    allowed = any(
+        w.lower_ in _ALLOWING for c in described for w in (c, *c.children) if w.dep_ != "det"
+    )
+    for child in word.children:
+        if _LIMIT.match(child.doc[child.i :].text):
+            continue
+        if child.dep_ == "neg" and described and not allowed:
+            continue
+        if child.dep_ == "neg" or (child.dep_ == "det" and child.lower_ == "no"):
+            return True
+        if child.dep_ in ("acomp", "attr", "amod", "advmod", "oprd") and (
+            child.lower_ in _DENYING or any(g.lower_ in _DENYING for g in child.children)
+        ):
+            return True
+    return False
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from app.index.store import PerLibraryState, PolicyStore
 from app.models import ALL_PRODUCTS
+from app.sentences import split_sentences
 from app.text import content_words
 
 # "Home Equity Line of Credit (HELOC)": a title's words spelled out before their acronym.
@@ -44,9 +45,23 @@ class Lexicon:
     places: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """For a word few sections hold (:data:`FEW` or fewer): where it is, as ``title,
     section`` (the section's id and title), in library order."""
+    texts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The passages' text of each place of :attr:`places`."""
 
     def knows(self, word: str) -> bool:
         return self.frequency.get(word, 0) > 0
+
+    def sayings(self, word: str) -> tuple[tuple[str, str], ...]:
+        """What the library says of a word few sections hold: ``(place, sentence)`` for each
+        sentence (or list item, or table row) of its places that holds it, once each."""
+        found: dict[tuple[str, str], None] = {}
+        for place in self.places.get(word, ()):
+            for text in self.texts.get(place, ()):
+                for line in text.split("\n"):
+                    for sentence in split_sentences(" ".join(line.split())):
+                        if word in content_words(sentence):
+                            found[(place, sentence)] = None
+        return tuple(found)
 
     def product_spans(self, text: str) -> list[tuple[str, int, int]]:
         """Where ``text`` names a product, as ``(tag, start, end)``: by one of the phrases
@@ -111,6 +126,7 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
     frequency: Counter[str] = Counter()
     tagged: dict[str, list[str]] = {}
     found: dict[str, list[str]] = {}
+    texts: dict[str, list[str]] = {}
     jurisdictions: set[str] = set()
     for record, current in store.current_versions():
         meta = current.meta
@@ -126,16 +142,21 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
             section = " ".join(
                 str(p) for p in (payload.get("section_id"), payload.get("section_title")) if p
             )
-            held.setdefault(f"{meta.title}, {section}", set()).update(words)
+            place = f"{meta.title}, {section}"
+            held.setdefault(place, set()).update(words)
+            texts.setdefault(place, []).append(str(payload.get("text", "")))
         for place, words in held.items():
             frequency.update(words)
             for word in words:
                 found.setdefault(word, []).append(place)
+    places = {w: tuple(p) for w, p in found.items() if len(p) <= FEW}
+    placed = {p for where in places.values() for p in where}
     return Lexicon(
         products={tag: product_phrases(tag, names) for tag, names in sorted(tagged.items())},
         frequency=frequency,
         jurisdictions=frozenset(jurisdictions),
-        places={w: tuple(p) for w, p in found.items() if len(p) <= FEW},
+        places=places,
+        texts={p: tuple(t) for p, t in texts.items() if p in placed},
     )
 
 

@@ -184,6 +184,20 @@ class CopilotService:
                 verified = self._verifier.verify(generation, sources)
                 fell_back = True
 
+        checked = self._coverage
+        covered = (
+            _timed(
+                latency,
+                "coverage",
+                lambda: checked.check(asked.text, verified.citations, abstained=verified.abstained),
+            )
+            if checked is not None
+            else None
+        )
+        if covered is not None and covered.support == "not_found" and not verified.abstained:
+            # What the question asks about, the library speaks of only to rule it out: the
+            # quotes found are a neighbouring rule, and the answer is "not found", explained.
+            verified = Verified.abstention()
         notes: tuple[str, ...] = ()
         noted: tuple[Citation, ...] = ()
         watch = self._notes
@@ -196,16 +210,6 @@ class CopilotService:
         if not verified.abstained and watch is not None:
             controls = watch.controls(verified.citations, sources, asked.filters.jurisdiction)
             notes = (*notes, *(c for c in controls if c not in notes))
-        checked = self._coverage
-        covered = (
-            _timed(
-                latency,
-                "coverage",
-                lambda: checked.check(asked.text, verified.citations, abstained=verified.abstained),
-            )
-            if checked is not None
-            else None
-        )
         nearby = self._followups
         suggestions = (
             _timed(latency, "suggest", lambda: nearby.suggest(verified.citations, asked.filters))

@@ -33,6 +33,12 @@ def test_the_lexicon_follows_the_library(library_store) -> None:  # type: ignore
     assert first.knows("boat") and not first.knows("bitcoin")
     # A word the library speaks of in one place only is placed.
     assert first.places["boat"] == ("Auto Loan Credit Policy, 1.1 Scope",)
+    # And what it says of it there: the sentence that holds it, once.
+    ((place, sentence),) = first.sayings("boat")
+    assert place == "Auto Loan Credit Policy, 1.1 Scope"
+    assert sentence.startswith("Motorcycles, recreational vehicles, boats and vehicles")
+    assert sentence.endswith("are not financed under this policy.")
+    assert first.sayings("loan") == ()  # in many sections: not placed
     assert first.jurisdictions == {"US-federal", "TX", "CA"}
     assert lexicon.current() is first  # read once per state of the library
     store.retire("auto-loan-credit-policy")
