@@ -9,8 +9,8 @@ documents' titles) leave out such a term may be quoting a neighbouring rule: its
 ``partial`` and the reader is told where the library does speak of the term. A term no
 section holds is named when nothing is found ("No document in the policy library uses the
 term ...": a fact about words, which it is; the library may say the same in other words).
-A short form of the question ("CD", "APOR", "Reg B") is covered by quotes that spell it out
-("Closing Disclosure", "average prime offer rate", "Regulation B").
+A short form of the question ("CFPB", "Reg B") is covered by quotes that spell it out
+("Consumer Financial Protection Bureau", "Regulation B").
 
 Terms unknown to the library do not by themselves turn an answer into "not found": measured
 on the golden set and on real regulation text, readers' own words (house, wife, condo,
@@ -28,7 +28,7 @@ import spacy
 
 from app.models import Citation, Support
 from app.question.lexicon import Lexicon, LibraryLexicon
-from app.text import content_words, instruction, polarity
+from app.text import content_words, instruction
 
 EMPTY_LIBRARY = (
     "The policy library holds no current documents: compliance staff add them on the "
@@ -36,22 +36,37 @@ EMPTY_LIBRARY = (
 )
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&]*(?:-[A-Za-z0-9'&]+)*")
-_ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
-_ABBREVIATION = re.compile(r"\b[A-Z][a-z]{2,4}\b(?=\.?\s+[A-Z0-9]\b)")
+_ACRONYM = re.compile(r"\b([A-Z]{3,6})s?\b")
+_ABBREVIATION = re.compile(r"\b([A-Z][a-z]{2,4})\.?\s+([A-Z0-9])\b")
 """A capitalised short word before a one-letter or one-figure name: "Reg B", "Sec. 5"."""
-_LIMIT = re.compile(
-    r"(?:no|not)\s+(?:more|less|later|earlier|fewer|greater|sooner|older|longer)\s+than\b"
-    r"|(?:not|never)\s+(?:to\s+)?exceed(?:ing)?\b",
+_LONGEST_DENIAL = 60
+_SAYINGS_SHOWN = 2
+"""Sentences quoted in the explanation of a term ruled out, at most."""
+_LONGEST_QUOTE = 240
+"""Words of the longest sentence read as ruling a term out: a rule of exclusion is short."""
+_CONDITION = re.compile(r"\b(?:unless|except|excepting|without|if|provided that)\b", re.I)
+_BOUND = re.compile(
+    r"\b(?:more|less|longer|shorter|greater|fewer|later|earlier|older|newer|higher|lower)"
+    r"\s+than\b|\bexceed",
     re.IGNORECASE,
 )
-"""A bound, not a denial: "no more than 30 days", "not to exceed 43%", "may never exceed"."""
+"""A bound, not a denial: "no more than 30 days", "may not exceed 80%"."""
 _BE = frozenset({"is", "are", "was", "were", "be", "been", "being"})
-_ALLOWING = frozenset({"eligible", "acceptable", "permitted", "allowed", "available"})
-_DENYING = frozenset(
-    {"ineligible", "prohibited", "excluded", "unacceptable", "disallowed", "forbidden", "never"}
+_GRANTING = frozenset(
+    "finance financed financing fund funded eligible acceptable accepted accept permitted "  # noqa: SIM905
+    "permit allowed allow offered offer originated originate lend lent made make purchased "
+    "purchase approved approve available".split()
 )
+"""Words that grant: denied ("are not financed"), they rule out what they govern."""
+_DENYING = frozenset(
+    "ineligible prohibited prohibit prohibits excluded exclude excludes unacceptable "  # noqa: SIM905
+    "disallowed forbidden decline declined".split()
+)
+"""Words that deny: not denied themselves ("is not prohibited"), they rule out."""
 _SPELLED_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _JOINING = frozenset({"of", "and", "for", "the", "to", "on", "in", "&"})
+_LEADING = _JOINING | {"a", "an", "this", "that", "by", "under", "from", "with"}
+"""Words that may open a sentence before a name without being part of it."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,7 @@ class CoverageCheck:
         """The question's nouns and names, as content words, in order: a word (hyphenated
         ones whole, "self-employed", "co-op") is a term when spaCy tags a token of it as a
         noun or a proper noun."""
-        text = _PLACEHOLDER.sub(lambda m: " " * len(m.group()), question)
+        text = _PLACEHOLDER.sub(lambda m: " " * len(m.group()), _clean(question))
         nouns = [
             (t.idx, t.idx + len(t.text))
             for t in self._nlp(text)
@@ -109,11 +124,14 @@ class CoverageCheck:
         for c in citations:
             quoted |= content_words(f"{c.title} {c.section_id} {c.section_title} {c.quote}")
         spoken = " ".join(f"{c.title} {c.section_title} {c.quote}" for c in citations)
-        short = _shortened(question)
+        acronyms, abbreviations = _short_forms(question)
         missing = tuple(
             t
             for t in terms
-            if t not in quoted and _placed(t, lexicon) and not (t in short and _spelled(t, spoken))
+            if t not in quoted
+            and _placed(t, lexicon)
+            and not (t in acronyms and _spelled(t, spoken))
+            and not (t in abbreviations and _expanded(t, abbreviations[t], spoken))
         )
         if not missing:
             return Coverage(support="direct")
@@ -126,7 +144,10 @@ class CoverageCheck:
                 not_covered=tuple(ruled_out),
                 explanation=tuple(
                     f"The policy library speaks of \u2018{t}\u2019 only to rule it out: "
-                    + "; ".join(f"\u201c{sentence}\u201d ({place})" for place, sentence in denial)
+                    + "; ".join(
+                        f"\u201c{_shortened_quote(sentence)}\u201d ({place})"
+                        for place, sentence in denial[:_SAYINGS_SHOWN]
+                    )
                     + "."
                     for t, denial in ruled_out.items()
                 ),
@@ -143,55 +164,93 @@ class CoverageCheck:
         )
 
     def _ruled_out(self, term: str, lexicon: Lexicon) -> tuple[tuple[str, str], ...]:
-        """What the library says of ``term`` when every sentence of it that holds the term
-        denies it ("Motorcycles, ... boats ... are not financed"; "advances may not be made
-        by debit card, credit card ..."): ``(place, sentence)`` each; nothing when any of
-        them does not, or holds an instruction."""
-        said = lexicon.sayings(term)
+        """What the library says of ``term`` when everything it says of it rules it out
+        ("Motorcycles, ... boats ... are not financed under this policy."; "advances may not
+        be made by debit card, credit card or similar device"): ``(place, clause)`` for each
+        clause (a sentence, or its part between semicolons) that holds the term; nothing
+        when any of them does not rule it out, when a heading of its place names it (a
+        section about it), or when one holds an instruction."""
+        said = [
+            (place, sentence, clause.strip())
+            for place, sentence in lexicon.sayings(term)
+            for clause in sentence.split(";")
+            if term in content_words(clause)
+        ]
         if said and all(
-            self._denied(term, sentence) and not instruction(sentence) and not instruction(place)
-            for place, sentence in said
+            term not in content_words(place)
+            and not instruction(place)
+            and not instruction(sentence)
+            and self._denied(term, clause)
+            for place, sentence, clause in said
         ):
-            return said
+            return tuple(dict.fromkeys((place, clause) for place, _, clause in said))
         return ()
 
-    def _denied(self, term: str, sentence: str) -> bool:
-        """Whether a denial in ``sentence`` governs ``term``: a "not" (or "never") on a word
-        the term depends on, "no" before it or before a word it depends on, or a word of
-        denial ("ineligible", "prohibited") on that path. A limit ("no more than 30 days",
-        "not to exceed 43%") rules nothing out."""
-        if not polarity(sentence)[0]:
-            return False
-        doc = self._nlp(sentence)
-        held = [t for t in doc if term in content_words(t.text) or t.lower_ in term.split("-")]
-        return bool(held) and all(
-            any(_denial(a) for a in (token, *token.ancestors)) for token in held
-        )
-
-
-def _denial(word: spacy.tokens.Token) -> bool:
-    """Whether ``word`` is denied: "not financed", "no boats", "ineligible"; not a bound
-    ("not exceed 80%") nor a denied classification ("is not a high-cost loan": the term is
-    described, not ruled out), unless what it is denied to be is allowed ("is not eligible
-    collateral")."""
-    if word.lower_ in _DENYING:
-        return True
-    described = [c for c in word.children if c.dep_ == "attr"] if word.lower_ in _BE else []
-    allowed = any(
-        w.lower_ in _ALLOWING for c in described for w in (c, *c.children) if w.dep_ != "det"
-    )
-    for child in word.children:
-        if _LIMIT.match(child.doc[child.i :].text):
-            continue
-        if child.dep_ == "neg" and described and not allowed:
-            continue
-        if child.dep_ == "neg" or (child.dep_ == "det" and child.lower_ == "no"):
-            return True
-        if child.dep_ in ("acomp", "attr", "amod", "advmod", "oprd") and (
-            child.lower_ in _DENYING or any(g.lower_ in _DENYING for g in child.children)
+    def _denied(self, term: str, clause: str) -> bool:
+        """Whether ``clause`` rules ``term`` out: the word that governs it (the verb of its
+        clause) grants something and is denied ("are not financed", "may not be made by
+        ... credit card", "No boats are financed", "are not eligible collateral"), or
+        denies it ("are ineligible", "is prohibited") without being denied itself ("is not
+        prohibited"). Nothing conditional ("unless", "except", "without", "if"), bounded
+        ("no more than 30 days", "may not exceed 80%") or longer than
+        :data:`_LONGEST_DENIAL` words counts, nor a grant for a purpose ("not eligible for
+        the rate discount"), nor a denial of some of them only ("boats that ...")."""
+        if (
+            len(clause.split()) > _LONGEST_DENIAL
+            or _CONDITION.search(clause)
+            or _BOUND.search(clause)
         ):
+            return False
+        doc = self._nlp(_clean(clause))
+        held = [t for t in doc if term in content_words(t.text) or t.lower_ in term.split("-")]
+        return bool(held) and all(_rules_out(token) for token in held)
+
+
+def _rules_out(term: spacy.tokens.Token) -> bool:
+    """Whether the clause ``term`` stands in denies it (see :meth:`CoverageCheck._denied`)."""
+    named = term.head if term.dep_ in ("compound", "amod") else term
+    if any(c.dep_ in ("prep", "relcl", "acl") for c in named.children):
+        return False  # some of them only: "a boat with a salvage title", "boats that ..."
+    # "No boats": "no" on the term, or on the noun it names a kind of ("no boat loans").
+    none = any(c.dep_ == "det" and c.lower_ == "no" for w in (term, named) for c in w.children)
+    # The verb of the term's clause; a participle that only describes a noun ("loans
+    # secured by boats") is passed over for the clause's own verb.
+    governing = next(
+        (a for a in term.ancestors if a.pos_ in ("VERB", "AUX") and a.dep_ != "acl"), None
+    )
+    if governing is None:
+        return False
+    predicates = [governing]
+    if governing.lower_ in _BE:
+        # "Boats are not eligible (collateral)", "Boats are ineligible collateral".
+        for child in governing.children:
+            if child.dep_ in ("acomp", "attr", "oprd"):
+                predicates += [child, *(g for g in child.children if g.dep_ == "amod")]
+    negated = _negated(governing)
+    for predicate in predicates:
+        word = predicate.lower_
+        if any(c.dep_ == "prep" and c.lower_ == "for" for c in predicate.children):
+            continue  # a grant for a purpose: "not eligible for the rate discount"
+        if word in _GRANTING and (negated or none):
+            return True
+        if word in _DENYING and not negated and not _negated(predicate):
             return True
     return False
+
+
+def _negated(word: spacy.tokens.Token) -> bool:
+    """Whether ``word`` carries a "not", "never", "neither", "nothing" or "no longer"."""
+    return any(
+        c.dep_ == "neg"
+        or c.lower_ in ("neither", "nothing", "none")
+        or (c.lower_ == "longer" and any(g.lower_ == "no" for g in c.children))
+        for c in word.children
+    )
+
+
+def _clean(text: str) -> str:
+    """``text`` with what is not valid Unicode (a lone surrogate) replaced: spaCy reads it."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 @functools.cache
@@ -210,33 +269,54 @@ def _placed(term: str, lexicon: Lexicon) -> bool:
     return bool(_places(term, lexicon))
 
 
-def _shortened(question: str) -> set[str]:
-    """The question's words written as short forms, lower case: acronyms (two to six
-    capitals, a plural ``s`` aside: "CFPB", "APORs") and capitalised abbreviations ("Reg")."""
-    found = {m.group(1).lower() for m in _ACRONYM.finditer(question)}
-    return found | {m.group().lower() for m in _ABBREVIATION.finditer(question)}
+def _shortened_quote(sentence: str) -> str:
+    if len(sentence) <= _LONGEST_QUOTE:
+        return sentence
+    return sentence[: _LONGEST_QUOTE - 1] + "\u2026"
+
+
+def _short_forms(question: str) -> tuple[set[str], dict[str, str]]:
+    """The question's words written as short forms, lower case: its acronyms (three to six
+    capitals, a plural ``s`` aside: "CFPB", "APORs"), and its capitalised abbreviations
+    before a one-letter or one-figure name, with that name ("Reg B": ``reg`` -> ``B``).
+    None in a question written in capitals."""
+    letters = [c for c in question if c.isalpha()]
+    if sum(c.isupper() for c in letters) > len(letters) / 2:
+        return set(), {}
+    return (
+        {m.group(1).lower() for m in _ACRONYM.finditer(question)},
+        {m.group(1).lower(): m.group(2) for m in _ABBREVIATION.finditer(question)},
+    )
+
+
+def _expanded(term: str, name: str, text: str) -> bool:
+    """Whether ``text`` writes out the abbreviation ``term`` before the same name: "Reg B"
+    is "Regulation B" (not "Registered boats")."""
+    word = re.escape(term[0].upper() + term[1:])
+    return bool(re.search(rf"\b{word}[a-z]*\.?\s+{re.escape(name)}\b", text))
 
 
 def _spelled(term: str, text: str) -> bool:
-    """Whether ``text`` spells out the short form ``term``: consecutive words whose initials
-    make it ("CFPB": Consumer Financial Protection Bureau; "APOR": average prime offer rate;
-    a shorter one only in capitalised words: "CD", Closing Disclosure), small words such
-    as "of" and "and" between them allowed; or, for an abbreviation, a capitalised word it
-    begins ("Reg": Regulation)."""
+    """Whether ``text`` spells out the acronym ``term``: a run of capitalised words whose
+    initials make it, small words such as "of" and "and" between them allowed, that is a
+    whole name (no capitalised word just before or after it: "Consumer Financial
+    Protection Bureau" spells CFPB; "Special Flood Hazard Area" does not spell FHA)."""
     words = _SPELLED_WORD.findall(text)
-    if any(w[0].isupper() and len(w) > len(term) and w.lower().startswith(term) for w in words):
-        return True
     size = len(term)
-    for start in range(len(words)):
+    for start, first in enumerate(words):
+        if first[0].lower() != term[0] or not first[0].isupper():
+            continue
+        if start and words[start - 1][0].isupper() and words[start - 1].lower() not in _LEADING:
+            continue
         taken, n = 0, start
         while taken < size and n < len(words):
             word = words[n]
             if taken and word.lower() in _JOINING:
                 n += 1
                 continue
-            if word[0].lower() != term[taken] or (size < 4 and not word[0].isupper()):
+            if word[0].lower() != term[taken] or not word[0].isupper():
                 break
             taken, n = taken + 1, n + 1
-        if taken == size:
+        if taken == size and (n == len(words) or not words[n][0].isupper()):
             return True
     return False
