@@ -22,15 +22,22 @@ LIBRARY = Lexicon(
 )
 
 
-class Fixed:
-    """The library's lexicon as of one state."""
+class Held:
+    """A library's lexicon as of one state."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._lexicon = lexicon
 
     def current(self) -> Lexicon:
-        return LIBRARY
+        return self._lexicon
+
+
+def checking(lexicon: Lexicon) -> CoverageCheck:
+    return CoverageCheck(Held(lexicon), load_settings().redaction.spacy_model)  # type: ignore[arg-type]
 
 
 def check() -> CoverageCheck:
-    return CoverageCheck(Fixed(), load_settings().redaction.spacy_model)  # type: ignore[arg-type]
+    return checking(LIBRARY)
 
 
 def quote(text: str, section: str = "4 Maximum LTV") -> Citation:
@@ -104,15 +111,10 @@ SHORT = Lexicon(
 )
 
 
-class Short:
-    def current(self) -> Lexicon:
-        return SHORT
-
-
 def test_a_short_form_the_quotes_spell_out_is_covered() -> None:
     """An acronym of the question is covered by the capitalised name it stands for, and an
     abbreviation by the word it shortens before the same name ("Reg B": Regulation B)."""
-    short = CoverageCheck(Short(), load_settings().redaction.spacy_model)  # type: ignore[arg-type]
+    short = checking(SHORT)
     spelled = [
         ("Which documents does the CFPB checklist list?", "The Consumer Financial Protection "
          "Bureau publishes this checklist."),
@@ -143,7 +145,7 @@ def test_a_short_form_the_quotes_spell_out_is_covered() -> None:
 def test_words_that_only_share_the_initials_do_not_cover_a_short_form(
     question: str, text: str
 ) -> None:
-    short = CoverageCheck(Short(), load_settings().redaction.spacy_model)  # type: ignore[arg-type]
+    short = checking(SHORT)
     assert short.check(question, [quote(text)], abstained=False).support == "partial"
 
 
@@ -156,11 +158,7 @@ def ruling(*sentences: str) -> CoverageCheck:
         texts={place: ("1.1 Scope\n" + "\n".join(sentences),)},
     )
 
-    class Held:
-        def current(self) -> Lexicon:
-            return lexicon
-
-    return CoverageCheck(Held(), load_settings().redaction.spacy_model)  # type: ignore[arg-type]
+    return checking(lexicon)
 
 
 LTV_TABLE = [quote("Tier A: maximum LTV 125% of the vehicle's value.")]
@@ -230,11 +228,7 @@ def test_a_section_about_the_term_does_not_rule_it_out() -> None:
         texts={place: ("Boat loans are not subject to the escrow requirement.",)},
     )
 
-    class Held:
-        def current(self) -> Lexicon:
-            return lexicon
-
-    checked = CoverageCheck(Held(), load_settings().redaction.spacy_model)  # type: ignore[arg-type]
+    checked = checking(lexicon)
     covered = checked.check("What is the maximum LTV for a boat loan?", LTV_TABLE, abstained=False)
     assert covered.support == "partial"
 
@@ -268,11 +262,7 @@ def test_a_clause_between_semicolons_is_read_on_its_own() -> None:
         texts={place: (sentence,)},
     )
 
-    class Held:
-        def current(self) -> Lexicon:
-            return lexicon
-
-    checked = CoverageCheck(Held(), load_settings().redaction.spacy_model)  # type: ignore[arg-type]
+    checked = checking(lexicon)
     covered = checked.check(
         "What's the minimum credit score for a secured credit card?",
         [quote("The minimum credit score is 660.", "3.2 Credit score")],
