@@ -523,10 +523,11 @@ class Answer(_Frozen):
     ``not_found``: nothing in the sources answers it."""
     not_covered: tuple[str, ...] = ()
     """The question's specific terms the quoted sources do not mention (``partial``), or
-    that the whole library does not mention (``not_found``)."""
+    that the whole library does not mention or speaks of only to rule them out
+    (``not_found``)."""
     gaps: tuple[str, ...] = ()
-    """One line per term of ``not_covered``: where the library speaks of it, or that it has
-    nothing on it (see :mod:`app.question.coverage`)."""
+    """One line per term of ``not_covered``: where the library speaks of it, that it has
+    nothing on it, or what it says to rule it out (see :mod:`app.question.coverage`)."""
     backend: str
     model: str
     prompt_version: str | None = None

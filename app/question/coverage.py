@@ -40,10 +40,11 @@ _ACRONYM = re.compile(r"\b([A-Z]{3,6})s?\b")
 _ABBREVIATION = re.compile(r"\b([A-Z][a-z]{2,4})\.?\s+([A-Z0-9])\b")
 """A capitalised short word before a one-letter or one-figure name: "Reg B", "Sec. 5"."""
 _LONGEST_DENIAL = 60
+"""Words of the longest clause read as ruling a term out: a rule of exclusion is short."""
 _SAYINGS_SHOWN = 2
-"""Sentences quoted in the explanation of a term ruled out, at most."""
+"""Clauses quoted in the explanation of a term ruled out, at most."""
 _LONGEST_QUOTE = 240
-"""Words of the longest sentence read as ruling a term out: a rule of exclusion is short."""
+"""Characters of a clause quoted there, at most."""
 _CONDITION = re.compile(r"\b(?:unless|except|excepting|without|if|provided that)\b", re.I)
 _BOUND = re.compile(
     r"\b(?:more|less|longer|shorter|greater|fewer|later|earlier|older|newer|higher|lower)"
@@ -74,7 +75,7 @@ class Coverage:
     support: Support
     not_covered: tuple[str, ...] = ()
     """``partial``: the specific terms the quotes leave out; ``not_found``: the terms the
-    whole library leaves out."""
+    whole library leaves out, or those it speaks of only to rule them out."""
     explanation: tuple[str, ...] = ()
     """One line per term not covered: where the library speaks of it, or that it does not."""
 
@@ -145,8 +146,8 @@ class CoverageCheck:
                 explanation=tuple(
                     f"The policy library speaks of \u2018{t}\u2019 only to rule it out: "
                     + "; ".join(
-                        f"\u201c{_shortened_quote(sentence)}\u201d ({place})"
-                        for place, sentence in denial[:_SAYINGS_SHOWN]
+                        f"\u201c{_shortened_quote(clause)}\u201d ({place})"
+                        for place, clause in denial[:_SAYINGS_SHOWN]
                     )
                     + "."
                     for t, denial in ruled_out.items()
@@ -269,10 +270,10 @@ def _placed(term: str, lexicon: Lexicon) -> bool:
     return bool(_places(term, lexicon))
 
 
-def _shortened_quote(sentence: str) -> str:
-    if len(sentence) <= _LONGEST_QUOTE:
-        return sentence
-    return sentence[: _LONGEST_QUOTE - 1] + "\u2026"
+def _shortened_quote(clause: str) -> str:
+    if len(clause) <= _LONGEST_QUOTE:
+        return clause
+    return clause[: _LONGEST_QUOTE - 1] + "\u2026"
 
 
 def _short_forms(question: str) -> tuple[set[str], dict[str, str]]:
