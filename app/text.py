@@ -386,18 +386,35 @@ _INSTRUCTION = re.compile(
 # that letter first.
 _INSTRUCTION_ANYWHERE = re.compile(_INSTRUCTION.pattern.replace(r"^\W*", "", 1), re.MULTILINE)
 _FOLDED = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+# Letters of other scripts drawn like Latin ones ("ign\u043ere" with a Cyrillic o), and the
+# full-width forms of ASCII: read as the Latin letters they pass for.
+_LOOKALIKE = str.maketrans(
+    {
+        **dict(zip("\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u0501\u051b"
+                   "\u051d\u04cf\u04bb\u04af", "aeopcyxijsdqwlhy", strict=True)),
+        **dict(zip("\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425"
+                   "\u0406\u0408\u0405\u0423", "ABEKMHOPCTXIJSY", strict=True)),
+        **dict(zip("\u03b1\u03b5\u03b9\u03ba\u03bd\u03bf\u03c1\u03c4\u03c5\u03c7",
+                   "aeikvoptux", strict=True)),
+        **dict(zip("\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1"
+                   "\u03a4\u03a5\u03a7", "ABEZHIKMNOPTYX", strict=True)),
+        **{chr(0xFF01 + n): chr(0x21 + n) for n in range(94)},
+    }
+)  # fmt: skip
+_READ_AS_LATIN = {**_LOOKALIKE, **_FOLDED}
 
 
 def instruction(text: str) -> bool:
     """Whether ``text`` addresses a model or the reader with a command ("ignore previous
-    instructions", "system:", "you must answer", "log in here") rather than stating a rule."""
-    return bool(_INSTRUCTION.search(text))
+    instructions", "system:", "you must answer", "log in here") rather than stating a rule,
+    letters of other scripts drawn like Latin ones read as those."""
+    return bool(_INSTRUCTION.search(text.translate(_LOOKALIKE)))
 
 
 def may_instruct(text: str) -> bool:
     """A quick first look at a longer text: false means that no sentence of it (white space
     collapsed) is an :func:`instruction`; true, that one may be."""
-    return bool(_INSTRUCTION_ANYWHERE.search(text.translate(_FOLDED).lower()))
+    return bool(_INSTRUCTION_ANYWHERE.search(text.translate(_READ_AS_LATIN).lower()))
 
 
 def unsafe(text: str) -> tuple[str, list[str]] | None:

@@ -403,6 +403,10 @@ def test_the_quick_look_never_misses_what_a_sentence_check_flags(sentence: str) 
     for letter, like in (("\u0130", "I"), ("\u0131", "i"), ("\u017f", "s")):
         disguised = sentence.replace(like, letter).replace(like.upper(), letter)
         assert instruction(disguised) and may_instruct(disguised), disguised
+    # Letters of other scripts drawn like Latin ones (Cyrillic, Greek), and full-width ones.
+    for letter, like in (("\u043e", "o"), ("\u0435", "e"), ("\u03bf", "o"), ("\uff45", "e")):
+        disguised = sentence.replace(like, letter)
+        assert instruction(disguised) and may_instruct(disguised), disguised
     rule = "The maximum DTI ratio is 43 percent."
     for text in (sentence, f"{rule} {sentence}", f"{rule}\n  {sentence}  \n{rule}"):
         assert may_instruct(" ".join(text.split()))
