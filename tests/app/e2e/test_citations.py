@@ -121,8 +121,10 @@ def test_a_quoted_table_is_a_table_of_text_cells_whose_markers_open_the_source(
         if box
     }
     assert len(lefts) == 1, lefts
-    row.get_by_role("button", name=re.compile(r"^Show source 1: ")).click()
     panel = page.locator(".st-key-citation-panel")
+    # The app has finished drawing the answer (a click during its rerun can be lost).
+    expect(panel).to_contain_text("click a numbered marker")
+    row.get_by_role("button", name=re.compile(r"^Show source 1: ")).click()
     expect(panel).to_contain_text("Source [1] of answer 1")
     cited = panel.locator("table").filter(has_text="Situation")
     expect(cited.locator("th").first).to_have_text("Situation")
