@@ -274,3 +274,18 @@ def test_a_clause_between_semicolons_is_read_on_its_own() -> None:
         "not be made by debit card, credit card or similar device\u201d (Home Equity "
         "Supplement, 4 Lines of Credit).",
     )
+
+
+def test_odd_text_neither_breaks_nor_slows_the_check() -> None:
+    """A lone surrogate (a broken file, a terminal's undecodable bytes) in the library or the
+    question is read without error; a clause of hundreds of words is not parsed at all (a
+    rule of exclusion is short), so it rules nothing out."""
+    broken = ruling("Boats are not financed \ud800 under this policy.")
+    covered = broken.check(
+        "What is the maximum LTV for a boat \udcff loan?", LTV_TABLE, abstained=False
+    )
+    assert covered.support == "not_found"
+    covered = ruling("Boats, " * 400 + "are not financed.").check(
+        "What is the maximum LTV for a boat loan?", LTV_TABLE, abstained=False
+    )
+    assert covered.support == "partial"
