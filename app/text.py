@@ -386,6 +386,9 @@ _INSTRUCTION = re.compile(
 # that letter first.
 _INSTRUCTION_ANYWHERE = re.compile(_INSTRUCTION.pattern.replace(r"^\W*", "", 1), re.MULTILINE)
 _FOLDED = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+FULL_WIDTH = {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
+"""The full-width forms of ASCII letters, digits and signs (``\uff45``, ``\uff15``, ``\uff20``), as
+a :meth:`str.translate` table to the ASCII they stand for."""
 # Letters of other scripts drawn like Latin ones ("ign\u043ere" with a Cyrillic o), and the
 # full-width forms of ASCII: read as the Latin letters they pass for.
 _LOOKALIKE = str.maketrans(
@@ -398,9 +401,8 @@ _LOOKALIKE = str.maketrans(
                    "aeikvoptux", strict=True)),
         **dict(zip("\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1"
                    "\u03a4\u03a5\u03a7", "ABEZHIKMNOPTYX", strict=True)),
-        **{chr(0xFF01 + n): chr(0x21 + n) for n in range(94)},
     }
-)  # fmt: skip
+) | FULL_WIDTH  # fmt: skip
 _READ_AS_LATIN = {**_LOOKALIKE, **_FOLDED}
 
 

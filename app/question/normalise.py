@@ -13,6 +13,8 @@ replaced by its placeholder. Nothing else of the question changes.
 
 from __future__ import annotations
 
+from app.text import FULL_WIDTH
+
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
 _SPACES = (
     "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
@@ -22,7 +24,7 @@ _TABLE: dict[int, str | None] = {
     **dict.fromkeys(map(ord, _DASHES), "-"),
     **dict.fromkeys(map(ord, _SPACES), " "),
     **dict.fromkeys(map(ord, _INVISIBLE), None),
-    **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},  # full-width ASCII
+    **FULL_WIDTH,
 }
 
 

@@ -149,15 +149,15 @@ def test_words_that_only_share_the_initials_do_not_cover_a_short_form(
     assert short.check(question, [quote(text)], abstained=False).support == "partial"
 
 
-def ruling(*sentences: str) -> CoverageCheck:
-    """A library that speaks of boats in one place, in ``sentences``."""
-    place = "Auto Loan Credit Policy, 1.1 Scope"
+def ruling(
+    *sentences: str, term: str = "boat", place: str = "Auto Loan Credit Policy, 1.1 Scope"
+) -> CoverageCheck:
+    """A library that speaks of ``term`` in one place, in ``sentences``."""
     lexicon = Lexicon(
-        frequency=Counter({"boat": 1, "ltv": 2, "maximum": 3, "loan": 3}),
-        places={"boat": (place,)},
-        texts={place: ("1.1 Scope\n" + "\n".join(sentences),)},
+        frequency=Counter({term: 1, "ltv": 2, "maximum": 3, "loan": 3}),
+        places={term: (place,)},
+        texts={place: ("\n".join(sentences),)},
     )
-
     return checking(lexicon)
 
 
@@ -221,14 +221,10 @@ def test_a_term_the_library_says_more_of_stays_partial(sentences: tuple[str, ...
 def test_a_section_about_the_term_does_not_rule_it_out() -> None:
     """A section headed with the term speaks of it: one denying sentence in it ("not subject
     to the escrow requirement") does not rule boat loans out."""
-    place = "Consumer Lending Policy, 3.2 Boat Loans"
-    lexicon = Lexicon(
-        frequency=Counter({"boat": 1, "ltv": 2, "maximum": 3}),
-        places={"boat": (place,)},
-        texts={place: ("Boat loans are not subject to the escrow requirement.",)},
+    checked = ruling(
+        "Boat loans are not subject to the escrow requirement.",
+        place="Consumer Lending Policy, 3.2 Boat Loans",
     )
-
-    checked = checking(lexicon)
     covered = checked.check("What is the maximum LTV for a boat loan?", LTV_TABLE, abstained=False)
     assert covered.support == "partial"
 
@@ -255,14 +251,7 @@ def test_a_clause_between_semicolons_is_read_on_its_own() -> None:
         "device; the owner may request advances only when the balance is no more than 80% "
         "of the value."
     )
-    place = "Home Equity Supplement, 4 Lines of Credit"
-    lexicon = Lexicon(
-        frequency=Counter({"card": 1, "score": 3, "minimum": 3}),
-        places={"card": (place,)},
-        texts={place: (sentence,)},
-    )
-
-    checked = checking(lexicon)
+    checked = ruling(sentence, term="card", place="Home Equity Supplement, 4 Lines of Credit")
     covered = checked.check(
         "What's the minimum credit score for a secured credit card?",
         [quote("The minimum credit score is 660.", "3.2 Credit score")],
