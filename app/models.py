@@ -228,6 +228,9 @@ class Chunk(_Frozen):
     """Where each numbered paragraph begins in ``text``: ``(offset, label)`` at every change
     of paragraph, the label relative to the section (``(e)(2)(ii)``, ``item 3``, ``I.A.2``;
     empty for text before the first numbered paragraph). Empty when the chunk holds none."""
+    examples: tuple[str, ...] = ()
+    """The labels among ``paragraphs`` that are examples: under a paragraph headed "Examples"
+    (:func:`ingest.paragraphs.example_labels`). They are read, never quoted as the rule."""
 
 
 MAX_FLAGGED = 20
@@ -392,6 +395,9 @@ class RetrievedChunk(_Frozen):
     paragraphs: tuple[tuple[int, str], ...] = ()
     """Where each numbered paragraph begins in ``text`` (:attr:`Chunk.paragraphs`); empty for
     a passage indexed before paragraphs were read."""
+    examples: tuple[str, ...] = ()
+    """The labels of its paragraphs that are examples (:attr:`Chunk.examples`); empty for a
+    passage indexed before they were read."""
     context: str = ""
     """The lead-ins of the paragraphs the passage sits in (:attr:`Chunk.context`)."""
     completes_list: bool = False

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from app.models import Chunk, Section
 from app.sentences import split_sentences
-from ingest.paragraphs import BULLET, Paragraph, lead_in, line_paragraphs
+from ingest.paragraphs import BULLET, Paragraph, example_labels, lead_in, line_paragraphs
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 """Counts the tokens of each text, without the model's special tokens."""
@@ -60,6 +60,8 @@ class _Draft(NamedTuple):
     marks: tuple[tuple[int, str], ...]
     heading: str
     context: str
+    examples: frozenset[str] = frozenset()
+    """The section's example paragraphs' labels."""
 
     @property
     def embed_text(self) -> str:
@@ -96,6 +98,7 @@ def chunk(
         if not units:
             continue
         labels = [p.label for p in found]
+        examples = example_labels(found)
         heading = _heading_text(section, doc_title, count, max_tokens)
         heading_tokens = count([heading])[0] if heading else 0
         budget = max_tokens - special_tokens - heading_tokens
@@ -111,7 +114,7 @@ def chunk(
                 context = _lead_ins(
                     found, group[0], id(group[0]) not in openings, room, count, leads
                 )
-                drafts.append(_Draft(section, group, text, marks, heading, context))
+                drafts.append(_Draft(section, group, text, marks, heading, context, examples))
     if additive:
         count([u.text for d in drafts for u in d.group])  # pieces split from a unit
         sizes = [
@@ -145,6 +148,7 @@ def chunk(
                 page_label_end=group[-1].last_label or group[-1].label,
                 kind=kinds.pop() if len(kinds) == 1 else "mixed",  # type: ignore[arg-type]
                 paragraphs=draft.marks,
+                examples=tuple(label for _, label in draft.marks if label in draft.examples),
             )
         )
     return chunks

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.models import Block, Section
@@ -156,6 +157,44 @@ def lead_in(paragraph: Paragraph) -> str:
     if len(sentences) > 1 and last.endswith(":") and last not in first:
         parts.append(last)
     return " ".join(filter(None, [marker, " \u2026 ".join(parts)]))
+
+
+_EXAMPLES = re.compile(
+    r"^(?:worked\s+|illustrative\s+)?(?:examples?|illustrations?)\b", re.IGNORECASE
+)
+"""A paragraph that opens with these words is the heading of examples ("3. Examples.",
+"(iii) Examples of uses of medical information inconsistent with the exception.")."""
+_TITLE_LIKE = re.compile(
+    r"^(?!.*:)(?!.*\b(?:include|includes|including|are|is|may|must)\b)(?:\S+\s+){0,15}\S*\.$"
+)
+"""A heading, not a sentence of rule: short, ending in a full stop, without the verb of a
+list of what counts ("Examples of acceptable documents include:" is rule text)."""
+
+
+def example_labels(found: Sequence[Paragraph]) -> frozenset[str]:
+    """The labels of the paragraphs of a section that are examples: a marked paragraph whose
+    own text opens with a heading "Example(s) ..." or "Illustration(s) ..." after its marker,
+    and every paragraph under it. They apply a rule to a made-up case: they are read, and
+    never quoted as the rule."""
+    heads: set[int] = set()
+    for p in found:
+        if not p.marked or not p.blocks:
+            continue
+        text = " ".join(p.text.split())
+        body = text[len(p.marker) :].lstrip() if text.startswith(p.marker) else text
+        title = (split_sentences(body) or [""])[0]
+        if _EXAMPLES.match(title) and _TITLE_LIKE.match(title):
+            heads.add(p.index)
+    labels: set[str] = set()
+    for p in found:
+        index: int | None = p.index
+        while index is not None:
+            if index in heads:
+                if p.label:
+                    labels.add(p.label)
+                break
+            index = found[index].parent
+    return frozenset(labels)
 
 
 # --- the parser ---------------------------------------------------------------------------

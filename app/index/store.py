@@ -725,6 +725,7 @@ class PolicyStore:
                         "pages": list(range(c.page_start, c.page_end + 1)),
                         "kind": c.kind,
                         "paragraphs": [list(mark) for mark in c.paragraphs],
+                        "examples": list(c.examples),
                         "context": c.context,
                         "token_count": c.token_count,
                         "embed_sha": embed_key(c.embed_text),

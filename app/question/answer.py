@@ -34,6 +34,7 @@ from app.text import (
     named_state,
     neutralise_markers,
     numbers,
+    quoted_paragraph,
     rule_label,
     text_kind,
 )
@@ -165,12 +166,15 @@ class ExtractiveBackend:
         filters: Filters | None = None,
     ) -> Generation:
         # A worked example in commentary applies a rule to a made-up case: not the rule.
+        # Nor is a paragraph under a heading of examples, in commentary or rule text alike.
         ruled = [text_kind(s.section_path, s.doc_type) == "rule" for s in sources]
         candidates = [
             _Candidate(i, j, text)
             for i, source in enumerate(sources)
             for j, text in enumerate(passages(source))
-            if _quotable(text) and (ruled[i] or not _ILLUSTRATION.match(text))
+            if _quotable(text)
+            and (ruled[i] or not _ILLUSTRATION.match(text))
+            and not _in_example(source, text)
         ]
         # A passage read only to complete a list answers nothing on its own.
         found = [c for c in candidates if not sources[c.source].completes_list]
@@ -329,9 +333,33 @@ class ExtractiveBackend:
         if table:
             return sorted(table, key=lambda c: (sources[c.source].ordinal, c.position)), best
         kept = [pool[i] for i in eligible if score[i] >= settings.relative * best]
-        chosen = [own[i] for i in kept[: settings.max_sentences]]
+        chosen = self._with_bodies(
+            question, [own[i] for i in kept[: settings.max_sentences]], own, sources
+        )
         quoted = _with_list_items(chosen, candidates, sources)
         return sorted(quoted, key=lambda c: (sources[c.source].ordinal, c.position)), best
+
+    def _with_bodies(
+        self,
+        question: str,
+        chosen: list[_Candidate],
+        own: list[_Candidate],
+        sources: Sequence[RetrievedChunk],
+    ) -> list[_Candidate]:
+        """``chosen``, each paragraph title among them ("(e) Withdrawal of approved
+        application.") followed by the sentence of its paragraph closest to the question:
+        a title says what a paragraph is about, its text says the rule."""
+        out: list[_Candidate] = []
+        for c in chosen:
+            out.append(c)
+            body = _body(c, own, sources)
+            if not body:
+                continue
+            vectors = self._embedding.embed_cached([question, *(b.text for b in body)])
+            best = body[int(np.argmax(vectors[1:] @ vectors[0]))]
+            if best not in out and best not in chosen:
+                out.append(best)
+        return out
 
     def _preferred(self, question: str, filters: Filters | None) -> str:
         """The jurisdiction the reader asked about: the filter's, else (when
@@ -434,6 +462,44 @@ def _specificity(asked: set[str], sources: Sequence[RetrievedChunk]) -> dict[str
         w: math.log((count + 1) / (sum(w in words for words in sections.values()) + 0.5))
         for w in asked
     }
+
+
+def _body(
+    title: _Candidate, own: list[_Candidate], sources: Sequence[RetrievedChunk]
+) -> list[_Candidate]:
+    """When ``title`` is the title of a numbered paragraph (a few words and a full stop, no
+    verb of rule), the sentences after it in its passage that stand in that paragraph or
+    below it; otherwise none."""
+    if not _TITLE.match(title.text) or _RULE_VERB.search(title.text):
+        return []
+    source = sources[title.source]
+    label = quoted_paragraph(source.text, source.paragraphs, title.text)
+    if not label:
+        return []
+    body: list[_Candidate] = []
+    for c in sorted(own, key=lambda c: c.position):
+        if c.source != title.source or c.position <= title.position:
+            continue
+        below = quoted_paragraph(source.text, source.paragraphs, c.text)
+        if not (below == label or (below.startswith(label) and not below[len(label)].isalnum())):
+            break
+        body.append(c)
+    return body
+
+
+_TITLE = re.compile(r"^\s*(?:\(?[0-9A-Za-z]{1,4}[.)]\s+)*(?:[^\s.:;]+\s+){0,9}[^\s.:;]+\.$")
+"""A paragraph title: its marker, then at most ten words and a full stop."""
+_RULE_VERB = re.compile(
+    r"\b(?:is|are|was|were|be|must|may|shall|will|can|should|has|have|does|do|need|needs)\b",
+    re.IGNORECASE,
+)
+
+
+def _in_example(source: RetrievedChunk, text: str) -> bool:
+    """Whether a sentence of a passage stands in one of its example paragraphs."""
+    if not source.examples:
+        return False
+    return quoted_paragraph(source.text, source.paragraphs, text) in source.examples
 
 
 def _quotable(text: str) -> bool:

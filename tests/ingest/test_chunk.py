@@ -428,3 +428,25 @@ def test_a_chunk_is_embedded_with_the_lead_ins_of_the_paragraphs_it_sits_in(  # 
         assert embedding.count_tokens([c.embed_text])[0] + 2 == c.token_count
     # The first chunk holds its own lead-ins: nothing above it to add.
     assert chunks[0].context == ""
+
+
+MEDICAL = """(d) Financial information exception.
+(1) A creditor may obtain and use medical information pertaining to a consumer's debts only if
+the information is the type routinely used in making credit eligibility determinations.
+(2) Examples of uses of medical information inconsistent with the exception.
+(i) The consumer informs the loan officer that she has a potentially terminal disease.
+(ii) The loan officer recommends that the consumer be denied credit because of that disease."""
+
+
+def test_a_chunk_names_its_example_paragraphs(embedding) -> None:  # type: ignore[no-untyped-def]
+    section = Section(
+        section_id="§ 1022.30", title="Medical information", path=("§ 1022.30 Medical",),
+        blocks=(Block(kind="text", text=MEDICAL, page=1, page_label="1"),),
+    )  # fmt: skip
+    chunks = chunk([section], embedding.count_tokens, max_tokens=60, min_tokens=10)
+    labels = {label for c in chunks for _, label in c.paragraphs}
+    examples = {label for c in chunks for label in c.examples}
+    assert examples == {"(d)(2)", "(d)(2)(i)", "(d)(2)(ii)"}
+    assert {"(d)", "(d)(1)"} <= labels - examples
+    for c in chunks:
+        assert set(c.examples) <= {label for _, label in c.paragraphs}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app.models import Block, Section
-from ingest.paragraphs import Paragraph, lead_in, line_paragraphs, paragraphs
+from ingest.paragraphs import Paragraph, example_labels, lead_in, line_paragraphs, paragraphs
 
 
 def section(*pages: str) -> Section:
@@ -458,3 +458,36 @@ def test_the_paragraphs_kept_are_bounded_by_their_text_and_dropped_after_the_dif
     assert section(99, 400) not in kept._kept
     keep_diffs([], None, None)  # type: ignore[arg-type]
     assert not kept._kept and kept._kept_chars == 0
+
+
+EXAMPLES = """
+(d) Financial information exception.
+(1) A creditor may use medical information relating to debts only if the information is the type
+routinely used in making credit eligibility determinations.
+(2) Examples of uses of medical information inconsistent with the exception.
+(i) A consumer informs the loan officer that she has a potentially terminal disease.
+(ii) The loan officer recommends that the consumer be denied credit because of that disease.
+(3) Examples of acceptable records include:
+(i) hospital bills;
+(ii) pharmacy receipts.
+(4) Illustration: the creditor verifies the amount of the debt.
+"""
+COMMENT_EXAMPLES = """
+2. Payment calculation. The creditor uses the fully indexed rate.
+3. Examples. The following are examples of the payment calculation.
+i. Fixed-rate mortgage. The loan agreement provides for a fixed interest rate of 7 percent.
+ii. Graduated payments. The payments increase 12.5 percent a year.
+"""
+
+
+def test_example_paragraphs_are_those_under_a_heading_of_examples() -> None:
+    tree = parse(EXAMPLES)
+    found = example_labels(tree)
+    # A heading of examples and everything under it.
+    assert {"(d)(2)", "(d)(2)(i)", "(d)(2)(ii)"} <= found
+    # The rule, a list of what counts ("Examples of ... include:"), and a sentence that merely
+    # opens with the word are rule text.
+    assert not found & {"(d)", "(d)(1)", "(d)(3)", "(d)(3)(i)", "(d)(3)(ii)", "(d)(4)"}
+    comments = parse(COMMENT_EXAMPLES)
+    assert example_labels(comments) == {"item 3", "item 3.i", "item 3.ii"}
+    assert next(p.label for p in comments if p.marked) == "item 2"

@@ -625,3 +625,51 @@ def test_a_rule_that_opens_like_an_example_is_quoted(backend) -> None:  # type: 
     guide = [source(1, rule, "B3-6-05", "Student Loans")]
     question = "What monthly payment do we assume for a deferred student loan?"
     assert cited_sections(backend.generate(question, guide).text, guide) == {"B3-6-05"}
+
+
+def regulation_source(
+    text: str, marks: list[str], examples: tuple[str, ...] = ()
+) -> RetrievedChunk:
+    """A passage of a regulation whose lines each open one paragraph of ``marks``."""
+    offsets, at = [], 0
+    for line in text.split("\n"):
+        offsets.append(at)
+        at += len(line) + 1
+    return source(1, text, "§ 1022.30", "Medical information").model_copy(
+        update={"paragraphs": tuple(zip(offsets, marks, strict=True)), "examples": examples}
+    )
+
+
+MEDICAL_LINES = (
+    "(1) A creditor may not obtain or use medical information about a consumer in deciding "
+    "whether to grant credit, except for information about the consumer's debts.\n"
+    "(2) Examples of uses of medical information inconsistent with the rule.\n"
+    "(i) The loan officer learns that the consumer has cancer and recommends that credit be "
+    "denied because of that disease."
+)
+MEDICAL_MARKS = ["(d)(1)", "(d)(2)", "(d)(2)(i)"]
+
+
+def test_a_paragraph_under_a_heading_of_examples_is_never_quoted_as_the_rule(backend) -> None:  # type: ignore[no-untyped-def]
+    question = "The loan officer learned the consumer has cancer. Can we deny credit for it?"
+    plain = regulation_source(MEDICAL_LINES, MEDICAL_MARKS)
+    assert "recommends that credit be denied" in backend.generate(question, [plain]).text
+    marked = regulation_source(MEDICAL_LINES, MEDICAL_MARKS, ("(d)(2)", "(d)(2)(i)"))
+    answer = backend.generate(question, [marked]).text
+    assert "recommends" not in answer and "may not obtain or use medical information" in answer
+
+
+def test_a_paragraph_title_is_quoted_with_the_sentence_of_its_text_that_answers(backend) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "(e) Withdrawal of approved application.\n"
+        "When an applicant withdraws an application before the creditor decides on it, the "
+        "creditor need not send a notice of action taken. The creditor keeps the file for 25 "
+        "months.\n"
+        "(f) Multiple applicants."
+    )
+    passage = regulation_source(text, ["(e)", "(e)", "(f)"])
+    answer = backend.generate("What about withdrawal of an approved application?", [passage]).text
+    lines = answer.split("\n")
+    assert lines[0].startswith("(e) Withdrawal of approved application")
+    assert any("need not send a notice" in line or "25 months" in line for line in lines[1:])
+    assert "Multiple applicants" not in answer
