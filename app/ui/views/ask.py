@@ -58,8 +58,10 @@ def render(ws: Workspace, user: User) -> None:
             _refuse(question, f"The question could not be asked: {md(str(exc))}")
         conversation.append(answer)
         state.keep(ws, conversation)
-        with talk:
-            _turn(ws, user, answer, len(conversation) - 1)
+        # Drawn by the next run, from the conversation, in the layout it keeps: drawn here,
+        # the first answer would follow the empty conversation's caption, and the page would
+        # change under the reader's first click as the next run takes the caption away.
+        st.rerun()
     with talk:
         _suggestions(conversation)
     with sources:
