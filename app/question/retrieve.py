@@ -76,7 +76,7 @@ class Retriever:
         done = time.perf_counter()
         return Retrieval(
             chunks=chunks,
-            closest=tuple(hit.retrieved() for hit in hits[:3]),
+            closest=_closest(hits),
             query_vector=vector,
             latency_ms={"embed": (embedded - start) * 1000, "search": (done - embedded) * 1000},
         )
@@ -98,6 +98,18 @@ def _with_state(
         if state in chunk.jurisdiction:
             return (*chunks, chunk)
     return chunks
+
+
+def _closest(hits: list[Hit], most: int = 3) -> tuple[RetrievedChunk, ...]:
+    """The best passage of each of the ``most`` nearest sections: what a reader is pointed
+    to when nothing answers (a section named twice would point to the same place)."""
+    found: dict[tuple[str, str, str], RetrievedChunk] = {}
+    for hit in hits:
+        chunk = hit.retrieved()
+        found.setdefault((chunk.doc_id, chunk.version, chunk.section_id), chunk)
+        if len(found) == most:
+            break
+    return tuple(found.values())
 
 
 def _distinct(hits: list[Hit], threshold: float) -> list[Hit]:

@@ -73,6 +73,23 @@ def test_a_loan_the_library_does_not_cover_is_not_answered_with_another_loans_li
     assert asked.support == "direct" and "are not financed" in asked.text, asked.text
 
 
+def test_a_table_lookup_for_something_the_library_never_names_is_not_found(service) -> None:  # type: ignore[no-untyped-def]
+    # Was: three rows of the advance-rate table (equipment, inventory, real estate).
+    answer = service.ask(
+        "What advance rate do we give on bitcoin pledged as collateral for a business line?",
+        user=UNDERWRITER,
+    )
+    assert answer.abstained and answer.support == "not_found", answer.text
+    assert answer.citations == () and "bitcoin" in answer.not_covered
+    (gap,) = answer.gaps
+    assert "\u2018bitcoin\u2019" in gap and "Advance Rates" in gap and "has no row" in gap, gap
+    # A row the table has is still the answer.
+    equipment = service.ask(
+        "What advance rate do we give on new equipment pledged as collateral?", user=UNDERWRITER
+    )
+    assert not equipment.abstained and "80%" in equipment.text, equipment.text
+
+
 def test_a_question_about_a_table_gets_the_whole_table(service) -> None:  # type: ignore[no-untyped-def]
     # Was: fragments with the columns run together and a row missing.
     answer = service.ask("What are the adverse action notice deadlines?", user=UNDERWRITER)

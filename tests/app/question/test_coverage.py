@@ -278,3 +278,87 @@ def test_odd_text_neither_breaks_nor_slows_the_check() -> None:
         "What is the maximum LTV for a boat loan?", LTV_TABLE, abstained=False
     )
     assert covered.support == "partial"
+
+
+ADVANCE = "Table 2: Maximum Advance Rates by Collateral Type\nCollateral\tMaximum advance rate"
+TABLE_LIBRARY = Lexicon(
+    frequency=Counter(
+        {
+            w: 2
+            for w in [
+                "advance",
+                "rate",
+                "collateral",
+                "equipment",
+                "new",
+                "business",
+                "line",
+                "two",
+                "year",
+                "old",
+                "used",
+                "car",
+                "term",
+                "credit",
+                "score",
+                "size",
+                "application",
+                "notice",
+                "adverse",
+                "action",
+            ]
+        }
+    ),
+    places={},
+)
+
+
+def rows(*cells: str) -> list[Citation]:
+    return [quote(f"{ADVANCE}\n{row}", "4.2 Collateral and Advance Rates") for row in cells]
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown"),
+    [
+        ("What advance rate do we give on bitcoin pledged as collateral for a business line?",
+         "bitcoin"),
+        ("What's the max advance rate on a vacant land loan?", "land"),
+    ],
+)  # fmt: skip
+def test_table_rows_for_other_things_do_not_answer_for_one_the_library_never_names(
+    question: str, unknown: str
+) -> None:
+    covered = checking(TABLE_LIBRARY).check(
+        question, rows("New equipment\t80%", "Finished goods inventory\t50%"), abstained=False
+    )
+    assert covered.support == "not_found" and unknown in covered.not_covered
+    opening = f"No document in the policy library uses the term \u2018{unknown}\u2019"
+    (line,) = [line for line in covered.explanation if line.startswith(opening)]
+    assert "Table 2: Maximum Advance Rates by Collateral Type" in line and "has no row" in line
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The value asked for, the asker's own words, when: not what a row is looked up by.
+        "Max advance rate and line size on new equipment?",
+        "QC found an advance rate of 90% on new equipment. Is that allowed?",
+        "We declined application no. <LOAN_NUMBER_1> yesterday. Advance rate on new equipment?",
+        # A compound of words the library knows.
+        "Advance rate on two-year-old equipment?",
+    ],
+)
+def test_table_rows_answer_when_what_they_are_looked_up_by_is_known(question: str) -> None:
+    covered = checking(TABLE_LIBRARY).check(question, rows("New equipment\t80%"), abstained=False)
+    assert covered.support != "not_found"
+
+
+def test_an_unknown_word_the_quoted_rows_hold_or_a_prose_answer_is_not_a_missing_row() -> None:
+    check_ = checking(TABLE_LIBRARY)
+    held = check_.check("Advance rate on bitcoin?", rows("Bitcoin\t0%"), abstained=False)
+    assert held.support != "not_found"
+    prose = check_.check(
+        "Advance rate on bitcoin?", [quote("Digital assets are not eligible collateral.")],
+        abstained=False,
+    )  # fmt: skip
+    assert prose.support != "not_found"

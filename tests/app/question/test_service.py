@@ -213,6 +213,7 @@ def test_the_state_rule_comes_first_whatever_the_state_preference(
         "What is the bank's policy on employee parking?",
         "What is the capital of France?",
         "How many vacation days do loan officers get?",
+        "What's the max LTV on a vacant land loan?",
     ],
 )
 def test_questions_the_policies_do_not_answer_abstain(service, question: str) -> None:  # type: ignore[no-untyped-def]
@@ -221,6 +222,9 @@ def test_questions_the_policies_do_not_answer_abstain(service, question: str) ->
     assert answer.text == "Not found in the current policy documents."
     assert answer.citations == ()
     assert 1 <= len(answer.closest_sections) <= 3
+    # Each section named once.
+    places = [(c.doc_id, c.version, c.section_id) for c in answer.closest_sections]
+    assert len(set(places)) == len(places)
 
 
 def test_personal_data_is_redacted_before_retrieval_and_never_stored(
