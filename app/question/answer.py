@@ -180,6 +180,7 @@ class ExtractiveBackend:
         found = [c for c in candidates if not sources[c.source].completes_list]
         chosen = self._choose(question, found, sources, filters) if found else []
         chosen = _list_completed(chosen, candidates, sources)
+        chosen = _with_tables_referred_to(chosen, candidates, sources)
         if not chosen:
             return Generation(text=NOT_FOUND, backend=self.name, model=self.model)
         # One quote per line: list items and table rows carry no full stop of their own.
@@ -564,6 +565,44 @@ def _table_asked_for(
         and _section_of(sources[c.source]) == home
     ]
     return list({c.text.split("\n", 2)[-1]: c for c in rows}.values())
+
+
+_REFERENCE = re.compile(
+    r"\b(?:in|see|on|per|under)\s+(table|exhibit|matrix|schedule|chart)\s+"
+    r"([0-9]+[A-Za-z]?(?:[.-][0-9A-Za-z]+)*|[A-Z](?:[.-][0-9]+)*)\b",
+    re.IGNORECASE,
+)
+"""A sentence pointing to a table of its document: "... are shown in Table 1"."""
+
+
+def _with_tables_referred_to(
+    chosen: list[_Candidate], candidates: list[_Candidate], sources: Sequence[RetrievedChunk]
+) -> list[_Candidate]:
+    """``chosen``, each sentence that points to a table of its own document ("The maximum
+    PTI and DTI for each tier are shown in Table 1.") followed by that table's rows where a
+    retrieved passage holds them (its caption names it: "Table 1: ..."): the sentence
+    says where the figures are, the rows are the figures."""
+    out = list(chosen)
+    for c in chosen:
+        if "\n" in c.text:
+            continue
+        home = sources[c.source]
+        for kind, name in _REFERENCE.findall(c.text):
+            caption = re.compile(
+                rf"^\s*{re.escape(kind)}\s+{re.escape(name)}(?![0-9A-Za-z.-]*[0-9A-Za-z])",
+                re.IGNORECASE,
+            )
+            rows = [
+                r
+                for r in candidates
+                if "\n" in r.text
+                and caption.match(r.text)
+                and (sources[r.source].doc_id, sources[r.source].version)
+                == (home.doc_id, home.version)
+            ]
+            by_row = {r.text.split("\n", 2)[-1]: r for r in rows}
+            out.extend(r for r in by_row.values() if r not in out)
+    return out
 
 
 def _with_list_items(

@@ -673,3 +673,33 @@ def test_a_paragraph_title_is_quoted_with_the_sentence_of_its_text_that_answers(
     assert lines[0].startswith("(e) Withdrawal of approved application")
     assert any("need not send a notice" in line or "25 months" in line for line in lines[1:])
     assert "Multiple applicants" not in answer
+
+
+def tier_table(n: int, caption: str, *, doc: str = "guide") -> RetrievedChunk:
+    return source(
+        n,
+        f"{caption}\nTier\tCredit score\tMax DTI\nA\t720 or higher\t50%\nB\t680 to 719\t45%",
+        "3",
+        "Credit Tiers",
+        doc=doc,
+        score=0.4,
+    )
+
+
+def test_a_sentence_pointing_to_a_table_is_followed_by_the_tables_rows(backend) -> None:  # type: ignore[no-untyped-def]
+    pointer = source(
+        1, "The maximum PTI and DTI for each tier are shown in Table 1.", "6.1", "Ratios"
+    )
+    sources = [pointer, tier_table(2, "Table 1: Credit Tiers and Limits")]
+    answer = backend.generate("What's the maximum DTI?", sources).text
+    lines = answer.split("\n")
+    assert lines[0] == "The maximum PTI and DTI for each tier are shown in Table 1. [1]"
+    assert any("50%" in line for line in lines[1:]) and any("45%" in line for line in lines[1:])
+    assert cited_sections(answer, sources) == {"6.1", "3"}
+    # Table 10, or a Table 1 of another document, is not the table pointed to.
+    for other in (
+        tier_table(2, "Table 10: Credit Tiers"),
+        tier_table(2, "Table 1: Tiers", doc="x"),
+    ):
+        alone = backend.generate("What's the maximum DTI?", [pointer, other]).text
+        assert "50%" not in alone and cited_sections(alone, [pointer, other]) == {"6.1"}
