@@ -180,7 +180,9 @@ class AnswerSection(BaseModel):
     federal_preference: float = Field(default=0.1, ge=0.0, le=1.0)
     """Added to a federal section's score when the question is about no state (no
     jurisdiction filter, and no state named when ``state_in_question`` is on): a general
-    question is answered from the general rules rather than a state supplement."""
+    question is answered from the general rules rather than a state supplement; and a state's
+    own section is quoted for it only when no general section scoring within ``relative`` of
+    it answers. 0 turns both off."""
     rule_preference: float = Field(default=0.3, ge=0.0, le=1.0)
     """When the section chosen to quote is an official interpretation (read from its
     headings), the section of the rule it interprets, when it scores at most this much lower,

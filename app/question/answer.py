@@ -230,7 +230,26 @@ class ExtractiveBackend:
                     state_best, best
                 ):
                     return state_rule + [c for c in rule if c not in state_rule]
-        quoted = self._quote(question, asked, ranked[0], candidates, sources, scoped, preferred)[0]
+        top = ranked[0]
+        if (
+            preferred == FEDERAL
+            and self._settings.federal_preference
+            and not _general(top, sources)
+        ):
+            # No state asked about: a state's own rule is the answer only where no general
+            # rule about as close answers (a California VVOE rule is not the bank's rule).
+            best = dict(scored)[top]
+            for key, score in scored[1:]:
+                if score < self._settings.relative * best:
+                    break
+                if (
+                    _general(key, sources)
+                    and self._quote(question, asked, key, candidates, sources, scoped, preferred)[0]
+                ):
+                    top = key
+                    break
+            scored = [(top, dict(scored)[top]), *(item for item in scored if item[0] != top)]
+        quoted = self._quote(question, asked, top, candidates, sources, scoped, preferred)[0]
         instead = self._rule_instead(scored, sources) if quoted else None
         if instead is None:
             return quoted
@@ -440,6 +459,11 @@ def _overlays(
 _OVERLAY_CLOSENESS = 0.85
 _STATE_WORD = "\x00state"
 """Stands for the state in scope among a sentence's words (no real word looks like it)."""
+
+
+def _general(section: tuple[str, str, str], sources: Sequence[RetrievedChunk]) -> bool:
+    """Whether a retrieved section's document is a general (federal, company-wide) one."""
+    return any(FEDERAL in s.jurisdiction for s in sources if _section_of(s) == section)
 
 
 def _of_state(section: tuple[str, str, str], state: str, sources: Sequence[RetrievedChunk]) -> bool:

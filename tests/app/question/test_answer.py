@@ -703,3 +703,21 @@ def test_a_sentence_pointing_to_a_table_is_followed_by_the_tables_rows(backend) 
     ):
         alone = backend.generate("What's the maximum DTI?", [pointer, other]).text
         assert "50%" not in alone and cited_sections(alone, [pointer, other]) == {"6.1"}
+
+
+def test_a_question_about_no_state_is_answered_by_a_general_rule_a_little_further_away(
+    backend,
+) -> None:  # type: ignore[no-untyped-def]
+    # The state's section scores higher than the bonus makes up for; the general rule, about
+    # as close and answering, is still the answer to a question about no state.
+    sources = vvoe_sources(federal_score=0.55, state_score=0.68)
+    text = backend.generate(VVOE, sources).text
+    assert cited_sections(text, sources) == {"B3-3.1-07"}, text
+    # Only a general section that answers: one that does not leaves the state's rule.
+    silent = sources[0].model_copy(update={"text": "Employment is verified by the underwriter."})
+    text = backend.generate(VVOE, [silent, sources[1]]).text
+    assert cited_sections(text, [silent, sources[1]]) == {"CA-4.1"}, text
+    # A general section far less close does not replace it.
+    far = sources[0].model_copy(update={"score": 0.3})
+    text = backend.generate(VVOE, [far, sources[1]]).text
+    assert cited_sections(text, [far, sources[1]]) == {"CA-4.1"}, text
