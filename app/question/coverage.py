@@ -33,7 +33,7 @@ import spacy
 from app.models import Citation, Support
 from app.question.lexicon import Lexicon, LibraryLexicon
 from app.tabular import CELL
-from app.text import content_words, instruction
+from app.text import LIST_ITEM, content_words, instruction
 
 EMPTY_LIBRARY = (
     "The policy library holds no current documents: compliance staff add them on the "
@@ -250,6 +250,23 @@ class CoverageCheck:
             return tuple(dict.fromkeys((place, clause) for place, _, clause in said))
         return ()
 
+    def _lists_out(self, term: str, lead: str, item: str) -> bool:
+        """Whether a list item names ``term`` in a list of what is ruled out: its lead-in
+        says so ("Ineligible collateral:", "The following are not financed:"), the item is
+        short, and names the term whole ("- Boats", not "- Boats over 30 feet")."""
+        if not _LIST_DENIAL.match(" ".join(lead.split())):
+            return False
+        text = LIST_ITEM.sub("", item.strip(), count=1)
+        if len(text.split()) > _LONGEST_ITEM:
+            return False
+        doc = self._nlp(_clean(text))
+        held = [t for t in doc if term in content_words(t.text) or t.lower_ in term.split("-")]
+        if not held:
+            return False
+        # Nothing but the names of what is listed ("Boats and personal watercraft"): no
+        # measure, clause or phrase saying which of them ("Boats over 30 feet").
+        return all(t.dep_ in _NAMING for t in doc)
+
     def _denied(self, term: str, clause: str) -> bool:
         """Whether ``clause`` rules ``term`` out: the word that governs it (the verb of its
         clause) grants something and is denied ("are not financed", "may not be made by
@@ -265,9 +282,26 @@ class CoverageCheck:
             or _BOUND.search(clause)
         ):
             return False
+        lead, colon, item = clause.rpartition(":")
+        if colon and LIST_ITEM.match(item.strip()):
+            return self._lists_out(term, lead, item)
         doc = self._nlp(_clean(clause))
         held = [t for t in doc if term in content_words(t.text) or t.lower_ in term.split("-")]
         return bool(held) and all(_rules_out(token) for token in held)
+
+
+_LIST_DENIAL = re.compile(
+    r"^(?:the\s+following\s+)?(?:[\w-]+\s+){0,4}?(?:are\s+|is\s+)?"
+    r"(?:ineligible|prohibited|excluded|unacceptable|not\s+(?:eligible|permitted|allowed|"
+    r"financed|acceptable|accepted|offered))\b",
+    re.IGNORECASE,
+)
+"""The line introducing a list of what is ruled out: "Ineligible collateral:", "Prohibited
+property types:", "The following are not financed:", "Not eligible:"."""
+_NAMING = frozenset({"ROOT", "cc", "conj", "amod", "compound", "det", "punct", "poss", "nmod"})
+"""The parts of a list item that only name what is listed."""
+_LONGEST_ITEM = 8
+"""Words of the longest list item read as naming what the list rules out."""
 
 
 def _rules_out(term: spacy.tokens.Token) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from app.index.store import PerLibraryState, PolicyStore
 from app.models import ALL_PRODUCTS
 from app.sentences import split_sentences
-from app.text import content_words
+from app.text import LIST_ITEM, content_words
 
 # "Home Equity Line of Credit (HELOC)": a title's words spelled out before their acronym.
 _ACRONYM = re.compile(r"((?:[A-Za-z][\w'-]*\s+){1,8})\(([A-Z]{2,8})\)")
@@ -53,12 +53,23 @@ class Lexicon:
 
     def sayings(self, word: str) -> tuple[tuple[str, str], ...]:
         """What the library says of a word few sections hold: ``(place, sentence)`` for each
-        sentence (or list item, or table row) of its places that holds it, once each."""
+        sentence (or list item, or table row) of its places that holds it, once each. A list
+        item comes after the line that introduces its list ("Ineligible collateral: - Boats"):
+        it says nothing without it."""
         found: dict[tuple[str, str], None] = {}
         for place in self.places.get(word, ()):
             for text in self.texts.get(place, ()):
+                lead = ""
                 for line in text.split("\n"):
-                    for sentence in split_sentences(" ".join(line.split())):
+                    line = " ".join(line.split())
+                    item = bool(LIST_ITEM.match(line))
+                    if not item:
+                        lead = line if line.endswith(":") else ""
+                    if item and lead:
+                        if word in content_words(line):
+                            found[(place, f"{lead} {line}")] = None
+                        continue
+                    for sentence in split_sentences(line):
                         if word in content_words(sentence):
                             found[(place, sentence)] = None
         return tuple(found)

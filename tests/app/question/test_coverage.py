@@ -362,3 +362,44 @@ def test_an_unknown_word_the_quoted_rows_hold_or_a_prose_answer_is_not_a_missing
         abstained=False,
     )  # fmt: skip
     assert prose.support != "not_found"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("Ineligible collateral:", "- Boats", "- Aircraft"),
+        ("The following are not financed:", "1. Motorcycles", "2. Boats and personal watercraft"),
+        ("Prohibited property types:", "\u2022 Houseboats", "\u2022 Boats"),
+    ],
+)
+def test_a_term_listed_under_a_lead_in_that_rules_out_is_not_found(lines: tuple[str, ...]) -> None:
+    covered = ruling(*lines).check(
+        "What is the maximum LTV for a boat loan?", LTV_TABLE, abstained=False
+    )
+    assert covered.support == "not_found" and covered.not_covered == ("boat",)
+    (line,) = covered.explanation
+    assert line.startswith("The policy library speaks of \u2018boat\u2019 only to rule it out")
+    assert lines[0] in line  # quoted with the line that introduces its list
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # A list of what is allowed, or of what needs something.
+        ("Eligible collateral:", "- Boats", "- Aircraft"),
+        ("The following require a marine survey:", "- Boats"),
+        # Some of them only, or a condition.
+        ("Ineligible collateral:", "- Boats over 30 feet"),
+        ("Ineligible collateral unless approved by the CCO:", "- Boats"),
+        # A long item says more than what is ruled out.
+        ("Ineligible collateral:", "- Boats, which are financed only through the marine "
+         "lending program described in section 9 of this policy"),
+    ],
+)  # fmt: skip
+def test_a_list_that_does_not_rule_the_term_out_leaves_the_answer_partial(
+    lines: tuple[str, ...],
+) -> None:
+    covered = ruling(*lines).check(
+        "What is the maximum LTV for a boat loan?", LTV_TABLE, abstained=False
+    )
+    assert covered.support == "partial", covered.explanation

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.question.lexicon import LibraryLexicon
+from app.question.lexicon import Lexicon, LibraryLexicon
 
 
 @pytest.fixture
@@ -45,3 +45,21 @@ def test_the_lexicon_follows_the_library(library_store) -> None:  # type: ignore
     after = lexicon.current()
     assert after is not first
     assert "auto" not in after.products and not after.knows("boat")
+
+
+def test_a_list_item_is_said_with_the_line_that_introduces_its_list() -> None:
+    place = "Consumer Lending Policy, 2.3 Collateral"
+    lexicon = Lexicon(
+        places={"boat": (place,)},
+        texts={
+            place: (
+                "Ineligible collateral:\n- Boats and personal watercraft\n- Aircraft\n"
+                "Boats are titled in the borrower's name. 1. Boat trailers follow the boat.",
+            )
+        },
+    )
+    assert lexicon.sayings("boat") == (
+        (place, "Ineligible collateral: - Boats and personal watercraft"),
+        (place, "Boats are titled in the borrower's name."),
+        (place, "Boat trailers follow the boat."),
+    )
