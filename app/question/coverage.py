@@ -12,9 +12,9 @@ term ...": a fact about words, which it is; the library may say the same in othe
 A short form of the question ("CFPB", "Reg B") is covered by quotes that spell it out
 ("Consumer Financial Protection Bureau", "Regulation B").
 
-An answer made only of table rows is "not found" when what the question asks a value for
-(the object of a preposition: "the advance rate on bitcoin") is a word the library never
-uses and the rows do not hold: rows for other things do not answer for it.
+An answer made only of table rows is "not found" when the table has no row or column for
+anything the question names, and the question names something the library never uses
+("the advance rate on bitcoin"): rows for other things do not answer for it.
 
 Terms unknown to the library do not otherwise turn an answer into "not found": measured
 on the golden set and on real regulation text, readers' own words (house, wife, condo,
@@ -86,42 +86,55 @@ class Coverage:
 
 
 def _table_lookup(
-    keys: Sequence[str], citations: Sequence[Citation], quoted: set[str], lexicon: Lexicon
+    question: str, terms: Sequence[str], citations: Sequence[Citation], lexicon: Lexicon
 ) -> Coverage | None:
-    """ "Not found" for an answer that is rows of a table when what the question asks a value
-    for (``keys``: "the advance rate on bitcoin") is a word no document of the library
-    uses ("bitcoin", "land"), which the rows quoted do not hold either: a table is read by
-    its rows, and rows for other things ("New equipment 80%") do not answer for the one
-    asked about. A compound of words the library knows ("two-year-old") is not unknown.
-    None otherwise."""
+    """ "Not found" for an answer that is rows of a table when the table has no row or
+    column for what the question asks about: no word of the question (its caption's words
+    aside) is in the table's rows or header, no row's code ("tier B") is named, and the
+    question names something no document of the library uses ("bitcoin", "land"). The rows
+    quoted were then chosen by the caption alone, and rows for other things ("New equipment
+    80%") do not answer for the one asked about. A compound of words the library knows
+    ("two-year-old") is not unknown. None otherwise."""
     if not citations or not all(CELL in c.quote for c in citations):
+        return None
+    caption = content_words(citations[0].quote.split("\n", 1)[0])
+    lines = [line for c in citations for line in c.passage.split("\n") if CELL in line]
+    held = set().union(*(content_words(line) for line in lines)) - caption
+    asked = content_words(_PLACEHOLDER.sub(" ", question)) - caption
+    if asked & held:
+        return None
+    codes = {line.split(CELL, 1)[0].strip() for line in lines}
+    words = question.split()[1:]  # a capital opening the question is not a code
+    if any(w.strip("?.,;:!()") in codes for w in words if len(w.strip("?.,;:!()")) <= 3):
         return None
     unknown = [
         t
-        for t in keys
-        if t not in quoted
-        and not lexicon.knows(t)
+        for t in terms
+        if not lexicon.knows(t)
         and not ("-" in t and all(lexicon.knows(part) for part in t.split("-") if part))
     ]
     if not unknown:
         return None
     first = citations[0]
-    caption = first.quote.split("\n", 1)[0].strip()
     place = f"{first.title}, {first.section_id} {first.section_title}".strip()
-    found = ", ".join(
-        part
-        for part in (f"\u201c{_shortened_quote(caption)}\u201d", place)
-        if not instruction(part)
-    )
+    where = f" in {place}" if not instruction(place) else ""
     return Coverage(
         support="not_found",
         not_covered=tuple(unknown),
         explanation=tuple(
-            f"No document in the policy library uses the term \u2018{t}\u2019, and the table "
-            f"found ({found}) has no row for it."
+            f"No document in the policy library uses the term \u2018{_as_asked(t, question)}"
+            f"\u2019, and the table found{where} has no row for it."
             for t in unknown
         ),
     )
+
+
+def _as_asked(term: str, question: str) -> str:
+    """A term as the question writes it ("Christmas", not its folded form "christma")."""
+    for word in _WORD.findall(question):
+        if content_words(word) == {term}:
+            return word
+    return term
 
 
 class CoverageCheck:
@@ -149,21 +162,6 @@ class CoverageCheck:
                     terms[word] = None
         return tuple(terms)
 
-    def _keys(self, question: str) -> tuple[str, ...]:
-        """What the question asks a value for: the nouns (and their modifiers) that are the
-        object of a preposition ("the advance rate on bitcoin", "the LTV on a vacant land
-        loan"), as content words. Not the value asked for ("line size"), the asker's own
-        words ("QC found ..."), or when ("yesterday")."""
-        text = _PLACEHOLDER.sub(lambda m: " " * len(m.group()), _clean(question))
-        keys: dict[str, None] = {}
-        for token in self._nlp(text):
-            object_ = token.dep_ == "pobj" or (
-                token.dep_ in ("compound", "amod", "nmod") and token.head.dep_ == "pobj"
-            )
-            if object_ and token.pos_ in ("NOUN", "PROPN", "ADJ") and not token.like_num:
-                keys.update(dict.fromkeys(sorted(content_words(token.text))))
-        return tuple(keys)
-
     def check(self, question: str, citations: Sequence[Citation], *, abstained: bool) -> Coverage:
         lexicon = self._lexicon.current()
         terms = self.terms(question)
@@ -183,9 +181,7 @@ class CoverageCheck:
         quoted: set[str] = set()
         for c in citations:
             quoted |= content_words(f"{c.title} {c.section_id} {c.section_title} {c.quote}")
-        if all(CELL in c.quote for c in citations) and (
-            lookup := _table_lookup(self._keys(question), citations, quoted, lexicon)
-        ):
+        if lookup := _table_lookup(question, terms, citations, lexicon):
             return lookup
         spoken = " ".join(f"{c.title} {c.section_title} {c.quote}" for c in citations)
         acronyms, abbreviations = _short_forms(question)
