@@ -160,15 +160,22 @@ def lead_in(paragraph: Paragraph) -> str:
 
 
 _EXAMPLES = re.compile(
-    r"^(?:worked\s+|illustrative\s+)?(?:examples?|illustrations?)\b", re.IGNORECASE
+    r"^(?:worked\s+|illustrative\s+)?(?:examples?|illustrations?)"
+    r"(?:\.$|\s+of\s|\s+\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.):]*(?:\s|$))",
+    re.IGNORECASE,
 )
 """A paragraph that opens with these words is the heading of examples ("3. Examples.",
-"(iii) Examples of uses of medical information inconsistent with the exception.")."""
+"Example 2.", "(iii) Examples of uses of medical information inconsistent with the
+exception."); "Example Bank requires ..." names a bank."""
 _TITLE_LIKE = re.compile(
-    r"^(?!.*:)(?!.*\b(?:include|includes|including|are|is|may|must)\b)(?:\S+\s+){0,15}\S*\.$"
+    r"^(?!.*:)(?!.*\b(?:include|includes|including|are|is|may|must|acceptable|unacceptable"
+    r"|eligible|ineligible|required|prohibited|permitted|allowed|approved)\b)"
+    r"(?:\S+\s+){0,15}\S*\.$",
+    re.IGNORECASE,
 )
 """A heading, not a sentence of rule: short, ending in a full stop, without the verb of a
-list of what counts ("Examples of acceptable documents include:" is rule text)."""
+list of what counts ("Examples of acceptable documents include:", "Examples of ineligible
+properties." are rule text)."""
 
 
 def example_labels(found: Sequence[Paragraph]) -> frozenset[str]:
@@ -186,15 +193,15 @@ def example_labels(found: Sequence[Paragraph]) -> frozenset[str]:
         if _EXAMPLES.match(title) and _TITLE_LIKE.match(title):
             heads.add(p.index)
     labels: set[str] = set()
+    ruled: set[str] = set()
     for p in found:
         index: int | None = p.index
-        while index is not None:
-            if index in heads:
-                if p.label:
-                    labels.add(p.label)
-                break
+        while index is not None and index not in heads:
             index = found[index].parent
-    return frozenset(labels)
+        (labels if index is not None else ruled).add(p.label)
+    # A label a paragraph of rule text also bears (a second list numbered again) is not
+    # known to be an example.
+    return frozenset(labels - ruled - {""})
 
 
 # --- the parser ---------------------------------------------------------------------------

@@ -376,8 +376,11 @@ class ExtractiveBackend:
             if not body:
                 continue
             vectors = self._embedding.embed_cached([question, *(b.text for b in body)])
-            best = body[int(np.argmax(vectors[1:] @ vectors[0]))]
-            if best not in out and best not in chosen:
+            similarity = vectors[1:] @ vectors[0]
+            best = body[int(np.argmax(similarity))]
+            asked = content_words(question)
+            close = float(similarity.max()) >= self._settings.sentence_floor
+            if (close or asked & content_words(best.text)) and best not in out + chosen:
                 out.append(best)
         return out
 
@@ -512,19 +515,30 @@ def _body(
     return body
 
 
-_TITLE = re.compile(r"^\s*(?:\(?[0-9A-Za-z]{1,4}[.)]\s+)*(?:[^\s.:;]+\s+){0,9}[^\s.:;]+\.$")
-"""A paragraph title: its marker, then at most ten words and a full stop."""
+_TITLE = re.compile(r"^\s*(?:\(?[0-9A-Za-z]{1,4}[.)]\s+)*(?:[^\s.:;\d]+\s+){0,9}[^\s.:;\d]+\.$")
+"""A paragraph title: its marker, then at most ten words (no figure) and a full stop."""
 _RULE_VERB = re.compile(
-    r"\b(?:is|are|was|were|be|must|may|shall|will|can|should|has|have|does|do|need|needs)\b",
+    r"\b(?:is|are|was|were|be|must|may|shall|will|can|should|has|have|does|do|need|needs"
+    r"|not|no|never|required|permitted|prohibited|allowed|eligible|ineligible)\b",
     re.IGNORECASE,
 )
+"""Words that make a short sentence a rule ("(3) Manual underwriting not permitted.")."""
 
 
 def _in_example(source: RetrievedChunk, text: str) -> bool:
-    """Whether a sentence of a passage stands in one of its example paragraphs."""
-    if not source.examples:
+    """Whether a sentence of a passage stands in one of its example paragraphs; one that
+    speaks of the examples from outside them ("Notwithstanding the illustrations above,
+    ...") is the rule again."""
+    if not source.examples or _BEYOND_EXAMPLES.search(text):
         return False
     return quoted_paragraph(source.text, source.paragraphs, text) in source.examples
+
+
+_BEYOND_EXAMPLES = re.compile(
+    r"\b(?:notwithstanding|regardless\s+of|in\s+addition\s+to)\b"
+    r"|\b(?:examples?|illustrations?)\s+(?:above|in\s+this\s+(?:paragraph|section))\b",
+    re.IGNORECASE,
+)
 
 
 def _quotable(text: str) -> bool:
@@ -592,40 +606,65 @@ def _table_asked_for(
 
 
 _REFERENCE = re.compile(
-    r"\b(?:in|see|on|per|under)\s+(table|exhibit|matrix|schedule|chart)\s+"
-    r"([0-9]+[A-Za-z]?(?:[.-][0-9A-Za-z]+)*|[A-Z](?:[.-][0-9]+)*)\b",
-    re.IGNORECASE,
+    r"\b(?:in|see|on|per|under)\s+(Table|TABLE|Exhibit|EXHIBIT|Matrix|MATRIX|Schedule|SCHEDULE"
+    r"|Chart|CHART)\s+([0-9]+[A-Za-z]?(?:[.-][0-9A-Za-z]+)*|[A-Z](?:[.-][0-9]+)*)\b"
+    r"(?!\s+(?:of|to|in)\s)"
 )
-"""A sentence pointing to a table of its document: "... are shown in Table 1"."""
+"""A sentence pointing to a table of its own document: "... are shown in Table 1" (not
+"Table 2 of the Selling Guide", "Schedule C of the tax return", "on schedule a month")."""
+_NOT_APPLYING = re.compile(r"\b(?:not|no|never|except|unless|instead\s+of)\b", re.IGNORECASE)
+_MOST_TABLE_ROWS = 15
+"""Rows of a table pointed to that are added to the answer, at most: a longer table is
+left to the reader, who opens the citation."""
 
 
 def _with_tables_referred_to(
     chosen: list[_Candidate], candidates: list[_Candidate], sources: Sequence[RetrievedChunk]
 ) -> list[_Candidate]:
     """``chosen``, each sentence that points to a table of its own document ("The maximum
-    PTI and DTI for each tier are shown in Table 1.") followed by that table's rows where a
-    retrieved passage holds them (its caption names it: "Table 1: ..."): the sentence
-    says where the figures are, the rows are the figures."""
+    PTI and DTI for each tier are shown in Table 1.") followed by that table's rows where
+    retrieved passages hold them (its caption names it: "Table 1: ..."), in reading order:
+    the sentence says where the figures are, the rows are the figures. One table per
+    reference (the one in the sentence's own section, else the nearest), none for a
+    sentence that says where a table does not apply, nor for one too long to read here."""
     out = list(chosen)
     for c in chosen:
-        if "\n" in c.text:
+        if "\n" in c.text or _NOT_APPLYING.search(c.text):
             continue
         home = sources[c.source]
+        added: list[_Candidate] = []
         for kind, name in _REFERENCE.findall(c.text):
             caption = re.compile(
                 rf"^\s*{re.escape(kind)}\s+{re.escape(name)}(?![0-9A-Za-z.-]*[0-9A-Za-z])",
                 re.IGNORECASE,
             )
-            rows = [
-                r
-                for r in candidates
-                if "\n" in r.text
-                and caption.match(r.text)
-                and (sources[r.source].doc_id, sources[r.source].version)
-                == (home.doc_id, home.version)
-            ]
-            by_row = {r.text.split("\n", 2)[-1]: r for r in rows}
-            out.extend(r for r in by_row.values() if r not in out)
+            tables: dict[str, list[_Candidate]] = {}
+            for r in candidates:
+                source = sources[r.source]
+                if (
+                    "\n" in r.text
+                    and caption.match(r.text)
+                    and (source.doc_id, source.version) == (home.doc_id, home.version)
+                ):
+                    tables.setdefault(source.section_id, []).append(r)
+            if not tables:
+                continue
+            section = min(
+                tables,
+                key=lambda k: (
+                    k != home.section_id,
+                    min(abs(sources[r.source].ordinal - home.ordinal) for r in tables[k]),
+                ),
+            )
+            rows = {r.text.split("\n", 2)[-1]: r for r in tables[section]}
+            if len(rows) > _MOST_TABLE_ROWS:
+                continue
+            added += sorted(
+                (r for r in rows.values() if r not in out and r not in added),
+                key=lambda r: (sources[r.source].ordinal, r.position),
+            )
+        at = out.index(c) + 1
+        out[at:at] = added
     return out
 
 

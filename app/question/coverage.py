@@ -33,7 +33,7 @@ import spacy
 from app.models import Citation, Support
 from app.question.lexicon import Lexicon, LibraryLexicon
 from app.tabular import CELL
-from app.text import LIST_ITEM, content_words, instruction
+from app.text import LIST_ITEM, content_words, focus, instruction
 
 EMPTY_LIBRARY = (
     "The policy library holds no current documents: compliance staff add them on the "
@@ -86,12 +86,13 @@ class Coverage:
 
 
 def _table_lookup(
-    question: str, terms: Sequence[str], citations: Sequence[Citation], lexicon: Lexicon
+    question: str, keys: Sequence[str], citations: Sequence[Citation], lexicon: Lexicon
 ) -> Coverage | None:
     """ "Not found" for an answer that is rows of a table when the table has no row or
     column for what the question asks about: no word of the question (its caption's words
-    aside) is in the table's rows or header, no row's code ("tier B") is named, and the
-    question names something no document of the library uses ("bitcoin", "land"). The rows
+    aside) is in the table's rows or header, no row's code ("tier B") is named, and what
+    the question asks a value for (``keys``) is something no document of the library uses
+    ("the advance rate on bitcoin", "a vacant land loan"). The rows
     quoted were then chosen by the caption alone, and rows for other things ("New equipment
     80%") do not answer for the one asked about. A compound of words the library knows
     ("two-year-old") is not unknown. None otherwise."""
@@ -109,7 +110,7 @@ def _table_lookup(
         return None
     unknown = [
         t
-        for t in terms
+        for t in keys
         if not lexicon.knows(t)
         and not ("-" in t and all(lexicon.knows(part) for part in t.split("-") if part))
     ]
@@ -162,6 +163,22 @@ class CoverageCheck:
                     terms[word] = None
         return tuple(terms)
 
+    def _keys(self, question: str) -> tuple[str, ...]:
+        """What the question asks a value for: the nouns that are the object of a
+        preposition, and the nouns naming a kind of it ("the advance rate on bitcoin", "the
+        LTV on a vacant land loan"), as content words. Not the value asked for ("the max
+        advance rate", "line size"), the asker's own words ("QC found ..."), or when
+        ("yesterday")."""
+        text = _PLACEHOLDER.sub(lambda m: " " * len(m.group()), _clean(question))
+        keys: dict[str, None] = {}
+        for token in self._nlp(text):
+            object_ = token.dep_ == "pobj" or (
+                token.dep_ in ("compound", "nmod") and token.head.dep_ == "pobj"
+            )
+            if object_ and token.pos_ in ("NOUN", "PROPN") and not token.like_num:
+                keys.update(dict.fromkeys(sorted(content_words(token.text))))
+        return tuple(keys)
+
     def check(self, question: str, citations: Sequence[Citation], *, abstained: bool) -> Coverage:
         lexicon = self._lexicon.current()
         terms = self.terms(question)
@@ -181,7 +198,9 @@ class CoverageCheck:
         quoted: set[str] = set()
         for c in citations:
             quoted |= content_words(f"{c.title} {c.section_id} {c.section_title} {c.quote}")
-        if lookup := _table_lookup(question, terms, citations, lexicon):
+        # The words that only introduced a placeholder ("SSN <US_SSN_1>") name nothing asked.
+        focused = focus(question)
+        if lookup := _table_lookup(focused, self._keys(focused), citations, lexicon):
             return lookup
         spoken = " ".join(f"{c.title} {c.section_title} {c.quote}" for c in citations)
         acronyms, abbreviations = _short_forms(question)

@@ -491,3 +491,30 @@ def test_example_paragraphs_are_those_under_a_heading_of_examples() -> None:
     comments = parse(COMMENT_EXAMPLES)
     assert example_labels(comments) == {"item 3", "item 3.i", "item 3.ii"}
     assert next(p.label for p in comments if p.marked) == "item 2"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A list of what counts is rule text, whatever it is called.
+        "(1) Examples of ineligible properties.\n(i) Houseboats and floating homes.\n"
+        "(ii) Timeshares.",
+        "(1) Examples of acceptable income.\n(i) Social Security benefits.",
+        "(1) Examples and exceptions.\n(i) Boats are not financed.",
+        # "Example" naming something.
+        "1. Example Bank requires a minimum credit score of 680.\n2. Other lenders follow it.",
+    ],
+)
+def test_rules_called_examples_are_rule_text(text: str) -> None:
+    assert example_labels(parse(text)) == frozenset()
+
+
+def test_a_label_borne_by_rule_text_too_is_not_an_example() -> None:
+    """A second list numbered again in the same section: its "2." is a rule."""
+    tree = parse(
+        "1. Income must be stable.\n2. Examples.\nA borrower paid weekly for two years.\n"
+        "Documentation:\n1. Pay stubs for 30 days.\n2. Two years of W-2 forms are required."
+    )
+    labels = [p.label for p in tree if p.marked]
+    assert labels.count("item 2") == 2, labels
+    assert "item 2" not in example_labels(tree)

@@ -660,14 +660,14 @@ def test_a_paragraph_under_a_heading_of_examples_is_never_quoted_as_the_rule(bac
 
 
 def test_a_paragraph_title_is_quoted_with_the_sentence_of_its_text_that_answers(backend) -> None:  # type: ignore[no-untyped-def]
+    # As a regulation prints it: the title, then the paragraph's text on the same line.
     text = (
-        "(e) Withdrawal of approved application.\n"
-        "When an applicant withdraws an application before the creditor decides on it, the "
-        "creditor need not send a notice of action taken. The creditor keeps the file for 25 "
-        "months.\n"
+        "(e) Withdrawal of approved application. When an applicant withdraws an application "
+        "before the creditor decides on it, the creditor need not send a notice of action "
+        "taken. The creditor keeps the file for 25 months.\n"
         "(f) Multiple applicants."
     )
-    passage = regulation_source(text, ["(e)", "(e)", "(f)"])
+    passage = regulation_source(text, ["(e)", "(f)"])
     answer = backend.generate("What about withdrawal of an approved application?", [passage]).text
     lines = answer.split("\n")
     assert lines[0].startswith("(e) Withdrawal of approved application")
@@ -721,3 +721,56 @@ def test_a_question_about_no_state_is_answered_by_a_general_rule_a_little_furthe
     far = sources[0].model_copy(update={"score": 0.3})
     text = backend.generate(VVOE, [far, sources[1]]).text
     assert cited_sections(text, [far, sources[1]]) == {"CA-4.1"}, text
+
+
+def test_a_sentence_speaking_of_the_examples_from_outside_them_is_the_rule() -> None:
+    from app.question.answer import _in_example
+
+    text = (
+        "(i) The loan officer denies credit because the consumer has cancer.\n"
+        "Notwithstanding the illustrations above, the maximum DTI for any manually "
+        "underwritten loan is 43 percent."
+    )
+    passage = regulation_source(text, ["(c)(1)(i)", "(c)(1)(i)"], ("(c)(1)(i)",))
+    first, second = text.split("\n")
+    assert _in_example(passage, first) and not _in_example(passage, second)
+
+
+def test_a_short_rule_is_not_taken_for_a_title(backend) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "(b) Maximum LTV 80 percent for condominium units. Flood certificates are ordered by "
+        "the processor.\n(c) Manual underwriting not permitted. Appraisals are ordered early."
+    )
+    passage = regulation_source(text, ["(b)", "(c)"])
+    answer = backend.generate("What is the maximum LTV for a condominium unit?", [passage]).text
+    assert "80 percent" in answer and "Flood certificates" not in answer, answer
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The maximum DTI for each tier is the limit in Table 1 of the Fannie Mae Selling Guide.",
+        "For manually underwritten loans the limits in Table 1 do not apply; the maximum DTI "
+        "is 36 percent.",
+        "The maximum DTI is paid on schedule a month before closing.",
+    ],
+)
+def test_a_table_of_another_document_or_one_that_does_not_apply_is_not_added(
+    backend, sentence: str
+) -> None:  # type: ignore[no-untyped-def]
+    pointer = source(1, sentence, "6.1", "Ratios")
+    sources = [pointer, tier_table(2, "Table 1: Credit Tiers and Limits")]
+    answer = backend.generate("What's the maximum DTI?", sources).text
+    assert "50%" not in answer and cited_sections(answer, sources) <= {"6.1"}, answer
+
+
+def test_of_two_tables_numbered_alike_the_one_in_the_sentences_own_section_is_added(
+    backend,
+) -> None:  # type: ignore[no-untyped-def]
+    pointer = source(5, "The maximum DTI for each tier is shown in Table 1.", "3", "Credit Tiers")
+    own = tier_table(6, "Table 1: Credit Tiers and Limits")
+    other = source(
+        1, "Table 1: Reserves by Property Type\nProperty\tMonths\nCondo\t6", "7.1", "Reserves"
+    )
+    answer = backend.generate("What's the maximum DTI?", [pointer, other, own]).text
+    assert "50%" in answer and "Condo" not in answer, answer

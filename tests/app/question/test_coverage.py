@@ -354,6 +354,10 @@ def test_table_rows_for_other_things_do_not_answer_for_one_the_library_never_nam
         "Max advance rate and line size on new equipment?",
         "QC found an advance rate of 90% on new equipment. Is that allowed?",
         "We declined application no. <LOAN_NUMBER_1> yesterday. Advance rate on new equipment?",
+        # The words that only introduced personal data name nothing asked.
+        "Borrower <PERSON_1>, SSN <US_SSN_1>, loan #<LOAN_NUMBER_1>: what is the max advance rate?",
+        # The value asked for, in words the library does not use, from the whole table.
+        "What is the typical max advance rate?",
         # A compound of words the library knows.
         "Advance rate on two-year-old equipment?",
         # A row the table has, with words of the asker's own beside it.
