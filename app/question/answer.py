@@ -234,7 +234,7 @@ class ExtractiveBackend:
         if (
             preferred == FEDERAL
             and self._settings.federal_preference
-            and not _general(top, sources)
+            and not _of_state(top, FEDERAL, sources)
         ):
             # No state asked about: a state's own rule is the answer only where no general
             # rule about as close answers (a California VVOE rule is not the bank's rule).
@@ -243,7 +243,7 @@ class ExtractiveBackend:
                 if score < self._settings.relative * best:
                     break
                 if (
-                    _general(key, sources)
+                    _of_state(key, FEDERAL, sources)
                     and self._quote(question, asked, key, candidates, sources, scoped, preferred)[0]
                 ):
                     top = key
@@ -370,6 +370,7 @@ class ExtractiveBackend:
         application.") followed by the sentence of its paragraph closest to the question:
         a title says what a paragraph is about, its text says the rule."""
         out: list[_Candidate] = []
+        asked = content_words(question)
         for c in chosen:
             out.append(c)
             body = _body(c, own, sources)
@@ -378,7 +379,6 @@ class ExtractiveBackend:
             vectors = self._embedding.embed_cached([question, *(b.text for b in body)])
             similarity = vectors[1:] @ vectors[0]
             best = body[int(np.argmax(similarity))]
-            asked = content_words(question)
             close = float(similarity.max()) >= self._settings.sentence_floor
             if (close or asked & content_words(best.text)) and best not in out + chosen:
                 out.append(best)
@@ -462,11 +462,6 @@ def _overlays(
 _OVERLAY_CLOSENESS = 0.85
 _STATE_WORD = "\x00state"
 """Stands for the state in scope among a sentence's words (no real word looks like it)."""
-
-
-def _general(section: tuple[str, str, str], sources: Sequence[RetrievedChunk]) -> bool:
-    """Whether a retrieved section's document is a general (federal, company-wide) one."""
-    return any(FEDERAL in s.jurisdiction for s in sources if _section_of(s) == section)
 
 
 def _of_state(section: tuple[str, str, str], state: str, sources: Sequence[RetrievedChunk]) -> bool:

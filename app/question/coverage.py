@@ -275,8 +275,7 @@ class CoverageCheck:
         if len(text.split()) > _LONGEST_ITEM:
             return False
         doc = self._nlp(_clean(text))
-        held = [t for t in doc if term in content_words(t.text) or t.lower_ in term.split("-")]
-        if not held:
+        if not _holding(doc, term):
             return False
         # Nothing but the names of what is listed ("Boats and personal watercraft"): no
         # measure, clause or phrase saying which of them ("Boats over 30 feet").
@@ -300,8 +299,7 @@ class CoverageCheck:
         lead, colon, item = clause.rpartition(":")
         if colon and LIST_ITEM.match(item.strip()):
             return self._lists_out(term, lead, item)
-        doc = self._nlp(_clean(clause))
-        held = [t for t in doc if term in content_words(t.text) or t.lower_ in term.split("-")]
+        held = _holding(self._nlp(_clean(clause)), term)
         return bool(held) and all(_rules_out(token) for token in held)
 
 
@@ -317,6 +315,11 @@ _NAMING = frozenset({"ROOT", "cc", "conj", "amod", "compound", "det", "punct", "
 """The parts of a list item that only name what is listed."""
 _LONGEST_ITEM = 8
 """Words of the longest list item read as naming what the list rules out."""
+
+
+def _holding(doc: spacy.tokens.Doc, term: str) -> list[spacy.tokens.Token]:
+    """The tokens of ``doc`` that are ``term`` (or a part of it, hyphenated)."""
+    return [t for t in doc if term in content_words(t.text) or t.lower_ in term.split("-")]
 
 
 def _rules_out(term: spacy.tokens.Token) -> bool:
