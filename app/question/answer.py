@@ -28,6 +28,7 @@ from app.settings import AnswerSection
 from app.tabular import QUOTED
 from app.text import (
     LIST_ITEM,
+    common_paragraph,
     content_words,
     instruction,
     label_ancestors,
@@ -504,7 +505,7 @@ def _body(
         if c.source != title.source or c.position <= title.position:
             continue
         below = quoted_paragraph(source.text, source.paragraphs, c.text)
-        if not (below == label or (below.startswith(label) and not below[len(label)].isalnum())):
+        if common_paragraph([label, below]) != label:  # not in the title's paragraph
             break
         body.append(c)
     return body
