@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -47,8 +48,19 @@ def test_an_answer_copies_with_its_citations_and_the_conversation_downloads_as_p
     ), text
     shot(page, "11-copy-answer-with-citations")
 
-    block.hover()
-    block.get_by_role("button").click()
+    # The block's toolbar shows while the pointer is over it, and the page can still move
+    # under a resting pointer (the sidebar's exports are drawn late): point at it again until
+    # the copy button can be clicked.
+    button = block.get_by_role("button", name="Copy to clipboard", include_hidden=True)
+    for _ in range(10):
+        block.hover()
+        try:
+            button.click(timeout=3000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    else:
+        pytest.fail("the copy button never showed over the answer's block")
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert copied.strip() == text.strip()
 
