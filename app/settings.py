@@ -146,6 +146,11 @@ class RetrievalSection(BaseModel):
     """Rank passages by the fusion (RRF) of dense search and BM25 keyword search, not by
     dense search alone. Indexes built before BM25 vectors existed are searched dense only
     until re-ingested or migrated."""
+    form_demotion: int = Field(default=3, ge=0, le=50)
+    """A passage of a model form (a sample letter, notice or clause) ranks after this many
+    passages of rule text or commentary that the search found below it: a form shows how a
+    notice may read, not what the rule requires. 0 keeps the search's order, as does a
+    question that asks for a form ("the model form", "a sample notice")."""
     interpreted_rules: int = Field(default=3, ge=0, le=10)
     """For the official interpretations retrieved, the rule sections they interpret (read
     from their headings, :mod:`app.question.rules`) whose passages join the sources: at most

@@ -3,13 +3,15 @@
 The question is embedded locally; Qdrant is searched within the filters (current versions,
 or the versions in force on an as-of date), by meaning and, in hybrid mode, by its words too
 (BM25, fused with Reciprocal Rank Fusion); near-duplicate passages (the same text in two
-documents, or overlapping versions) are dropped; the best ``top_k`` above the score floor
-are kept. For an official interpretation among them, passages of the rule it interprets
-follow them (:mod:`app.question.rules`).
+documents, or overlapping versions) are dropped; a model form's passages are ranked after
+the rule text found close to them; the best ``top_k`` above the score floor are kept. For an
+official interpretation among them, passages of the rule it interprets follow them
+(:mod:`app.question.rules`).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -21,7 +23,7 @@ from app.models import FEDERAL, Filters, RedactedQuestion, RetrievedChunk
 from app.question.lists import with_list_ends
 from app.question.rules import LibraryOutline, with_rules
 from app.settings import RetrievalSection
-from app.text import focus
+from app.text import focus, text_kind
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Retriever:
             text=text if self._settings.hybrid else None,
         )
         hits = _distinct(found, self._settings.duplicate_similarity)
+        if not _ASKS_FOR_FORM.search(question.text):
+            hits = _forms_after(hits, self._settings.form_demotion)
         kept = [h for h in hits if h.score >= self._settings.score_floor][: self._settings.top_k]
         chunks = tuple(hit.retrieved() for hit in kept)
         chunks = _with_state(chunks, hits, filters.jurisdiction, self._settings.score_floor)
@@ -98,6 +102,34 @@ def _with_state(
         if state in chunk.jurisdiction:
             return (*chunks, chunk)
     return chunks
+
+
+_ASKS_FOR_FORM = re.compile(
+    r"\b(?:forms?|model|sample|specimen|templates?|clauses?|worksheets?)\b", re.IGNORECASE
+)
+"""Words of a question that asks for a form itself, whose passages then keep their rank."""
+
+
+def _forms_after(hits: list[Hit], places: int) -> list[Hit]:
+    """``hits`` with each passage of a model form moved after the next ``places`` passages
+    of other text (rule, commentary) found below it, the order otherwise kept; forms with
+    fewer than ``places`` of those below them come last."""
+    if places <= 0:
+        return hits
+    out: list[Hit] = []
+    waiting: list[tuple[int, Hit]] = []  # (passages of other text to wait for, form)
+    others = 0
+    for hit in hits:
+        payload = hit.payload
+        if text_kind(payload.get("section_path", ()), payload.get("doc_type", "")) == "form":
+            waiting.append((others + places, hit))
+            continue
+        out.append(hit)
+        others += 1
+        while waiting and waiting[0][0] <= others:
+            out.append(waiting.pop(0)[1])
+    out.extend(hit for _, hit in waiting)
+    return out
 
 
 def _closest(hits: list[Hit], most: int = 3) -> tuple[RetrievedChunk, ...]:

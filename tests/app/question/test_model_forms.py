@@ -1,0 +1,116 @@
+"""A model form beside the rule it serves, through the whole question path: a sample letter
+holds the very words of a question about the letter, but the rule states what the letter must
+say and when it is due, so the rule is ranked first; a question that asks for the form itself
+still gets the form first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.index.store import Hit
+from app.models import Answer, RetrievedChunk, User
+from app.question.retrieve import _forms_after
+from app.text import text_kind
+from tests.ingest.helpers import pdf
+
+UNDERWRITER = User(name="uw1", role="underwriter")
+RULE = (
+    "A creditor shall notify an applicant of action taken within 30 days after receiving a "
+    "completed application. A notification of denial shall be in writing and shall state "
+    "the specific principal reasons for the denial."
+)
+FORM = (
+    "Form C-1. Sample notice of action taken and statement of reasons. Dear Applicant: "
+    "Thank you for your recent loan application. Your request was carefully considered, and "
+    "we regret that we are unable to approve your application at this time, for the "
+    "following reasons: insufficient income; too short a period of employment."
+)
+PAGES = (
+    "Adverse Action Procedures\n1. Notice of action taken\n" + RULE,
+    "2. Record retention\nKeep each application and the notice sent for 25 months after "
+    "the notice is sent.\n3. Credit reports\nA credit report may be no older than 90 days "
+    "at closing.",
+    "Appendix C - Sample Notification Forms\n" + FORM,
+)
+
+
+@pytest.fixture(scope="module")
+def ask(tmp_path_factory: pytest.TempPathFactory, embedding, service_parts) -> Iterator[Callable]:  # type: ignore[no-untyped-def,type-arg]
+    """``ask(question, form_demotion)``: the question asked of a library holding only the
+    procedures above, with forms ranked after that many passages (3 is the default)."""
+    from app.factory import build_service, open_store
+    from app.settings import load_settings
+    from ingest.manifest import ManifestEntry
+    from ingest.pipeline import ingest
+
+    root: Path = tmp_path_factory.mktemp("forms")
+    procedures = root / "adverse-action-procedures.pdf"
+    procedures.write_bytes(pdf(*PAGES))
+    fields = {
+        "doc_id": "adverse-action-procedures", "title": "Adverse Action Procedures",
+        "product": "all", "jurisdiction": "US-federal", "doc_type": "underwriting_guide",
+        "version": "2026-01", "effective_date": "2026-01-01",
+    }  # fmt: skip
+    settings = load_settings(app={"data_dir": root / "data"}, audit={"path": root / "audit.db"})
+    store = open_store(settings, embedding.dimension)
+    (result,) = ingest(
+        [ManifestEntry(path=procedures, fields=fields)],
+        store=store, embedding=embedding, settings=settings,
+    )  # fmt: skip
+    assert result.outcome == "new", result
+    _, redactor = service_parts
+    services = {}
+
+    def asking(question: str, form_demotion: int = 3) -> Answer:
+        if form_demotion not in services:
+            retrieval = settings.retrieval.model_copy(update={"form_demotion": form_demotion})
+            services[form_demotion] = build_service(
+                settings.model_copy(update={"retrieval": retrieval}),
+                embedding=embedding, store=store, redactor=redactor,
+            )  # fmt: skip
+        return services[form_demotion].ask(question, user=UNDERWRITER)
+
+    yield asking
+    for built in services.values():
+        built.close()
+    store.close()
+
+
+def kinds(found: tuple[RetrievedChunk, ...]) -> list[str]:
+    return [text_kind(c.section_path, c.doc_type) for c in found]
+
+
+def test_a_question_about_the_letter_ranks_the_rule_before_the_sample_letter(ask) -> None:  # type: ignore[no-untyped-def]
+    question = "We are unable to approve the application: what does the letter have to say?"
+    # In the search's own order the sample letter comes first: it holds the question's words.
+    found = ask(question, form_demotion=0).retrieved
+    assert kinds(found) == ["form", "rule"], [c.text[:60] for c in found]
+    assert found[0].score > found[1].score  # by far the closer of the two
+    answer = ask(question)
+    assert kinds(answer.retrieved) == ["rule", "form"], [c.text[:60] for c in answer.retrieved]
+    assert answer.retrieved[0].text.startswith("Adverse Action Procedures")
+
+
+def test_a_question_that_asks_for_the_form_keeps_it_first(ask) -> None:  # type: ignore[no-untyped-def]
+    answer = ask("What does the sample notice of action taken say?")
+    assert kinds(answer.retrieved)[0] == "form", [c.text[:60] for c in answer.retrieved]
+    assert [c.section_id for c in answer.citations] == ["Appendix C"], answer.text
+
+
+def hit(name: str, form: bool) -> Hit:
+    path = ["Appendix C Sample Notification Forms"] if form else ["3. Notices"]
+    return Hit(name, 0.5, {"section_path": path, "doc_type": "regulation"}, np.zeros(3))
+
+
+def test_a_form_waits_for_that_many_passages_of_other_text_found_below_it() -> None:
+    hits = [hit("form-1", True), hit("rule-1", False), hit("form-2", True)]
+    hits += [hit(f"rule-{n}", False) for n in range(2, 6)]
+    order = [h.point_id for h in _forms_after(hits, 3)]
+    assert order == ["rule-1", "rule-2", "rule-3", "form-1", "rule-4", "form-2", "rule-5"]
+    assert [h.point_id for h in _forms_after(hits, 0)] == [h.point_id for h in hits]
+    # Fewer passages of other text below a form than it must wait for: it comes last.
+    assert [h.point_id for h in _forms_after(hits[:3], 3)] == ["rule-1", "form-1", "form-2"]
