@@ -23,6 +23,7 @@ import numpy as np
 
 from app.index.embedding import LocalEmbedding
 from app.models import ALL_PRODUCTS, FEDERAL, Filters, Generation, RetrievedChunk
+from app.question.tiers import sort_tiers
 from app.sentences import split_sentences
 from app.settings import AnswerSection
 from app.tabular import QUOTED
@@ -181,6 +182,16 @@ class ExtractiveBackend:
         found = [c for c in candidates if not sources[c.source].completes_list]
         chosen = self._choose(question, found, sources, filters) if found else []
         chosen = _list_completed(chosen, candidates, sources)
+        # Among the quotes, the tiers a figure of the question falls outside ("(A) For a
+        # loan amount greater than or equal to $100,000" for an $85,000 loan) are dropped
+        # (whole lists included) where their section holds the tier it falls in, or several
+        # tiers it falls outside.
+        homes = {_section_of(sources[c.source]) for c in chosen}
+        beside = [
+            c for c in candidates if c not in chosen and _section_of(sources[c.source]) in homes
+        ]
+        out_of_tier, _ = _tiers(question, [*chosen, *beside], sources)
+        chosen = [c for n, c in enumerate(chosen) if n not in out_of_tier]
         chosen = _with_tables_referred_to(chosen, candidates, sources)
         if not chosen:
             return Generation(text=NOT_FOUND, backend=self.name, model=self.model)
@@ -345,6 +356,14 @@ class ExtractiveBackend:
             )
             or (overlap[i] >= settings.specific_share and similarity[i] >= settings.specific_floor)
         ]
+        # A figure of the question ("a 705 score", "a $1.7 million loan") picks the tier it
+        # falls in among the section's tiers; the tiers it falls outside are not quoted.
+        out_of_tier, in_tier = _tiers(question, [own[i] for i in pool], sources)
+        eligible = [i for i in eligible if i not in out_of_tier]
+        close = [i for i in in_tier if similarity[i] >= settings.specific_floor]
+        if close:
+            first = max(close, key=lambda i: similarity[i])
+            eligible = [first, *(i for i in eligible if i != first)]
         if not eligible:
             return [], 0.0
         best = float(score[eligible[0]])
@@ -571,6 +590,42 @@ def _fragment(text: str) -> bool:
     if "\n" in text or LIST_ITEM.match(text):
         return False
     return text[:1].islower() or len(text.split()) < 4
+
+
+_MARKER = re.compile(
+    r"^\s*(?:([-*\u2022\u25aa\u25cf])\s|\(?([0-9]{1,3}|[a-z]{1,4}|[A-Z]{1,4})[.)]\s)"
+)
+"""The marker of a list item or a lettered paragraph: a bullet, ``1.``, ``(b)``, ``(B)``."""
+
+
+def _tiers(
+    question: str, units: Sequence[_Candidate], sources: Sequence[RetrievedChunk]
+) -> tuple[set[int], list[int]]:
+    """Of ``units`` (by index): the tiers a figure of the question falls outside, and those
+    it falls in (:mod:`app.question.tiers`). Tiers are units alike in form in one section:
+    the rows of one table, or the items marked alike ("(A)", "(B)"; bullets); a sentence of
+    prose is never one ("Lines of credit above $100,000 ..." is no tier beside "A Phase I
+    ... is required for loans above $1,000,000")."""
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for n, unit in enumerate(units):
+        section = _section_of(sources[unit.source])
+        if "\n" in unit.text:
+            key: tuple[object, ...] = (section, "table", unit.text.split("\n")[0])
+        elif m := _MARKER.match(unit.text):
+            mark = m.group(2) or ""
+            kind = "bullet" if m.group(1) else "digit" if mark.isdigit() else mark.islower()
+            key = (section, "list", kind)
+        else:
+            continue
+        groups.setdefault(key, []).append(n)
+    out: set[int] = set()
+    holding: list[int] = []
+    for members in groups.values():
+        tiers = sort_tiers(question, [units[n].text for n in members])
+        if tiers.apply:
+            out |= {members[i] for i in tiers.excluded}
+            holding += [members[i] for i in tiers.holding]
+    return out, holding
 
 
 def _table_asked_for(
