@@ -455,8 +455,10 @@ def strip_control(text: str) -> str:
     return _UNSAFE.sub("", text)
 
 
-LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2610o]\s|\(?[0-9a-z]{1,3}[.)]\s)")
-"""A list item's line: a bullet, or a number or letter as ``1.``, ``a)``, ``(iv)``."""
+LIST_ITEM = re.compile(
+    r"^\s*(?:[-*\u2022\u25aa\u25cf\u2610o]\s|\(?[0-9a-z]{1,3}[.)]\s|\([A-Z]{1,3}\)\s)"
+)
+"""A list item's line: a bullet, or a number or letter as ``1.``, ``a)``, ``(iv)``, ``(B)``."""
 
 
 TextKind = Literal["rule", "interpretation", "example", "form"]

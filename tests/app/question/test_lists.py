@@ -52,3 +52,13 @@ def test_the_texas_self_employed_question_gets_every_document_on_the_list(make_s
     ):
         assert words in answer.text
     assert answer.citations[0].doc_id == TEXAS
+
+
+def test_an_item_is_known_by_its_marker_lettered_in_capitals_too() -> None:
+    from app.text import LIST_ITEM
+
+    items = ["- Boats", "\u2022 Boats", "1. Boats", "a) Boats", "(iv) Boats", "(B) For a loan"]
+    assert all(LIST_ITEM.match(item) for item in items)
+    # A capital letter with a full stop opens a sentence as often as an item ("A. Smith",
+    # "I. Scope" are headings or names); a word in brackets is not a marker either.
+    assert not any(LIST_ITEM.match(t) for t in ["A. Smith signed.", "(Borrowers) may", "Boats"])

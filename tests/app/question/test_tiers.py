@@ -212,3 +212,9 @@ def test_a_loan_amount_gets_its_rung_of_the_ladder_and_no_other(
     assert not answer.abstained, answer.text
     assert f"{tier} For a loan amount" in answer.text, answer.text
     assert not any(f"({o}) For a loan amount" in answer.text for o in others), answer.text
+
+
+def test_without_a_figure_no_rung_is_left_out(ladder) -> None:  # type: ignore[no-untyped-def]
+    answer = ladder("What is the cap on points and fees for each loan amount?")
+    quoted = [o for o in "ABCD" if f"({o}) For a loan amount" in answer.text]
+    assert len(quoted) >= 2, answer.text
