@@ -184,13 +184,8 @@ class ExtractiveBackend:
         chosen = _list_completed(chosen, candidates, sources)
         # Among the quotes, the tiers a figure of the question falls outside ("(A) For a
         # loan amount greater than or equal to $100,000" for an $85,000 loan) are dropped
-        # (whole lists included) where their section holds the tier it falls in, or several
-        # tiers it falls outside.
-        homes = {_section_of(sources[c.source]) for c in chosen}
-        beside = [
-            c for c in candidates if c not in chosen and _section_of(sources[c.source]) in homes
-        ]
-        out_of_tier, _ = _tiers(question, [*chosen, *beside], sources)
+        # (whole lists included) where the tier it falls in is quoted beside them.
+        out_of_tier, _ = _tiers(question, chosen, sources)
         chosen = [c for n, c in enumerate(chosen) if n not in out_of_tier]
         chosen = _with_tables_referred_to(chosen, candidates, sources)
         if not chosen:
@@ -601,13 +596,18 @@ _MARKER = re.compile(
 def _tiers(
     question: str, units: Sequence[_Candidate], sources: Sequence[RetrievedChunk]
 ) -> tuple[set[int], list[int]]:
-    """Of ``units`` (by index): the tiers a figure of the question falls outside, and those
-    it falls in (:mod:`app.question.tiers`). Tiers are units alike in form in one section:
+    """Of ``units`` (by index): the tiers a figure of the question falls outside, where
+    one it falls in is among them, and those it falls in, the tightest of each table or list
+    first (:mod:`app.question.tiers`). Tiers are units alike in form in one section:
     the rows of one table, or the items marked alike ("(A)", "(B)"; bullets); a sentence of
     prose is never one ("Lines of credit above $100,000 ..." is no tier beside "A Phase I
     ... is required for loans above $1,000,000")."""
     groups: dict[tuple[object, ...], list[int]] = {}
-    for n, unit in enumerate(units):
+    order = sorted(
+        range(len(units)), key=lambda n: (sources[units[n].source].ordinal, units[n].position)
+    )
+    for n in order:  # reading order: a ladder's rungs climb in it
+        unit = units[n]
         section = _section_of(sources[unit.source])
         if "\n" in unit.text:
             key: tuple[object, ...] = (section, "table", unit.text.split("\n")[0])

@@ -30,15 +30,21 @@ INF = math.inf
         ("(C) For a loan amount greater than or equal to $20,000 (indexed for inflation) but "
          "less than $60,000 (indexed for inflation): 5 percent of the total loan amount", "$",
          Range(20_000, 60_000, high_open=True)),
-        ("760 or higher", "", Range(760, INF)),
-        ("680-719", "", Range(680, 719)),
-        ("Scores of 620 to 659", "", Range(620, 659)),
+        ("Credit score 760 or higher", "score", Range(760, INF)),
+        ("Score 680-719", "score", Range(680, 719)),
+        ("FICO at or above 740", "score", Range(740, INF)),
         ("between 36% and 49%", "%", Range(36, 49)),
         ("20%-<30%", "%", Range(20, 30, high_open=True)),
+        ("LTV no greater than 80%", "%ltv", Range(-INF, 80)),
+        ("statements dated no more than 90 days before the application", "day",
+         Range(-INF, 90)),
         ("1 to 3 years", "year", Range(1, 3)),
         ("Loans of $1.5 million or more", "$", Range(1_500_000, INF)),
+        ("Loans of $1.5 to $3 million", "$", Range(1_500_000, 3_000_000)),
         ("Exposure in excess of $250k", "$", Range(250_000, INF, low_open=True)),
-        ("A credit score below 700", "", Range(-INF, 700, high_open=True)),
+        ("A credit score below 700", "score", Range(-INF, 700, high_open=True)),
+        ("Business applicants with gross revenues above $1 million", "$revenue",
+         Range(1_000_000, INF, low_open=True)),
     ],
 )  # fmt: skip
 def test_a_tier_is_read_as_written(text: str, unit: str, expected: Range) -> None:
@@ -48,11 +54,14 @@ def test_a_tier_is_read_as_written(text: str, unit: str, expected: Range) -> Non
 @pytest.mark.parametrize(
     "text",
     [
-        "The maximum DTI ratio may not exceed 43%.",  # a limit, not a tier
+        "The maximum DTI ratio may not exceed 43%.",  # limits, not tiers
         "The borrower must contribute at least 5% of the purchase price.",
+        "Start-ups require an equity injection of at least 10% of total project costs.",
+        "The Affiliate does not make consumer loans below $5,000.",
         "Cash back may not exceed the lesser of 2% of the loan amount or $2,000.",
         "A fee of $450 applies to every line.",  # a figure, no range
         "See B3-6-02, section 1026.43 and the 2026 bulletin.",  # no figures at all
+        "Form 1003 and a 401(k) statement of 700 or more pages",  # no scores either
     ],
 )
 def test_limits_and_lone_figures_state_no_tier(text: str) -> None:
@@ -65,53 +74,78 @@ def test_two_ranges_of_one_kind_that_cannot_both_hold_leave_the_text_undecided()
 
 
 def test_the_questions_figures_are_read_with_their_kind() -> None:
-    found = figures("705 score, $1.25M loan, $1.7 million, $15k, 47% DTI, 14 months, 2026")
+    found = figures("705 score, $1.25M loan, $1.7 million, $15k, 47% DTI, 14 months, 2026, 401(k)")
     assert [(f.value, f.unit) for f in found] == [
-        (705, ""), (1_250_000, "$"), (1_700_000, "$"), (15_000, "$"), (47, "%"), (14, "month"),
+        (705, "score"), (1_250_000, "$"), (1_700_000, "$"), (15_000, "$"), (47, "%dti"),
+        (14, "month"),
     ]  # fmt: skip
 
 
 SCORES = "Table 1: Limits\nCredit score\tMax loan amount\tMax term"
 APPROVERS = "Table 2: Approval authority\nApprover\tMaximum total exposure\tNotes"
 AGES = "Table 3: Terms\nVehicle\tModel year age\tMax mileage\tMin amount for max term"
+COLLATERAL = "Table 4: Advance rates\nCollateral\tMaximum advance rate\tValuation basis"
 
 
 def test_a_rows_tier_is_its_first_cell_and_its_maximum_columns_are_that_tiers_limits() -> None:
-    assert row_ranges(f"{SCORES}\n700 to 739\t$35,000\t48 months") == {"": Range(700, 739)}
-    # No range in the row but a "Maximum ..." column: the approver's ceiling is the tier.
-    assert row_ranges(f"{APPROVERS}\nRegional Credit Officer\t$1,000,000\tOne exception") == {
-        "$": Range(-INF, 1_000_000)
-    }
+    key = row_ranges(f"{SCORES}\n700 to 739\t$35,000\t48 months")
+    assert key == ({"score": Range(700, 739)}, False)
+    # No range in the row but a "Maximum ..." column: the approver's ceiling, as a rung.
+    rung = row_ranges(f"{APPROVERS}\nRegional Credit Officer\t$1,000,000\tOne exception")
+    assert rung == ({"$": Range(-INF, 1_000_000)}, True)
     # Keyed by another column's range ("4 to 5 years"): its minimum amount chooses nothing.
-    assert row_ranges(f"{AGES}\nUsed\t4 to 5 years\t75,000\t$15,000") == {}
+    assert row_ranges(f"{AGES}\nUsed\t4 to 5 years\t75,000\t$15,000") == ({}, False)
+
+
+APPROVAL_LADDER = [
+    f"{APPROVERS}\nRelationship Manager\t$250,000\tRisk ratings 1 to 5",
+    f"{APPROVERS}\nRegional Credit Officer\t$1,000,000\tOne exception",
+    f"{APPROVERS}\nSenior Credit Officer\t$2,500,000\tExceptions",
+    f"{APPROVERS}\nLoan Committee\t$5,000,000\tRisk rating 7 or worse",
+]
 
 
 def test_the_tier_a_figure_falls_in_is_found_and_the_tightest_comes_first() -> None:
-    rows = [
-        f"{APPROVERS}\nRelationship Manager\t$250,000\tRisk ratings 1 to 5",
-        f"{APPROVERS}\nRegional Credit Officer\t$1,000,000\tOne exception",
-        f"{APPROVERS}\nSenior Credit Officer\t$2,500,000\tExceptions",
-        f"{APPROVERS}\nLoan Committee\t$5,000,000\tRisk rating 7 or worse",
-    ]
-    tiers = sort_tiers("Who approves $2 million of total exposure?", rows)
+    tiers = sort_tiers("Who approves $2 million of total exposure?", APPROVAL_LADDER)
     assert tiers.holding == (2, 3) and tiers.excluded == {0, 1} and tiers.apply
-    # No figure in the question: no tier.
-    assert not sort_tiers("Who approves exceptions?", rows).apply
+    # No figure in the question, or a figure it bounds itself: no tier.
+    assert not sort_tiers("Who approves exceptions?", APPROVAL_LADDER).apply
+    assert not sort_tiers("Who approves exposure above $1,000,000?", APPROVAL_LADDER).apply
 
 
-def test_one_range_that_leaves_the_figure_out_is_no_ladder() -> None:
+def test_a_figure_above_every_rung_leaves_the_ladder_whole() -> None:
+    tiers = sort_tiers("Who approves $7 million of total exposure?", APPROVAL_LADDER)
+    assert tiers.holding == () and not tiers.apply
+
+
+def test_maxima_that_go_up_and_down_or_a_row_the_question_names_are_no_ladder() -> None:
+    rows = [
+        f"{COLLATERAL}\nFinished goods inventory\t50%\tLower of cost or market",
+        f"{COLLATERAL}\nUsed equipment\t75%\tOrderly liquidation value",
+        f"{COLLATERAL}\nDeposits held at the Bank\t100%\tBalance",
+        f"{COLLATERAL}\nMarketable securities\t70%\tMarket value",
+    ]
+    assert not sort_tiers("Can we advance 75% on collateral?", rows).apply
+    assert not sort_tiers("Can we advance 75% against inventory?", rows[:2]).apply
+
+
+def test_one_range_is_no_ladder_nor_are_figures_of_another_kind() -> None:
     # "Loans above $10,000 are verified" answers a question about a $5,000 loan.
-    tiers = sort_tiers("Do we verify income on a $5,000 loan?", ["- Loans above $10,000."])
-    assert tiers.excluded == {0} and not tiers.apply
-    two = sort_tiers("$5,000 loan?", ["- Loans above $10,000.", "- Loans above $50,000."])
-    assert two.apply and not two.holding
+    assert not sort_tiers("Do we verify a $5,000 loan?", ["- Loans above $10,000."]).apply
+    revenue = ["- Revenues of $1 million or less: 30 days.", "- Revenues above $1 million."]
+    assert not sort_tiers("A $1.5 million mortgage was denied: deadline?", revenue).apply
+    assert sort_tiers("Revenue of $1.5 million: deadline?", revenue).holding == (1,)
 
 
 def test_a_text_one_figure_holds_and_another_does_not_is_undecided() -> None:
-    # "... every loan above $10,000 and every applicant with a score below 700": an "or".
-    text = "- Every loan above $10,000 and every applicant with a credit score below 700."
-    tiers = sort_tiers("A $15,000 loan and a 745 score: do we verify income?", [text])
-    assert tiers.holding == () and tiers.excluded == frozenset()
+    # "... every loan above $10,000 or an applicant with a score below 700": an "or".
+    items = [
+        "- Every loan above $10,000 and every applicant with a credit score below 700.",
+        "- Loans up to $10,000 with a credit score of 700 or more.",
+        "- Loans up to $5,000 with a credit score below 650.",
+    ]
+    tiers = sort_tiers("A $15,000 loan and a 745 score: do we verify income?", items)
+    assert tiers.holding == () and tiers.excluded == {2}
 
 
 # --- Through the service --------------------------------------------------------------
