@@ -353,10 +353,13 @@ class ExtractiveBackend:
         ]
         # A figure of the question ("a 705 score", "a $1.7 million loan") picks the tier it
         # falls in among the section's tiers; the tiers it falls outside are not quoted.
+        # It chooses among answers, and never makes one: a section with nothing to quote
+        # stays "not found".
         out_of_tier, in_tier = _tiers(question, [own[i] for i in pool], sources)
+        answers = bool(eligible)
         eligible = [i for i in eligible if i not in out_of_tier]
         close = [i for i in in_tier if similarity[i] >= settings.specific_floor]
-        if close:
+        if close and answers:
             first = max(close, key=lambda i: similarity[i])
             eligible = [first, *(i for i in eligible if i != first)]
         if not eligible:

@@ -252,3 +252,18 @@ def test_without_a_figure_no_rung_is_left_out(ladder) -> None:  # type: ignore[n
     answer = ladder("What is the cap on points and fees for each loan amount?")
     quoted = [o for o in "ABCD" if f"({o}) For a loan amount" in answer.text]
     assert len(quoted) >= 2, answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much of a $400,000 loan amount does the SBA guarantee?",
+        "What escrow cushion applies to a $150,000 loan amount?",
+    ],
+)
+def test_a_tier_that_holds_the_figure_never_turns_not_found_into_an_answer(
+    ladder, question
+) -> None:  # type: ignore[no-untyped-def]
+    # (A) holds the figure but says nothing of a guaranty or an escrow cushion.
+    answer = ladder(question)
+    assert answer.abstained and answer.citations == (), answer.text
