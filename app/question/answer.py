@@ -623,11 +623,23 @@ def _tiers(
         groups.setdefault(key, []).append(n)
     out: set[int] = set()
     holding: list[int] = []
+    asked = content_words(question)
     for members in groups.values():
         tiers = sort_tiers(question, [units[n].text for n in members])
-        if tiers.apply:
-            out |= {members[i] for i in tiers.excluded}
-            holding += [members[i] for i in tiers.holding]
+        if not tiers.apply:
+            continue
+        # Rungs of one ladder differ in their ranges, not in what they are about: a unit
+        # left out that speaks to two or more words of the question the tiers holding its
+        # figure do not ("accounts receivable agings dated no more than 30 days" beside
+        # "interim financial statements dated no more than 90 days") is a condition of its
+        # own, and the list is no ladder.
+        said = set().union(*(content_words(units[members[i]].text) for i in tiers.holding))
+        if any(
+            len((content_words(units[members[i]].text) & asked) - said) >= 2 for i in tiers.excluded
+        ):
+            continue
+        out |= {members[i] for i in tiers.excluded}
+        holding += [members[i] for i in tiers.holding]
     return out, holding
 
 

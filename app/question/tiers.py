@@ -56,9 +56,24 @@ _COUNTS = re.compile(
 # The kind of a figure, read from the words around it (in a table, its column's name too).
 _SCORE = re.compile(r"\b(?:score|scores|fico|beacon|vantage)", re.IGNORECASE)
 _MONEY_KINDS = (
-    ("revenue", re.compile(r"\b(?:revenues?|sales|receipts)\b", re.IGNORECASE)),
+    ("revenue", re.compile(r"\b(?:revenues?|sales|receipts|turnover)\b", re.IGNORECASE)),
     ("income", re.compile(r"\b(?:income|salary|salaries|earnings|wages)\b", re.IGNORECASE)),
+    (
+        "value",
+        re.compile(
+            r"\b(?:property|properties|home|house|valued|value|appraised|worth|collateral)\b",
+            re.IGNORECASE,
+        ),
+    ),
 )
+_LENT = re.compile(
+    r"^\W{0,3}(?:\w+\W+){0,1}(?:loans?|lines?|exposure|mortgages?|requests?|advances?|"
+    r"financ\w*|borrow\w*)\b|\b(?:loans?|lines?|exposure|amounts?\s+financed|loan\s+amounts?|"
+    r"line\s+amounts?)(?:\s+\w+){0,3}\W{0,3}$",
+    re.IGNORECASE,
+)
+"""Words right beside a sum that make it a sum lent ("a $2 million loan", "loan amounts up
+to $500,000"), whatever else the sentence speaks of ("... revenues were not reported")."""
 _PERCENT_KINDS = (
     ("ltv", re.compile(r"\b(?:c?ltv|loan-to-value|combined loan-to-value)\b", re.IGNORECASE)),
     ("dti", re.compile(r"\b(?:dti|debt-to-income|pti|payment-to-income)\b", re.IGNORECASE)),
@@ -68,14 +83,15 @@ _AROUND = 40
 # What stands before a figure, and after it, that makes it a bound. The negated and "at or"
 # forms are read first: "no more than 90 days" is an upper bound, not "more than 90".
 _UP_TO = re.compile(
-    r"(?:up\s+to(?:\s+and\s+including)?|not\s+to\s+exceed|not\s+exceeding|no\s+(?:more|greater|"
-    r"higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:above|over)|not\s+in\s+excess"
+    r"(?:up\s+to(?:\s+and\s+including)?|not\s+to\s+exceed|not\s+exceeding|(?:no|never)\s+(?:more|"
+    r"greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:above|over)|"
+    r"equal\s+to\s+or\s+(?:less|lower)\s+than|not\s+in\s+excess"
     r"\s+of|at\s+or\s+(?:below|under)|at\s+most|less\s+than\s+or\s+equal\s+to|a\s+maximum\s+of|"
     r"≤|<=)(?:\s+the\s+(?:[a-z]+\s+){0,2}(?:maximum|limit)\s+of)?\s*$",
     re.IGNORECASE,
 )
 _AT_LEAST = re.compile(
-    r"(?:at\s+least|no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|"
+    r"(?:at\s+least|(?:no|never)\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|"
     r"not\s+(?:below|under)|at\s+or\s+(?:above|over)|greater\s+than\s+or\s+equal\s+to|"
     r"equal\s+to\s+or\s+greater\s+than|a\s+minimum\s+of|≥|>=)\s*$",
     re.IGNORECASE,
@@ -93,6 +109,10 @@ _OR_LESS = re.compile(r"^\s+(?:or|and)\s+(?:less|lower|below|under|fewer)\b", re
 _THROUGH = re.compile(r"^\s*(?:-|–|—|to|through|thru|up\s+to)\s*(<)?\s*$", re.IGNORECASE)
 _BETWEEN = re.compile(r"between\s*$", re.IGNORECASE)
 _AND = re.compile(r"^\s*and\s*$", re.IGNORECASE)
+_BETWEEN_AND = re.compile(
+    r"(?:between|from)\s+\S+\s+(?:and|to)\s*$|\S\s*(?:-|–|to)\s*$", re.IGNORECASE
+)
+"""The second figure of a span the question gives ("between 700 and 720", "700-720")."""
 _LIMIT = re.compile(
     r"(?:\b(?:must|may|shall|should|cannot|can|will|required|requires?|needs?|needed|limited)\b"
     r"|\b(?:does|do|did|is|are|was|were)\s+not\b)[^.;:]*$",
@@ -144,8 +164,16 @@ class Range:
 
 
 def _kind(text: str, start: int, end: int, context: str, kinds: tuple) -> str:  # type: ignore[type-arg]
-    around = f"{text[max(0, start - _AROUND) : end + _AROUND]} {context}"
-    return next((name for name, words in kinds if words.search(around)), "")
+    """The kind named nearest the figure within a few words of it, else in ``context``."""
+    low = max(0, start - _AROUND)
+    found = [
+        (min(abs(m.start() + low - start), abs(m.start() + low - end)), name)
+        for name, words in kinds
+        for m in words.finditer(text[low : end + _AROUND])
+    ]
+    if found:
+        return min(found)[1]
+    return next((name for name, words in kinds if words.search(context)), "")
 
 
 def figures(text: str, context: str = "") -> list[Figure]:
@@ -157,7 +185,9 @@ def figures(text: str, context: str = "") -> list[Figure]:
         start, end = m.start(), m.end()
         scale = (m.group("scale") or "").lower()
         if m.group("dollar"):
-            unit = "$" + _kind(text, start, end, context, _MONEY_KINDS)
+            near = f"{text[max(0, start - 30) : start]}\x00{text[end : end + 25]}"
+            lent = _LENT.search(near.split("\x00")[1]) or _LENT.search(near.split("\x00")[0])
+            unit = "$" + ("" if lent else _kind(text, start, end, context, _MONEY_KINDS))
             value = raw * _SCALE.get(scale, 1.0)
         elif m.group("percent"):
             unit, value = "%" + _kind(text, start, end, context, _PERCENT_KINDS), raw
@@ -182,13 +212,17 @@ def stated_ranges(text: str, context: str = "") -> dict[str, Range | None]:
     text = _COUNTS.sub(r"\1 \3 to \2 \3", _SPAN.sub(r"\1 to \2", _ASIDE.sub("", text)))
     marks = figures(text, context)
     bounds: dict[str, list[Range]] = {}
+    spanned = -1  # the second figure of a span already read ("20%-<30%")
     for n, f in enumerate(marks):
         before, after = text[max(0, f.start - 60) : f.start], text[f.end : f.end + 30]
-        if _LIMIT.search(before):
+        if n == spanned or _LIMIT.search(before):
             continue  # what must hold ("may not exceed 43%"), not which tier applies
-        found = _bound(f, marks[n + 1] if n + 1 < len(marks) else None, text, before, after)
+        following = marks[n + 1] if n + 1 < len(marks) else None
+        found = _bound(f, following, text, before, after)
         if found is not None:
             bounds.setdefault(f.unit, []).append(found)
+            if following and math.isfinite(found.low) and math.isfinite(found.high):
+                spanned = n + 1
     return {unit: _meet(ranges) for unit, ranges in bounds.items()}
 
 
@@ -218,6 +252,11 @@ def _bound(f: Figure, following: Figure | None, text: str, before: str, after: s
 def _meet(ranges: list[Range]) -> Range | None:
     """The range all of ``ranges`` describe together ("above $1,500,000, up to $2,000,000"),
     or ``None`` when they cannot all hold."""
+    if (
+        sum(math.isfinite(r.low) for r in ranges) > 1
+        or sum(math.isfinite(r.high) for r in ranges) > 1
+    ):
+        return None  # two tiers in one text ("over $1 million; ... over $2 million")
     low = max(ranges, key=lambda r: (r.low, r.low_open))
     high = min(ranges, key=lambda r: (r.high, not r.high_open))
     met = Range(low.low, high.high, low.low_open, high.high_open)
@@ -287,7 +326,8 @@ def _asked(question: str) -> list[Figure]:
         before = question[max(0, f.start - 40) : f.start]
         after = question[f.end : f.end + 20]
         if not (
-            _UP_TO.search(before)
+            _BETWEEN_AND.search(before)
+            or _UP_TO.search(before)
             or _AT_LEAST.search(before)
             or _ABOVE.search(before)
             or _BELOW.search(before)

@@ -45,6 +45,8 @@ INF = math.inf
         ("A credit score below 700", "score", Range(-INF, 700, high_open=True)),
         ("Business applicants with gross revenues above $1 million", "$revenue",
          Range(1_000_000, INF, low_open=True)),
+        ("Underwriter I: loan amounts equal to or less than $500,000", "$", Range(-INF, 500_000)),
+        ("agings never more than 30 days old", "day", Range(-INF, 30)),
     ],
 )  # fmt: skip
 def test_a_tier_is_read_as_written(text: str, unit: str, expected: Range) -> None:
@@ -68,9 +70,18 @@ def test_limits_and_lone_figures_state_no_tier(text: str) -> None:
     assert stated_ranges(text) == {}
 
 
-def test_two_ranges_of_one_kind_that_cannot_both_hold_leave_the_text_undecided() -> None:
+def test_two_ranges_of_one_kind_in_one_text_leave_it_undecided() -> None:
     ranges = stated_ranges("Loans up to $500,000 go to an underwriter; above $1,500,000 to CCO.")
     assert ranges == {"$": None}
+    two = stated_ranges("6 months for loans over $1 million; 12 months for loans over $2 million")
+    assert two == {"$": None}
+
+
+def test_a_sum_lent_is_told_from_revenue_income_and_a_propertys_value() -> None:
+    lent = figures("A $2 million loan was declined; gross revenues were not reported.")
+    assert [f.unit for f in lent] == ["$"]
+    others = figures("$3 million in annual turnover, income of $8,500 and a $450,000 property")
+    assert [f.unit for f in others] == ["$revenue", "$income", "$value"]
 
 
 def test_the_questions_figures_are_read_with_their_kind() -> None:
@@ -111,6 +122,8 @@ def test_the_tier_a_figure_falls_in_is_found_and_the_tightest_comes_first() -> N
     # No figure in the question, or a figure it bounds itself: no tier.
     assert not sort_tiers("Who approves exceptions?", APPROVAL_LADDER).apply
     assert not sort_tiers("Who approves exposure above $1,000,000?", APPROVAL_LADDER).apply
+    spans = sort_tiers("Exposure between $900,000 and $1,200,000: who approves?", APPROVAL_LADDER)
+    assert not spans.apply
 
 
 def test_a_figure_above_every_rung_leaves_the_ladder_whole() -> None:
@@ -267,3 +280,16 @@ def test_a_tier_that_holds_the_figure_never_turns_not_found_into_an_answer(
     # (A) holds the figure but says nothing of a guaranty or an escrow cushion.
     answer = ladder(question)
     assert answer.abstained and answer.citations == (), answer.text
+
+
+def test_conditions_dated_alike_are_not_tiers(sample) -> None:  # type: ignore[no-untyped-def]
+    # "... agings dated no more than 30 days" and "Interim financial statements ... dated no
+    # more than 90 days" are two documents' conditions, not rungs: a 45-day-old aging is
+    # answered by the 30-day rule, which is not left out for the 90-day one.
+    answer = sample.ask(
+        "Our accounts receivable aging for a small business line of credit is 45 days old. "
+        "Is that acceptable?",
+        user=UNDERWRITER,
+        product="small-business",
+    )
+    assert "agings dated no more than 30 days" in answer.text, answer.text
