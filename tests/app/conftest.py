@@ -76,3 +76,23 @@ def app_workspace(make_service, service_parts, embedding, sample_data: Path):  #
     ws = Workspace(settings, service=service, library=PolicyLibrary(settings, store, embedding))
     yield ws, service, User(name="tester", role="compliance")
     service.close()
+
+
+def one_document(root: Path, name: str, content: bytes, fields: dict[str, str], embedding):  # type: ignore[no-untyped-def]
+    """Settings and an open store under ``root`` holding one PDF, ingested as ``fields``
+    say: a library made for a test."""
+    from app.factory import open_store
+    from app.settings import load_settings
+    from ingest.manifest import ManifestEntry
+    from ingest.pipeline import ingest
+
+    path = root / name
+    path.write_bytes(content)
+    settings = load_settings(app={"data_dir": root / "data"}, audit={"path": root / "audit.db"})
+    store = open_store(settings, embedding.dimension)
+    (result,) = ingest(
+        [ManifestEntry(path=path, fields=fields)], store=store, embedding=embedding,
+        settings=settings,
+    )  # fmt: skip
+    assert result.outcome == "new", result
+    return settings, store

@@ -15,6 +15,7 @@ from app.index.store import Hit
 from app.models import Answer, RetrievedChunk, User
 from app.question.retrieve import _forms_after
 from app.text import text_kind
+from tests.app.conftest import one_document
 from tests.ingest.helpers import pdf
 
 UNDERWRITER = User(name="uw1", role="underwriter")
@@ -42,26 +43,17 @@ PAGES = (
 def ask(tmp_path_factory: pytest.TempPathFactory, embedding, service_parts) -> Iterator[Callable]:  # type: ignore[no-untyped-def,type-arg]
     """``ask(question, form_demotion)``: the question asked of a library holding only the
     procedures above, with forms ranked after that many passages (3 is the default)."""
-    from app.factory import build_service, open_store
-    from app.settings import load_settings
-    from ingest.manifest import ManifestEntry
-    from ingest.pipeline import ingest
+    from app.factory import build_service
 
-    root: Path = tmp_path_factory.mktemp("forms")
-    procedures = root / "adverse-action-procedures.pdf"
-    procedures.write_bytes(pdf(*PAGES))
     fields = {
         "doc_id": "adverse-action-procedures", "title": "Adverse Action Procedures",
         "product": "all", "jurisdiction": "US-federal", "doc_type": "underwriting_guide",
         "version": "2026-01", "effective_date": "2026-01-01",
     }  # fmt: skip
-    settings = load_settings(app={"data_dir": root / "data"}, audit={"path": root / "audit.db"})
-    store = open_store(settings, embedding.dimension)
-    (result,) = ingest(
-        [ManifestEntry(path=procedures, fields=fields)],
-        store=store, embedding=embedding, settings=settings,
-    )  # fmt: skip
-    assert result.outcome == "new", result
+    root: Path = tmp_path_factory.mktemp("forms")
+    settings, store = one_document(
+        root, "adverse-action-procedures.pdf", pdf(*PAGES), fields, embedding
+    )
     _, redactor = service_parts
     services = {}
 

@@ -14,6 +14,7 @@ import pytest
 from app.models import Answer, User
 from app.question.tiers import Range, figures, row_ranges, sort_tiers, stated_ranges
 from app.tabular import Table, split_tables
+from tests.app.conftest import one_document
 from tests.ingest.helpers import pdf
 
 UNDERWRITER = User(name="uw1", role="underwriter")
@@ -217,26 +218,15 @@ LADDER = (
 def ladder(
     tmp_path_factory: pytest.TempPathFactory, embedding, service_parts
 ) -> Iterator[Callable]:  # type: ignore[no-untyped-def,type-arg]
-    from app.factory import build_service, open_store
-    from app.settings import load_settings
-    from ingest.manifest import ManifestEntry
-    from ingest.pipeline import ingest
+    from app.factory import build_service
 
-    root: Path = tmp_path_factory.mktemp("tiers")
-    limits = root / "points-and-fees.pdf"
-    limits.write_bytes(pdf(LADDER))
     fields = {
         "doc_id": "points-and-fees", "title": "Points and Fees Limits", "product": "mortgage",
         "jurisdiction": "US-federal", "doc_type": "bulletin", "version": "1",
         "effective_date": "2026-01-01",
     }  # fmt: skip
-    settings = load_settings(app={"data_dir": root / "data"}, audit={"path": root / "audit.db"})
-    store = open_store(settings, embedding.dimension)
-    (result,) = ingest(
-        [ManifestEntry(path=limits, fields=fields)],
-        store=store, embedding=embedding, settings=settings,
-    )  # fmt: skip
-    assert result.outcome == "new", result
+    root: Path = tmp_path_factory.mktemp("tiers")
+    settings, store = one_document(root, "points-and-fees.pdf", pdf(LADDER), fields, embedding)
     _, redactor = service_parts
     built = build_service(settings, embedding=embedding, store=store, redactor=redactor)
     yield lambda question: built.ask(question, user=UNDERWRITER)
