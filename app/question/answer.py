@@ -359,9 +359,8 @@ class ExtractiveBackend:
         answers = bool(eligible)
         eligible = [i for i in eligible if i not in out_of_tier]
         close = [i for i in in_tier if similarity[i] >= settings.specific_floor]
-        if close and answers:
-            first = max(close, key=lambda i: similarity[i])
-            eligible = [first, *(i for i in eligible if i != first)]
+        if close and answers:  # the tightest tier that holds the figure
+            eligible = [close[0], *(i for i in eligible if i != close[0])]
         if not eligible:
             return [], 0.0
         best = float(score[eligible[0]])

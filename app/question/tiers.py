@@ -57,7 +57,7 @@ _COUNTS = re.compile(
 _SCORE = re.compile(r"\b(?:score|scores|fico|beacon|vantage)", re.IGNORECASE)
 _MONEY_KINDS = (
     ("revenue", re.compile(r"\b(?:revenues?|sales|receipts|turnover)\b", re.IGNORECASE)),
-    ("income", re.compile(r"\b(?:income|salary|salaries|earnings|wages)\b", re.IGNORECASE)),
+    ("income", re.compile(r"\b(?:income|salary|salaries|earnings|earns?|wages)\b", re.IGNORECASE)),
     (
         "value",
         re.compile(
@@ -66,14 +66,19 @@ _MONEY_KINDS = (
         ),
     ),
 )
-_LENT = re.compile(
-    r"^\W{0,3}(?:\w+\W+){0,1}(?:loans?|lines?|exposure|mortgages?|requests?|advances?|"
-    r"financ\w*|borrow\w*)\b|\b(?:loans?|lines?|exposure|amounts?\s+financed|loan\s+amounts?|"
-    r"line\s+amounts?)(?:\s+\w+){0,3}\W{0,3}$",
+_LENT_AFTER = re.compile(
+    r"^\W{0,3}(?:\w+\W+){0,2}(?:loans?|lines?|exposure|mortgages?|requests?|advances?|"
+    r"financ\w*|borrow\w*)\b",
     re.IGNORECASE,
 )
-"""Words right beside a sum that make it a sum lent ("a $2 million loan", "loan amounts up
-to $500,000"), whatever else the sentence speaks of ("... revenues were not reported")."""
+_LENT_BEFORE = re.compile(
+    r"\b(?:loans?|lines?|exposure|amounts?\s+financed|loan\s+amounts?|line\s+amounts?)"
+    r"(?:\s+\w+){0,3}\W{0,3}$",
+    re.IGNORECASE,
+)
+"""Words right after a sum, or right before it, that make it a sum lent ("a $2 million
+loan", "loan amounts up to $500,000"), whatever else the sentence speaks of ("... revenues
+were not reported")."""
 _PERCENT_KINDS = (
     ("ltv", re.compile(r"\b(?:c?ltv|loan-to-value|combined loan-to-value)\b", re.IGNORECASE)),
     ("dti", re.compile(r"\b(?:dti|debt-to-income|pti|payment-to-income)\b", re.IGNORECASE)),
@@ -185,8 +190,9 @@ def figures(text: str, context: str = "") -> list[Figure]:
         start, end = m.start(), m.end()
         scale = (m.group("scale") or "").lower()
         if m.group("dollar"):
-            near = f"{text[max(0, start - 30) : start]}\x00{text[end : end + 25]}"
-            lent = _LENT.search(near.split("\x00")[1]) or _LENT.search(near.split("\x00")[0])
+            lent = _LENT_AFTER.search(text[end : end + 25]) or _LENT_BEFORE.search(
+                text[max(0, start - 30) : start]
+            )
             unit = "$" + ("" if lent else _kind(text, start, end, context, _MONEY_KINDS))
             value = raw * _SCALE.get(scale, 1.0)
         elif m.group("percent"):

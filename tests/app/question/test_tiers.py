@@ -283,3 +283,8 @@ def test_conditions_dated_alike_are_not_tiers(sample) -> None:  # type: ignore[n
         product="small-business",
     )
     assert "agings dated no more than 30 days" in answer.text, answer.text
+
+
+def test_a_borrower_is_no_sum_lent_nor_is_turnover() -> None:
+    found = figures("Small business borrower with $3 million in annual turnover: who approves?")
+    assert [f.unit for f in found] == ["$revenue"]
