@@ -16,6 +16,9 @@ from dataclasses import dataclass
 CELL = "\t"
 """What separates a table row's cells in a document's text (whitespace to the embedding model
 and to keyword search; nothing else in cleaned text holds one)."""
+CELLS = re.compile(r"\s\|\s|\t")
+"""A boundary between two cells of a row: the tab a parsed table holds, or " | " between
+cells of a table written with pipes."""
 _MARKERS = re.compile(r"((?:\s*\[\d+\])+[.?!]?)\s*$")
 QUOTED = "\u2002/\u2002"
 """How a quote joins a table's caption, header row and row on one line: a slash between EN
@@ -156,4 +159,4 @@ def _cells(row: str) -> tuple[str, ...]:
 
 _CAPTION = re.compile(r"^\s*(?:table|exhibit|matrix|schedule|chart)\b", re.IGNORECASE)
 
-__all__ = ["CELL", "QUOTED", "Prose", "Row", "Table", "markdown_table", "split_tables"]
+__all__ = ["CELL", "CELLS", "QUOTED", "Prose", "Row", "Table", "markdown_table", "split_tables"]

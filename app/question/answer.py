@@ -26,7 +26,7 @@ from app.models import ALL_PRODUCTS, FEDERAL, Filters, Generation, RetrievedChun
 from app.question.tiers import sort_tiers
 from app.sentences import split_sentences
 from app.settings import AnswerSection
-from app.tabular import QUOTED
+from app.tabular import CELLS, QUOTED
 from app.text import (
     LIST_ITEM,
     common_paragraph,
@@ -115,7 +115,7 @@ def _unwrapped(lines: list[str]) -> list[str]:
             and not _CAPTION.match(joined[-1])
             and not _CAPTION.match(previous)
             and not LIST_ITEM.match(line)
-            and not _CELLS.search(line)
+            and not CELLS.search(line)
         ):
             joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
         else:
@@ -127,7 +127,7 @@ def _whole_rows(rows: list[str]) -> list[str]:
     """Table rows with a row's first cell, wrapped onto a line of its own, joined to the
     rest of the row: in a table most of whose rows state a figure, a line with none."""
     figured = sum(bool(_DIGIT.search(r)) for r in rows)
-    if figured * 2 <= len(rows) or any(_CELLS.search(r) for r in rows):
+    if figured * 2 <= len(rows) or any(CELLS.search(r) for r in rows):
         return rows  # cells set apart by a bar or a tab are whole rows already
     whole: list[str] = []
     pending = ""
@@ -578,7 +578,6 @@ _ILLUSTRATION = re.compile(
 section ("For example, ...", "Assume that ...", "To illustrate, ..."): it applies a rule to
 a made-up case and is not the rule itself (in rule text, "Assume a payment of 1 percent of
 the balance" is the rule, and is quoted)."""
-_CELLS = re.compile(r"\s\|\s|\t")
 
 
 def _fragment(text: str) -> bool:

@@ -30,6 +30,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.tabular import CELLS
 from app.text import content_words
 
 _NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
@@ -126,7 +127,6 @@ _LIMIT = re.compile(
 """A bound stated as what must hold: a word of requirement or a denial earlier in its clause
 ("may not exceed 43%", "require an equity injection of at least 10%", "must be verified for
 every loan above $10,000", "does not make loans below $5,000")."""
-_CELLS = re.compile(r"\s\|\s|\t")
 _MOST = re.compile(r"^\s*(?:max|maximum)\b", re.IGNORECASE)
 _LEAST = re.compile(r"^\s*(?:min|minimum)\b", re.IGNORECASE)
 
@@ -280,7 +280,7 @@ def row_ranges(text: str) -> tuple[dict[str, Range | None], bool]:
     ..." or "Minimum ..." column ("Maximum total exposure: $1,000,000"), one per kind of
     figure: such rows are tiers only as the rungs of a ladder (:func:`sort_tiers`)."""
     lines = text.split("\n")
-    header, cells = _CELLS.split(lines[-2]), _CELLS.split(lines[-1])
+    header, cells = CELLS.split(lines[-2]), CELLS.split(lines[-1])
     names = [*header, *[""] * len(cells)]
     key = stated_ranges(cells[0], names[0])
     if any(r is not None for r in key.values()):
@@ -381,7 +381,7 @@ def sort_tiers(question: str, texts: Sequence[str]) -> Tiers:
         bounds = [stated[i][unit].bound for i in laddered]  # type: ignore[union-attr]
         climbs = all(a < b for a, b in itertools.pairwise(bounds))
         falls = all(a > b for a, b in itertools.pairwise(bounds))
-        named = any(_head(_CELLS.split(texts[i].split("\n")[-1])[0]) & words for i in laddered)
+        named = any(_head(CELLS.split(texts[i].split("\n")[-1])[0]) & words for i in laddered)
         if laddered and (named or not (climbs or falls)):
             # Not a ladder: maxima that go up and down (advance rates by collateral), or
             # rows the question names by what they are about ("75% against inventory" asks
