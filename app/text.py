@@ -526,6 +526,19 @@ def text_kind(path: Sequence[str], doc_type: str = "") -> TextKind:
     return "rule"
 
 
+_ASKS_FOR_FORM = re.compile(
+    r"\b(?:forms?|model|sample|specimen|templates?|clauses?|worksheets?)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_form(question: str) -> bool:
+    """Whether a question asks for a model form itself ("the sample notice", "the model
+    letter"): only then is a form's wording what answers it, rather than the rule it
+    illustrates."""
+    return bool(_ASKS_FOR_FORM.search(question))
+
+
 _LONGEST_HEADING = 300
 _RULE_SECTION = re.compile(
     r"(?:(?<!§)§{1,2}|\bsection)\s*(\d{3,4})\.(\d+[a-z]?)((?:\([a-z0-9]{1,4}\))*)", re.IGNORECASE

@@ -29,6 +29,7 @@ from app.settings import AnswerSection
 from app.tabular import CELLS, QUOTED
 from app.text import (
     LIST_ITEM,
+    asks_for_form,
     common_paragraph,
     content_words,
     instruction,
@@ -169,13 +170,17 @@ class ExtractiveBackend:
     ) -> Generation:
         # A worked example in commentary applies a rule to a made-up case: not the rule.
         # Nor is a paragraph under a heading of examples, in commentary or rule text alike.
-        ruled = [text_kind(s.section_path, s.doc_type) == "rule" for s in sources]
+        # A model form's wording illustrates a notice; unless the form is what is asked
+        # for, quoting it would answer with a sample letter's words, not the rule's.
+        kinds = [text_kind(s.section_path, s.doc_type) for s in sources]
+        forms = asks_for_form(question)
         candidates = [
             _Candidate(i, j, text)
             for i, source in enumerate(sources)
             for j, text in enumerate(passages(source))
             if _quotable(text)
-            and (ruled[i] or not _ILLUSTRATION.match(text))
+            and (kinds[i] != "form" or forms)
+            and (kinds[i] == "rule" or not _ILLUSTRATION.match(text))
             and not _in_example(source, text)
         ]
         # A passage read only to complete a list answers nothing on its own.

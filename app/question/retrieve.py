@@ -11,7 +11,6 @@ official interpretation among them, passages of the rule it interprets follow th
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -23,7 +22,7 @@ from app.models import FEDERAL, Filters, RedactedQuestion, RetrievedChunk
 from app.question.lists import with_list_ends
 from app.question.rules import LibraryOutline, with_rules
 from app.settings import RetrievalSection
-from app.text import focus, text_kind
+from app.text import asks_for_form, focus, text_kind
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ class Retriever:
             text=text if self._settings.hybrid else None,
         )
         hits = _distinct(found, self._settings.duplicate_similarity)
-        if not _ASKS_FOR_FORM.search(question.text):
+        if not asks_for_form(question.text):
             hits = _forms_after(hits, self._settings.form_demotion)
         kept = [h for h in hits if h.score >= self._settings.score_floor][: self._settings.top_k]
         chunks = tuple(hit.retrieved() for hit in kept)
@@ -102,12 +101,6 @@ def _with_state(
         if state in chunk.jurisdiction:
             return (*chunks, chunk)
     return chunks
-
-
-_ASKS_FOR_FORM = re.compile(
-    r"\b(?:forms?|model|sample|specimen|templates?|clauses?|worksheets?)\b", re.IGNORECASE
-)
-"""Words of a question that asks for a form itself, whose passages then keep their rank."""
 
 
 def _forms_after(hits: list[Hit], places: int) -> list[Hit]:

@@ -106,3 +106,19 @@ def test_a_form_waits_for_that_many_passages_of_other_text_found_below_it() -> N
     assert [h.point_id for h in _forms_after(hits, 0)] == [h.point_id for h in hits]
     # Fewer passages of other text below a form than it must wait for: it comes last.
     assert [h.point_id for h in _forms_after(hits[:3], 3)] == ["rule-1", "form-1", "form-2"]
+
+
+def test_a_forms_wording_is_not_quoted_as_the_answer_to_a_question_about_the_rule(ask) -> None:  # type: ignore[no-untyped-def]
+    # Only the sample letter speaks of insufficient income: it illustrates what a notice
+    # may look like, and says nothing of what a creditor may or must do.
+    question = "Can we turn down an applicant for insufficient income and too short employment?"
+    answer = ask(question)
+    assert "form" in kinds(answer.retrieved), [c.text[:60] for c in answer.retrieved]
+    assert answer.abstained, answer.text
+    assert all(c.kind != "form" for c in answer.citations)
+    assert any(c.section_id == "Appendix C" for c in answer.closest_sections)
+    # Asked of the sample letter itself, its wording is the answer.
+    asked_of_form = ask("Does the sample letter give insufficient income as a reason?")
+    assert not asked_of_form.abstained, asked_of_form.text
+    assert [c.kind for c in asked_of_form.citations] == ["form"], asked_of_form.text
+    assert "insufficient income" in asked_of_form.text
