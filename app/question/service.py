@@ -31,7 +31,7 @@ from app.question.scope import Scope, scope
 from app.question.verify import Verified, Verifier
 from app.records.auth import require
 from app.settings import Settings
-from app.text import focus
+from app.text import asks_for_form, focus, text_kind
 
 if TYPE_CHECKING:
     from app.question.conflict_notes import ConflictNotes
@@ -216,6 +216,7 @@ class CopilotService:
             if nearby is not None and not verified.abstained
             else ()
         )
+        closest = _closest(retrieval.closest) if verified.abstained else ()
         used = generation or Generation(
             text="", backend=self._backend.name, model=self._backend.model
         )
@@ -235,11 +236,14 @@ class CopilotService:
                 else "direct"
             ),
             not_covered=covered.not_covered if covered is not None else (),
-            gaps=covered.explanation if covered is not None else (),
+            gaps=(
+                *(covered.explanation if covered is not None else ()),
+                *(_form_only(asked.text, sources) if verified.abstained else ()),
+            ),
             text=verified.text if not verified.abstained else _not_found(asked.filters),
             citations=verified.citations,
             retrieved=sources,
-            closest_sections=_closest(retrieval.closest) if verified.abstained else (),
+            closest_sections=closest,
             abstained=verified.abstained,
             fell_back=fell_back,
             needs_review=verified.abstained or verified.dropped > 0,
@@ -379,6 +383,22 @@ def _closest(sources: tuple[RetrievedChunk, ...], count: int = 3) -> tuple[Citat
     return tuple(
         Citation.from_chunk(n, s, next(iter(passages(s)), s.text))
         for n, s in enumerate(sources[:count], start=1)
+    )
+
+
+def _form_only(question: str, sources: tuple[RetrievedChunk, ...]) -> tuple[str, ...]:
+    """Why a "not found" may be one when the passage found closest to a question about the
+    rule is a model form's: its wording illustrates a notice and is never quoted as the rule
+    (:class:`app.question.answer.ExtractiveBackend`)."""
+    if not sources or asks_for_form(question):
+        return ()
+    best = max(sources, key=lambda s: s.score)
+    if text_kind(best.section_path, best.doc_type) != "form":
+        return ()
+    return (
+        f"The passage found closest is a model form's ({best.title}, {best.section_id}): a "
+        "form's wording illustrates a notice and is not quoted as the rule. Ask for the "
+        "form itself (\u201cthe sample notice\u201d) to have it quoted.",
     )
 
 

@@ -117,8 +117,13 @@ def test_a_forms_wording_is_not_quoted_as_the_answer_to_a_question_about_the_rul
     assert answer.abstained, answer.text
     assert all(c.kind != "form" for c in answer.citations)
     assert any(c.section_id == "Appendix C" for c in answer.closest_sections)
+    assert any("closest is a model form" in gap for gap in answer.gaps), answer.gaps
     # Asked of the sample letter itself, its wording is the answer.
     asked_of_form = ask("Does the sample letter give insufficient income as a reason?")
     assert not asked_of_form.abstained, asked_of_form.text
     assert [c.kind for c in asked_of_form.citations] == ["form"], asked_of_form.text
     assert "insufficient income" in asked_of_form.text
+    # A "not found" with no form near it says nothing of forms.
+    unrelated = ask("What is the maximum loan-to-value for a houseboat?")
+    assert unrelated.abstained, unrelated.text
+    assert not any("model form" in gap for gap in unrelated.gaps), unrelated.gaps
