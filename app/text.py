@@ -527,16 +527,42 @@ def text_kind(path: Sequence[str], doc_type: str = "") -> TextKind:
 
 
 _ASKS_FOR_FORM = re.compile(
-    r"\b(?:forms?|model|sample|specimen|templates?|clauses?|worksheets?)\b",
+    r"\b(?:forms?|model|sample|specimen|templates?|clauses?|worksheets?)\b"
+    # "What does the statement of credit denial tell the applicant?": a notice's wording.
+    r"|\bwhat\s+(?:does|do|did)\s+(?:[\w'-]+\s+){0,8}?"
+    r"(?:notices?|letters?|statements?|disclosures?|appendix)\b"
+    r"(?:\s+(?!(?:have|has|need|needs|must|should|ought)\b)[\w'-]+){0,6}?"
+    r"\s+(?:say|tell|read|show)\b",  # not what it "has to say": that is the rule
     re.IGNORECASE,
 )
 
 
 def asks_for_form(question: str) -> bool:
     """Whether a question asks for a model form itself ("the sample notice", "the model
-    letter"): only then is a form's wording what answers it, rather than the rule it
-    illustrates."""
+    letter", "what does the statement of credit denial say"): only then is a form's wording
+    to the applicant what answers it, rather than the rule it illustrates."""
     return bool(_ASKS_FOR_FORM.search(question))
+
+
+_FORM_VOICE = re.compile(
+    r"\b(?:[Yy]ou|[Yy]our|[Yy]ours|[Ww]e|us|[Oo]ur|[Oo]urs|me|[Mm]y)\b|\bI\s+[a-z]"
+    r"|\[[^\]]*\]|_{2,}"
+)
+"""A form's own wording: to or from the applicant ("you", "we", "I"), or a blank to fill in
+("[our credit service manager]", "____")."""
+
+
+def speaks_as_form(path: Sequence[str], doc_type: str, text: str) -> bool:
+    """Whether ``text``, of a section with heading ``path``, is a model form's wording to
+    the applicant ("If you would like a statement of specific reasons ... please contact
+    [our credit service manager] ... within 60 days of the date of this letter"): not the
+    rule, however close to a question about it. A form's instructions ("Form and
+    Instructions"), the scope and commentary of its appendix, and whatever speaks of the
+    form from outside in the third person ("A creditor will not satisfy the notice
+    requirement by checking the closest factor") are read as the rule is."""
+    if text_kind(path, doc_type) != "form" or any("instruction" in h.lower() for h in path):
+        return False
+    return bool(_FORM_VOICE.search(text))
 
 
 _LONGEST_HEADING = 300

@@ -39,6 +39,7 @@ from app.text import (
     numbers,
     quoted_paragraph,
     rule_label,
+    speaks_as_form,
     text_kind,
 )
 
@@ -170,8 +171,8 @@ class ExtractiveBackend:
     ) -> Generation:
         # A worked example in commentary applies a rule to a made-up case: not the rule.
         # Nor is a paragraph under a heading of examples, in commentary or rule text alike.
-        # A model form's wording illustrates a notice; unless the form is what is asked
-        # for, quoting it would answer with a sample letter's words, not the rule's.
+        # A model form's wording to the applicant ("please contact us within 60 days of
+        # the date of this letter") is not the rule: quoted only when the form is asked for.
         kinds = [text_kind(s.section_path, s.doc_type) for s in sources]
         forms = asks_for_form(question)
         candidates = [
@@ -179,7 +180,7 @@ class ExtractiveBackend:
             for i, source in enumerate(sources)
             for j, text in enumerate(passages(source))
             if _quotable(text)
-            and (kinds[i] != "form" or forms)
+            and (forms or not speaks_as_form(source.section_path, source.doc_type, text))
             and (kinds[i] == "rule" or not _ILLUSTRATION.match(text))
             and not _in_example(source, text)
         ]

@@ -31,7 +31,7 @@ from app.question.scope import Scope, scope
 from app.question.verify import Verified, Verifier
 from app.records.auth import require
 from app.settings import Settings
-from app.text import asks_for_form, focus, text_kind
+from app.text import asks_for_form, focus, speaks_as_form
 
 if TYPE_CHECKING:
     from app.question.conflict_notes import ConflictNotes
@@ -216,7 +216,13 @@ class CopilotService:
             if nearby is not None and not verified.abstained
             else ()
         )
-        closest = _closest(retrieval.closest) if verified.abstained else ()
+        form = _form_only(asked.text, sources) if verified.abstained else None
+        nearest = retrieval.closest
+        if form is not None and all(
+            (c.doc_id, c.section_id) != (form.doc_id, form.section_id) for c in nearest
+        ):
+            nearest = (*nearest, form)
+        closest = _closest(nearest, len(nearest)) if verified.abstained else ()
         used = generation or Generation(
             text="", backend=self._backend.name, model=self._backend.model
         )
@@ -238,7 +244,7 @@ class CopilotService:
             not_covered=covered.not_covered if covered is not None else (),
             gaps=(
                 *(covered.explanation if covered is not None else ()),
-                *(_form_only(asked.text, sources) if verified.abstained else ()),
+                *((_form_gap(form),) if form is not None else ()),
             ),
             text=verified.text if not verified.abstained else _not_found(asked.filters),
             citations=verified.citations,
@@ -386,19 +392,22 @@ def _closest(sources: tuple[RetrievedChunk, ...], count: int = 3) -> tuple[Citat
     )
 
 
-def _form_only(question: str, sources: tuple[RetrievedChunk, ...]) -> tuple[str, ...]:
-    """Why a "not found" may be one when the passage found closest to a question about the
-    rule is a model form's: its wording illustrates a notice and is never quoted as the rule
-    (:class:`app.question.answer.ExtractiveBackend`)."""
+def _form_only(question: str, sources: tuple[RetrievedChunk, ...]) -> RetrievedChunk | None:
+    """The passage found closest to a question about the rule, when it is a model form's
+    wording to the applicant, which is never quoted as the rule
+    (:func:`app.text.speaks_as_form`): what a "not found" then says and points to."""
     if not sources or asks_for_form(question):
-        return ()
+        return None
     best = max(sources, key=lambda s: s.score)
-    if text_kind(best.section_path, best.doc_type) != "form":
-        return ()
+    wording = any(speaks_as_form(best.section_path, best.doc_type, t) for t in passages(best))
+    return best if wording else None
+
+
+def _form_gap(form: RetrievedChunk) -> str:
     return (
-        f"The passage found closest is a model form's ({best.title}, {best.section_id}): a "
-        "form's wording illustrates a notice and is not quoted as the rule. Ask for the "
-        "form itself (\u201cthe sample notice\u201d) to have it quoted.",
+        f"The passage found closest is a model form's wording to the applicant ({form.title}, "
+        f"{form.section_id}), which is not quoted as the rule; it is among the closest "
+        "sections. Ask for the form itself (\u201cthe sample notice\u201d) to have it quoted."
     )
 
 

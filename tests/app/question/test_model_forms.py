@@ -127,3 +127,65 @@ def test_a_forms_wording_is_not_quoted_as_the_answer_to_a_question_about_the_rul
     unrelated = ask("What is the maximum loan-to-value for a houseboat?")
     assert unrelated.abstained, unrelated.text
     assert not any("model form" in gap for gap in unrelated.gaps), unrelated.gaps
+
+
+FORMS = ("Appendix C to Part 1002 - Sample Notification Forms", "Form C-1")
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "wording"),
+    [
+        # A sample letter's words to the applicant, or a blank to fill in: the form's own.
+        (
+            FORMS,
+            "If you would like a statement of specific reasons why your application "
+            "was denied, please contact us within 60 days of the date of this letter.",
+            True,
+        ),
+        (FORMS, "Our credit decision was based on information from [name of agency].", True),
+        (FORMS, "I understand that the lender may verify my income.", True),
+        (FORMS, "Credit application incomplete ____", True),
+        # The appendix speaking of its forms, in the third person: read as the rule.
+        (
+            FORMS,
+            "A creditor will not satisfy the notice requirement by simply checking the "
+            "closest identifiable factor listed.",
+            False,
+        ),
+        (
+            ("Appendix A to Part 1003 - Form and Instructions", "Instructions for completion"),
+            "You must enter the amount of the loan or application in thousands.",
+            False,
+        ),
+        # Rule text is never a form's wording, whoever it addresses.
+        (("Section 4 Notices",), "You must tell the applicant within 30 days.", False),
+        (FORMS, "The U.S. Department of Housing and Urban Development is the agency.", False),
+    ],
+)
+def test_a_forms_own_wording_is_told_from_what_speaks_of_the_form(
+    path: tuple[str, ...], text: str, wording: bool
+) -> None:
+    from app.text import speaks_as_form
+
+    assert speaks_as_form(path, "regulation", text) is wording
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("What does the sample notice of action taken say?", True),
+        ("Is there a model clause for the ECOA notice?", True),
+        ("What does the statement of credit denial tell the applicant?", True),
+        ("What does Appendix C say to applicants about the appraisal?", True),
+        ("What must a notice of adverse action contain?", False),
+        ("We are unable to approve: what does the letter have to say?", False),
+        ("If our decline letter doesn't list the reasons, what time limits apply?", False),
+        ("What's our deadline to get the decision letter out to the applicant?", False),
+    ],
+)
+def test_a_question_asks_for_a_form_by_its_words_or_by_what_a_notice_says(
+    question: str, asks: bool
+) -> None:
+    from app.text import asks_for_form
+
+    assert asks_for_form(question) is asks
