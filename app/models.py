@@ -534,8 +534,8 @@ class Answer(_Frozen):
     gaps: tuple[str, ...] = ()
     """One line per term of ``not_covered``: where the library speaks of it, that it has
     nothing on it, or what it says to rule it out (see :mod:`app.question.coverage`); for a
-    "not found" whose closest passage is a model form's, that a form is not quoted as the
-    rule."""
+    "not found" whose closest passage is a model form's wording to the applicant, that it
+    is not quoted as the rule."""
     backend: str
     model: str
     prompt_version: str | None = None

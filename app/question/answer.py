@@ -180,7 +180,11 @@ class ExtractiveBackend:
             for i, source in enumerate(sources)
             for j, text in enumerate(passages(source))
             if _quotable(text)
-            and (forms or not speaks_as_form(source.section_path, source.doc_type, text))
+            and (
+                forms
+                or kinds[i] != "form"
+                or not speaks_as_form(source.section_path, source.doc_type, text)
+            )
             and (kinds[i] == "rule" or not _ILLUSTRATION.match(text))
             and not _in_example(source, text)
         ]
