@@ -167,6 +167,9 @@ _EXAMPLES = re.compile(
 """A paragraph that opens with these words is the heading of examples ("3. Examples.",
 "Example 2.", "(iii) Examples of uses of medical information inconsistent with the
 exception."); "Example Bank requires ..." names a bank."""
+_KINDS_OF = re.compile(r"^examples\s+of\s", re.IGNORECASE)
+"""The title of a list of what a rule covers ("Examples of the types of information ..."),
+when the paragraph goes on to introduce it with a colon."""
 _TITLE_LIKE = re.compile(
     r"^(?!.*:)(?!.*\b(?:include|includes|including|are|is|may|must|acceptable|unacceptable"
     r"|eligible|ineligible|required|prohibited|permitted|allowed|approved)\b)"
@@ -184,6 +187,7 @@ def example_labels(found: Sequence[Paragraph]) -> frozenset[str]:
     and every paragraph under it. They apply a rule to a made-up case: they are read, and
     never quoted as the rule."""
     heads: set[int] = set()
+    kinds: set[int] = set()
     for p in found:
         if not p.marked or not p.blocks:
             continue
@@ -191,14 +195,18 @@ def example_labels(found: Sequence[Paragraph]) -> frozenset[str]:
         body = text[len(p.marker) :].lstrip() if text.startswith(p.marker) else text
         title = (split_sentences(body) or [""])[0]
         if _EXAMPLES.match(title) and _TITLE_LIKE.match(title):
-            heads.add(p.index)
+            # "(i) Examples of the types of information routinely used ... Paragraph
+            # (d)(1)(i) permits a creditor to obtain and use information about:" and its
+            # items: a list of what the rule covers, not a made-up case.
+            listed = body != title and body.endswith(":") and _KINDS_OF.match(title)
+            (kinds if listed else heads).add(p.index)
     labels: set[str] = set()
     ruled: set[str] = set()
     for p in found:
         index: int | None = p.index
-        while index is not None and index not in heads:
+        while index is not None and index not in heads and index not in kinds:
             index = found[index].parent
-        (labels if index is not None else ruled).add(p.label)
+        (labels if index is not None and index in heads else ruled).add(p.label)
     # A label a paragraph of rule text also bears (a second list numbered again) is not
     # known to be an example.
     return frozenset(labels - ruled - {""})

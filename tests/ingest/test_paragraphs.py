@@ -518,3 +518,26 @@ def test_a_label_borne_by_rule_text_too_is_not_an_example() -> None:
     labels = [p.label for p in tree if p.marked]
     assert labels.count("item 2") == 2, labels
     assert "item 2" not in example_labels(tree)
+
+
+def test_a_list_of_what_a_rule_covers_under_a_heading_of_examples_is_rule_text() -> None:
+    """Regulation V's "(2) Examples." holds, first, the kinds of information the rule lets a
+    creditor use (a list the rule introduces with a colon), then made-up cases."""
+    tree = parse(
+        "(d) Financial information exception.\n"
+        "(1) A creditor may use medical information routinely used in credit decisions.\n"
+        "(2) Examples.\n"
+        "(i) Examples of the types of information routinely used in making credit decisions. "
+        "Paragraph (d)(1) of this section permits a creditor to obtain and use information "
+        "about:\n"
+        "(A) The dollar amount, repayment terms and repayment history of medical debts;\n"
+        "(B) The value of a medical device that may serve as collateral.\n"
+        "(ii) Examples of uses of medical information consistent with the exception.\n"
+        "(A) A consumer includes on an application two $20,000 debts, one to a hospital.\n"
+        "(3) Example 2. Assume the following facts about the debts:\n"
+        "(i) The hospital debt is past due.\n"
+    )
+    found = example_labels(tree)
+    assert not found & {"(d)(2)(i)", "(d)(2)(i)(A)", "(d)(2)(i)(B)"}, sorted(found)
+    # The heading itself, the made-up cases, and a worked example whose facts follow a colon.
+    assert {"(d)(2)", "(d)(2)(ii)", "(d)(2)(ii)(A)", "(d)(3)", "(d)(3)(i)"} <= found
