@@ -108,7 +108,10 @@ class IngestSection(BaseModel):
         "procedure",
         "regulation",
         "statute",
+        "sample-form",
     ]
+    """A ``sample-form`` document (a model letter, a sample note) is read as a form in every
+    section: ranked after rule text, its wording to the applicant never quoted as the rule."""
     max_file_mb: int = Field(default=100, ge=1)
     parse_workers: int = Field(default=0, ge=0, le=64)
     """Processes that read a long PDF's pages side by side: 0, one per CPU core; 1, the

@@ -506,6 +506,9 @@ _FORM = re.compile(
     r"|\b(?:model|sample|specimen)\s+(?:[\w-]+\s+){1,3}(?:forms?|clauses?|letters?|notices?)\W*$",
     re.IGNORECASE,
 )
+_FORM_TYPE = re.compile(r"(?:(?:sample|model|specimen)-?)?forms?|samples?|templates?")
+"""Document types of a library's forms (``sample-form``, ``model-form``, ``form``): every
+section of such a document is a form, whatever its headings."""
 
 
 def text_kind(path: Sequence[str], doc_type: str = "") -> TextKind:
@@ -514,12 +517,13 @@ def text_kind(path: Sequence[str], doc_type: str = "") -> TextKind:
     "Official Interpretations") or, in a document of type ``regulation``, under the headings
     its commentary uses ("Section 1026.43\u2014...", "43(e)(2) ..."); a worked example
     ("Worked Examples", "Example 2"); a model form ("Model Forms and Clauses", "Sample
-    Notification Forms"). Anything else is rule text."""
+    Notification Forms", or any section of a document whose type says it is a form:
+    ``sample-form``). Anything else is rule text."""
     if any(_COMMENTARY.search(h) for h in path) or (
         doc_type == "regulation" and any(_COMMENT_SHAPE.search(h) for h in path)
     ):
         return "interpretation"
-    if any(_FORM.search(h) for h in path):
+    if _FORM_TYPE.fullmatch(doc_type) or any(_FORM.search(h) for h in path):
         return "form"
     if any(_EXAMPLE.search(h) for h in path):
         return "example"

@@ -189,3 +189,27 @@ def test_a_question_asks_for_a_form_by_its_words_or_by_what_a_notice_says(
     from app.text import asks_for_form
 
     assert asks_for_form(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("doc_type", "kind"),
+    [
+        ("sample-form", "form"),
+        ("model-form", "form"),
+        ("forms", "form"),
+        ("template", "form"),
+        ("consumer-guide", "rule"),
+        ("formal-guidance", "rule"),
+        ("underwriting-guide", "rule"),
+    ],
+)
+def test_every_section_of_a_document_typed_as_a_form_is_a_form(doc_type: str, kind: str) -> None:
+    """The CFPB's sample note and right-to-cancel notice carry no heading that says "sample
+    form": a document type that says so makes each of their sections one, so a note's "If I
+    do not pay ... I will be in default" is not quoted for a question about the rule."""
+    from app.text import speaks_as_form
+
+    path = ("Mortgage Closing Documents", "6. Borrower's Failure to Pay as Required")
+    assert text_kind(path, doc_type) == kind
+    wording = "If I do not pay the full amount of each monthly payment, I will be in default."
+    assert speaks_as_form(path, doc_type, wording) is (kind == "form")
