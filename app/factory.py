@@ -148,7 +148,7 @@ def build_service(
     return CopilotService(
         settings,
         redactor=redactor or PresidioRedactor(settings.redaction),
-        retriever=Retriever(store, embedding, settings.retrieval, LibraryOutline(store)),
+        retriever=Retriever(store, embedding, settings.retrieval, LibraryOutline(store), lexicon),
         backend=backend,
         extractive=extractive,
         verifier=Verifier(embedding, settings.answer),

@@ -4,7 +4,7 @@ characters that must not reach a one-line message or a stored name unescaped."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Literal
 
 _WORD = re.compile(r"[a-z][a-z0-9'&-]*|\d+(?:[.,]\d+)*%?")
@@ -171,25 +171,46 @@ STOP = frozenset(
 
 
 # Spelled-out lending terms and their acronyms count as the same word.
-_TERMS = [
-    (re.compile(p, re.IGNORECASE), acronym)
-    for p, acronym in (
-        (r"\bcombined loan[- ]to[- ]values?\b", "cltv"),
-        (r"\bhigh[- ]cltv\b", "hcltv"),
-        (r"\bloan[- ]to[- ]values?\b", "ltv"),
-        (r"\bdebt[- ]to[- ]income\b", "dti"),
-        (r"\bpayment[- ]to[- ]income\b", "pti"),
-        (r"\bdebt[- ]service[- ]coverage(?: ratio)?\b", "dscr"),
-        (r"\bhome[- ]equity lines? of credit\b", "heloc"),
-        (r"\bverbal verification of employment\b", "vvoe"),
-        (r"\bverification of employment\b", "voe"),
-        (r"\bprofit[- ]and[- ]loss\b", "p&l"),
-        (r"\bprincipal, interest, taxes,? (?:and )?insurance\b", "piti"),
-        (r"\bability[- ]to[- ]repay\b", "atr"),
-        (r"\bqualified mortgages?\b", "qm"),
-        (r"\bautomated underwriting systems?\b", "aus"),
+_SPELLED = (
+    (r"\bcombined loan[- ]to[- ]values?\b", "cltv", "combined loan-to-value"),
+    (r"\bhigh[- ]cltv\b", "hcltv", "high CLTV"),
+    (r"\bloan[- ]to[- ]values?\b", "ltv", "loan-to-value"),
+    (r"\bdebt[- ]to[- ]income\b", "dti", "debt-to-income"),
+    (r"\bpayment[- ]to[- ]income\b", "pti", "payment-to-income"),
+    (r"\bdebt[- ]service[- ]coverage(?: ratio)?\b", "dscr", "debt service coverage ratio"),
+    (r"\bhome[- ]equity lines? of credit\b", "heloc", "home equity line of credit"),
+    (r"\bverbal verification of employment\b", "vvoe", "verbal verification of employment"),
+    (r"\bverification of employment\b", "voe", "verification of employment"),
+    (r"\bprofit[- ]and[- ]loss\b", "p&l", "profit and loss"),
+    (r"\bprincipal, interest, taxes,? (?:and )?insurance\b", "piti",
+     "principal, interest, taxes and insurance"),
+    (r"\bability[- ]to[- ]repay\b", "atr", "ability-to-repay"),
+    (r"\bqualified mortgages?\b", "qm", "qualified mortgage"),
+    (r"\bautomated underwriting systems?\b", "aus", "automated underwriting system"),
+)  # fmt: skip
+_TERMS = [(re.compile(p, re.IGNORECASE), acronym) for p, acronym, _ in _SPELLED]
+SPELLED_OUT = {acronym: words for _, acronym, words in _SPELLED}
+"""Each lending acronym of :data:`_TERMS` and its words, as a text writes them out."""
+
+
+def acronym_uses(text: str) -> tuple[set[str], set[str]]:
+    """The lending acronyms ``text`` writes as acronyms ("QM"), and those it spells out
+    ("qualified mortgage")."""
+    short = {a for a in SPELLED_OUT if re.search(rf"\b{re.escape(a)}s?\b", text, re.IGNORECASE)}
+    long = {a for pattern, a in _TERMS if pattern.search(text)}
+    return short, long
+
+
+def spell_out(question: str, acronyms: Iterable[str]) -> str:
+    """``question`` with each of ``acronyms`` it uses followed by its words ("QM" ->
+    "QM (qualified mortgage)"): what a search reads where the library writes them out."""
+    wanted = [a for a in acronyms if a in SPELLED_OUT]
+    if not wanted:
+        return question
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(a) for a in wanted) + r")(s?)\b", re.IGNORECASE
     )
-]
+    return pattern.sub(lambda m: f"{m.group(0)} ({SPELLED_OUT[m.group(1).lower()]})", question)
 
 
 def content_words(text: str) -> set[str]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from app.index.store import PerLibraryState, PolicyStore
 from app.models import ALL_PRODUCTS
 from app.sentences import split_sentences
-from app.text import LIST_ITEM, content_words
+from app.text import LIST_ITEM, acronym_uses, content_words
 
 # "Home Equity Line of Credit (HELOC)": a title's words spelled out before their acronym.
 _ACRONYM = re.compile(r"((?:[A-Za-z][\w'-]*\s+){1,8})\(([A-Z]{2,8})\)")
@@ -47,6 +47,10 @@ class Lexicon:
     section`` (the section's id and title), in library order."""
     texts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """The passages' text of each place of :attr:`places`."""
+    spelled: frozenset[str] = frozenset()
+    """The lending acronyms (:data:`app.text.SPELLED_OUT`) that more of the library's
+    sections write out ("qualified mortgage") than abbreviate ("QM"): a question's "QM" is
+    searched with its words there (:func:`app.text.spell_out`)."""
 
     def knows(self, word: str) -> bool:
         return self.frequency.get(word, 0) > 0
@@ -139,6 +143,8 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
     found: dict[str, list[str]] = {}
     texts: dict[str, list[str]] = {}
     jurisdictions: set[str] = set()
+    short: Counter[str] = Counter()
+    long: Counter[str] = Counter()
     for record, current in store.current_versions():
         meta = current.meta
         jurisdictions.update(meta.jurisdiction)
@@ -157,6 +163,9 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
             held.setdefault(place, set()).update(words)
             texts.setdefault(place, []).append(str(payload.get("text", "")))
         for place, words in held.items():
+            abbreviated, written = acronym_uses("\n".join(texts[place]))
+            short.update(abbreviated)
+            long.update(written)
             frequency.update(words)
             for word in words:
                 found.setdefault(word, []).append(place)
@@ -168,6 +177,7 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
         jurisdictions=frozenset(jurisdictions),
         places=places,
         texts={p: tuple(t) for p, t in texts.items() if p in placed},
+        spelled=frozenset(a for a, n in long.items() if n > short[a]),
     )
 
 

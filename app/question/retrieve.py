@@ -19,10 +19,11 @@ import numpy as np
 from app.index.embedding import LocalEmbedding
 from app.index.store import Hit, PolicyStore
 from app.models import FEDERAL, Filters, RedactedQuestion, RetrievedChunk
+from app.question.lexicon import LibraryLexicon
 from app.question.lists import with_list_ends
 from app.question.rules import LibraryOutline, with_rules
 from app.settings import RetrievalSection
-from app.text import asks_for_form, focus, text_kind
+from app.text import asks_for_form, focus, spell_out, text_kind
 
 
 @dataclass(frozen=True)
@@ -43,15 +44,20 @@ class Retriever:
         embedding: LocalEmbedding,
         settings: RetrievalSection,
         outline: LibraryOutline | None = None,
+        lexicon: LibraryLexicon | None = None,
     ):
         self._store = store
         self._embedding = embedding
         self._settings = settings
         self._outline = outline
+        self._lexicon = lexicon
 
     def retrieve(self, question: RedactedQuestion, filters: Filters) -> Retrieval:
         start = time.perf_counter()
         text = focus(question.text)
+        if self._lexicon is not None:
+            # "QM" is searched as "QM (qualified mortgage)" where the library writes it out.
+            text = spell_out(text, self._lexicon.current().spelled)
         vector = self._embedding.embed([text])[0]
         embedded = time.perf_counter()
         found = self._store.search(
