@@ -193,10 +193,13 @@ SPELLED_OUT = {acronym: words for _, acronym, words in _SPELLED}
 """Each lending acronym of :data:`_TERMS` and its words, as a text writes them out."""
 
 
+_ACRONYMS = [(re.compile(rf"\b{re.escape(a)}s?\b", re.IGNORECASE), a) for a in SPELLED_OUT]
+
+
 def acronym_uses(text: str) -> tuple[set[str], set[str]]:
     """The lending acronyms ``text`` writes as acronyms ("QM"), and those it spells out
     ("qualified mortgage")."""
-    short = {a for a in SPELLED_OUT if re.search(rf"\b{re.escape(a)}s?\b", text, re.IGNORECASE)}
+    short = {a for pattern, a in _ACRONYMS if pattern.search(text)}
     long = {a for pattern, a in _TERMS if pattern.search(text)}
     return short, long
 
