@@ -193,27 +193,31 @@ SPELLED_OUT = {acronym: words for _, acronym, words in _SPELLED}
 """Each lending acronym of :data:`_TERMS` and its words, as a text writes them out."""
 
 
-_ACRONYMS = [(re.compile(rf"\b{re.escape(a)}s?\b", re.IGNORECASE), a) for a in SPELLED_OUT]
+_ACRONYMS = {a: re.compile(rf"(?<![\w&-]){re.escape(a.upper())}s?(?![\w&])") for a in SPELLED_OUT}
+"""Each acronym as written: in capitals ("QM", "QMs"; not "Aus" or "non-QM")."""
 
 
 def acronym_uses(text: str) -> tuple[set[str], set[str]]:
     """The lending acronyms ``text`` writes as acronyms ("QM"), and those it spells out
-    ("qualified mortgage")."""
-    short = {a for pattern, a in _ACRONYMS if pattern.search(text)}
-    long = {a for pattern, a in _TERMS if pattern.search(text)}
-    return short, long
+    ("qualified mortgage"); a longer term's words are not read again as a shorter one's
+    ("verbal verification of employment" is no "verification of employment")."""
+    long: set[str] = set()
+    for pattern, acronym in _TERMS:
+        text, found = pattern.subn(" ", text)
+        if found:
+            long.add(acronym)
+    return {a for a, pattern in _ACRONYMS.items() if pattern.search(text)}, long
 
 
 def spell_out(question: str, acronyms: Iterable[str]) -> str:
-    """``question`` with each of ``acronyms`` it uses followed by its words ("QM" ->
-    "QM (qualified mortgage)"): what a search reads where the library writes them out."""
-    wanted = [a for a in acronyms if a in SPELLED_OUT]
-    if not wanted:
-        return question
-    pattern = re.compile(
-        r"\b(" + "|".join(re.escape(a) for a in wanted) + r")(s?)\b", re.IGNORECASE
-    )
-    return pattern.sub(lambda m: f"{m.group(0)} ({SPELLED_OUT[m.group(1).lower()]})", question)
+    """``question`` with each of ``acronyms`` it writes in capitals followed by its words
+    ("QM" -> "QM (qualified mortgage)"): what a search reads where the library writes them
+    out. Not where the question writes the words out already, nor "non-QM"."""
+    said = {a for pattern, a in _TERMS if pattern.search(question)}
+    for acronym in acronyms:
+        if acronym in SPELLED_OUT and acronym not in said:
+            question = _ACRONYMS[acronym].sub(rf"\g<0> ({SPELLED_OUT[acronym]})", question)
+    return question
 
 
 def content_words(text: str) -> set[str]:

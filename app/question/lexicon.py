@@ -29,6 +29,10 @@ _KIND_WORDS = frozenset(
 )
 """Words that say what kind of document a title is, after a product's name in it."""
 _SMALL = frozenset({"of", "and", "for", "the", "to", "on", "a", "an", "in"})
+_WRITTEN, _MORE = 5, 3
+"""An acronym is searched with its words where at least this many of the library's sections
+write them out, and more than this many times as many as abbreviate it: a few sections
+that happen to spell it out ("profit and loss" in one guide) decide nothing."""
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,9 @@ class Lexicon:
     texts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """The passages' text of each place of :attr:`places`."""
     spelled: frozenset[str] = frozenset()
-    """The lending acronyms (:data:`app.text.SPELLED_OUT`) that more of the library's
-    sections write out ("qualified mortgage") than abbreviate ("QM"): a question's "QM" is
-    searched with its words there (:func:`app.text.spell_out`)."""
+    """The lending acronyms (:data:`app.text.SPELLED_OUT`) that the library's sections write
+    out ("qualified mortgage") far more often than they abbreviate ("QM"): a question's "QM"
+    is searched with its words there (:func:`app.text.spell_out`)."""
 
     def knows(self, word: str) -> bool:
         return self.frequency.get(word, 0) > 0
@@ -177,7 +181,7 @@ def read_lexicon(store: PolicyStore) -> Lexicon:
         jurisdictions=frozenset(jurisdictions),
         places=places,
         texts={p: tuple(t) for p, t in texts.items() if p in placed},
-        spelled=frozenset(a for a, n in long.items() if n > short[a]),
+        spelled=frozenset(a for a, n in long.items() if n >= _WRITTEN and n > _MORE * short[a]),
     )
 
 
