@@ -623,7 +623,7 @@ def rule_label(path: Sequence[str]) -> str:
             label = f"{label.split('(')[0]}{comment[2].lower()}"
             continue
         paragraph = _RULE_PARAGRAPH.match(heading)
-        if paragraph:
+        if paragraph and not label.endswith(f"({paragraph[1]})"):  # "§ 1026.32(a)" > "(a) ..."
             label = f"{label}({paragraph[1]})"
     return label
 
@@ -686,13 +686,24 @@ def paragraph_citation(section_id: str, path: Sequence[str], kind: TextKind, par
     if rule:
         mark = "\u00a7 " if any("\u00a7" in h for h in (section_id, *path)) else "Section "
         if paragraph.startswith("("):
-            return f"{mark}{rule}{paragraph}"
+            return f"{mark}{rule}{_below(rule, paragraph)}"
         return f"{mark}{rule}, {paragraph}"
     if not section_id:
         return paragraph
     if paragraph.startswith("("):
-        return f"{section_id}{paragraph}"
+        return f"{section_id}{_below(section_id, paragraph)}"
     return f"{section_id}, {paragraph}"
+
+
+def _below(rule: str, paragraph: str) -> str:
+    """``paragraph`` below the paragraph ``rule`` names, without that paragraph's own
+    marker where it starts with it: a section cut at ``§ 1026.43(b)`` whose text begins
+    "(b) Definitions." numbers its paragraphs ``(b)(12)``, cited ``§ 1026.43(b)(12)``, not
+    ``(b)(b)(12)`` (no paragraph of a regulation repeats its parent's marker)."""
+    own = _LABEL_PART.match(paragraph)
+    if own is not None and own.group().startswith("(") and rule.endswith(own.group()):
+        return paragraph[own.end() :]
+    return paragraph
 
 
 def quoted_paragraph(text: str, marks: Sequence[tuple[int, str]], quote: str) -> str:

@@ -444,7 +444,10 @@ class _Parser:
         if last is not None and not line.table and not last.table:
             bare = bool(last.marker) and _text(last) == last.marker
             # "(4) Income verification" on a line of its own titles the text that follows.
-            bare = bare or (_titled(last) and line.text[:1].isupper())
+            bare = bare or (
+                (_titled(last) or self._titled_with_stop(len(self.drafts) - 1))
+                and line.text[:1].isupper()
+            )
             previous = last.blocks[-1].text
             runs_on = not previous.endswith(_TERMINAL) and (
                 line.text[:1].islower()
@@ -486,6 +489,29 @@ class _Parser:
             # unlawful for any creditor" / "(1) on the basis of ..."); the list's labels do
             # not change, as unmarked text carries its parent's label.
             self.stack.append(_Level("text", 0, len(self.drafts) - 1, marked=False))
+
+    def _titled_with_stop(self, index: int) -> bool:
+        """A numbered paragraph that so far is its number and a short title ending in a full
+        stop ("(2) Mortgage originator ." / "1. Income Documentation Requirement."), in a
+        run of paragraphs that each have a title and text: what comes next is its text. Not
+        an item of a list (a line introduces the list with ":", or the item before it is a
+        line alone): "(iii) Court records." followed by "Notes:" ends its list."""
+        draft = self.drafts[index]
+        if not draft.name or len(draft.blocks) != 1 or "\n" in draft.blocks[0].text:
+            return False
+        title = draft.blocks[0].text[len(draft.marker) :].strip()
+        if not (0 < len(title.split()) <= _TITLE_WORDS and title.endswith(".")):
+            return False
+        if not title[:1].isupper() or title.endswith(("..", "e.g.", "i.e.")):
+            return False
+        before = [
+            d for d in self.drafts[:index] if d.parent == draft.parent and d.depth == draft.depth
+        ]
+        siblings = [d for d in before if d.marker]
+        if siblings:  # the paragraph before it in its run has text below its title
+            return len(_text(siblings[-1]).split("\n")) > 1
+        lead = _text(self.drafts[index - 1]) if index else ""
+        return not lead.endswith((":", "\u2014", "-"))
 
     # Helpers ---------------------------------------------------------------------------------
 

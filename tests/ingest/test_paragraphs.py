@@ -347,6 +347,37 @@ def test_a_numbered_title_on_a_line_of_its_own_holds_the_text_and_list_below_it(
     assert [p.label for p in parse(listed)] == ["(a)", "(a)(1)", "(a)(2)", "(a)"]
 
 
+def test_a_numbered_title_with_a_stop_holds_the_text_below_it_in_a_run_of_titled_paragraphs() -> (
+    None
+):
+    """The US Code as printed sets "(2) Mortgage originator ." above its text, and guides
+    "1. Income Documentation." above theirs: the text and the list it introduces are inside
+    the numbered paragraph, cited (2)(A), not (A) beside (2)."""
+    statute = (
+        "(1) Commission .\nUnless otherwise specified, the term means the trade commission.\n"
+        '(2) Mortgage originator .\nThe term "mortgage originator"\n'
+        "(A) means any person who takes an application for a mortgage;\n"
+        "(B) does not include a person who only performs real estate brokerage."
+    )
+    tree = parse(statute)
+    assert [p.label for p in tree] == ["(1)", "(2)", "(2)(A)", "(2)(B)"]
+    assert tree[1].text == '(2) Mortgage originator .\nThe term "mortgage originator"'
+    guide = (
+        "1. Income Documentation.\nThe lender obtains two years of signed returns.\n"
+        "2. Business Returns.\nThe lender obtains the business's returns as well."
+    )
+    assert [p.label for p in parse(guide)] == ["item 1", "item 2"]
+    # Items of a list are lines alone: what follows the list is not the last item's text,
+    # whether a line with a colon introduced the list or not.
+    for listed in (
+        "(a) Ineligible collateral\n(1) Boats.\n(2) Aircraft.\nLoans on them are declined.",
+        "We do not finance:\n(1) Boats.\nLoans on them are declined.",
+    ):
+        tree = parse(listed)
+        assert tree[-1].marker == "", listed
+        assert tree[-1].text == "Loans on them are declined."
+
+
 def test_a_numbered_list_that_starts_again_is_beside_the_first_not_inside_it() -> None:
     """Commentary numbers its comments 1., 2. with i., ii. below: a "1." after "ii." (a
     heading between them the page lost) starts a list of its own."""

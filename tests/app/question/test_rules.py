@@ -50,6 +50,8 @@ outside the definition.
         (("Section 1026.43\u2014Minimum Standards", "43(e)(2) Qualified mortgage defined"), "1026.43(e)(2)"),
         (("Section 1002.7 - Rules", "7(d) Signature of spouse.", "Paragraph 7(d)(6)."), "1002.7(d)(6)"),
         (("§ 1024.36 - Requests for Information", "36(b) Contact information"), "1024.36(b)"),
+        # A section cut at a paragraph, its heading that paragraph's title: named once.
+        (("§ 1026.32(a)", "(a) Coverage."), "1026.32(a)"),
         # No section of a regulation named: no label.
         (("15 U.S.C. 1691 Scope of prohibition", "(d) Reason for adverse action"), ""),
         (("B3 Underwriting", "B3-6-02 Debt-to-Income Ratios"), ""),
@@ -65,6 +67,10 @@ def test_rule_label_is_read_from_the_headings(path: tuple[str, ...], label: str)
     [
         ("§ 1026.43", ("§ 1026.43 Minimum standards.",), "rule", "(e)(2)(ii)", "§ 1026.43(e)(2)(ii)"),
         ("(e)", ("§ 1026.43 Minimum standards.", "(e) Qualified mortgages"), "rule", "(2)(ii)", "§ 1026.43(e)(2)(ii)"),
+        # A section cut at (b) whose text starts "(b) Definitions." numbers its paragraphs
+        # from (b): the marker is not repeated.
+        ("(b)", ("§ 1026.43 Minimum standards.", "(b) Definitions."), "rule", "(b)(12)", "§ 1026.43(b)(12)"),
+        ("(b)", ("§ 1026.43 Minimum standards.", "(b) Definitions."), "rule", "(12)", "§ 1026.43(b)(12)"),
         ("43(e)(2)", ("Supplement I to Part 1026", "Section 1026.43\u2014Minimum Standards", "43(e)(2) Defined"), "interpretation", "item 1.i", "comment 43(e)(2)-1.i"),
         ("Section 1002.9", ("Section 1002.9\u2014Notifications",), "interpretation", "item 3", "comment 9-3"),
         ("B3-6-02", ("B3 Underwriting", "B3-6-02 Debt-to-Income Ratios"), "rule", "item 3", "B3-6-02, item 3"),
@@ -72,6 +78,8 @@ def test_rule_label_is_read_from_the_headings(path: tuple[str, ...], label: str)
         ("4.2", ("4 Income", "4.2 Self-employed"), "rule", "4.2.1", "4.2.1"),
         ("Appendix Q", ("Appendix Q to Part 1026",), "rule", "I.A.2.a", "Appendix Q, I.A.2.a"),
         ("§1691", ("§1691. Scope of prohibition",), "rule", "(d)(1)", "§1691(d)(1)"),
+        ("15 U.S.C. 1691a(b)", ("15 U.S.C. 1691a Definitions",), "rule", "(b)(2)", "15 U.S.C. 1691a(b)(2)"),
+        ("§ 1026.32(a)", ("§ 1026.32(a)", "(a) Coverage."), "rule", "(1)(i)", "§ 1026.32(a)(1)(i)"),
         ("", (), "rule", "item 2", "item 2"),
         # The section itself; an absolute number outside the section (a table cell's
         # cross-reference read as a paragraph) is not cited.
