@@ -255,6 +255,8 @@ class _Draft:
     name: str
     blocks: list[Block]
     table: bool = False
+    titled: bool = False
+    """A numbered title that took the text below it ("(4) Income verification")."""
 
 
 class _Parser:
@@ -277,7 +279,7 @@ class _Parser:
         for position, line in enumerate(self.lines):
             found = self.markers[position]
             if found is None or not self._open(position, found):
-                self._unmarked(line, rejected=found is not None)
+                self._unmarked(line, position, rejected=found is not None)
             self.placed.append(len(self.drafts) - 1)
         return [
             Paragraph(
@@ -438,16 +440,18 @@ class _Parser:
 
     # Unmarked text -------------------------------------------------------------------------
 
-    def _unmarked(self, line: _Line, *, rejected: bool = False) -> None:
+    def _unmarked(self, line: _Line, position: int, *, rejected: bool = False) -> None:
         """A line of text without a marker (or with one that is not a marker here)."""
         last = self.drafts[-1] if self.drafts else None
         if last is not None and not line.table and not last.table:
             bare = bool(last.marker) and _text(last) == last.marker
             # "(4) Income verification" on a line of its own titles the text that follows.
-            bare = bare or (
-                (_titled(last) or self._titled_with_stop(len(self.drafts) - 1))
+            # A title that took the text below it takes the rest of that text too.
+            titled = last.titled or (
+                (_titled(last) or self._titled_with_stop(len(self.drafts) - 1, position))
                 and line.text[:1].isupper()
             )
+            bare = bare or titled
             previous = last.blocks[-1].text
             runs_on = not previous.endswith(_TERMINAL) and (
                 line.text[:1].islower()
@@ -457,6 +461,7 @@ class _Parser:
             )
             if runs_on or bare:
                 _append(last, line)
+                last.titled = last.titled or titled
                 return
         # Beside the list it follows: a sibling of the last item, or of the text that
         # introduced that list.
@@ -490,28 +495,34 @@ class _Parser:
             # not change, as unmarked text carries its parent's label.
             self.stack.append(_Level("text", 0, len(self.drafts) - 1, marked=False))
 
-    def _titled_with_stop(self, index: int) -> bool:
+    def _titled_with_stop(self, index: int, position: int) -> bool:
         """A numbered paragraph that so far is its number and a short title ending in a full
-        stop ("(2) Mortgage originator ." / "1. Income Documentation Requirement."), in a
-        run of paragraphs that each have a title and text: what comes next is its text. Not
-        an item of a list (a line introduces the list with ":", or the item before it is a
-        line alone): "(iii) Court records." followed by "Notes:" ends its list."""
+        stop ("(2) Mortgage originator ." / "1. Income Documentation."), in a run of such
+        titles each with text below it: what comes next is its text. The run is read from
+        the paragraph before it in its list (a title that took the text below it), or for
+        the first of the list, from the next one (a title with a stop too). An item of a
+        list of short lines ("(1) Boats." / "(2) Aircraft." / "Loans on them are declined.")
+        is not a title: the text after the list is not its text."""
         draft = self.drafts[index]
         if not draft.name or len(draft.blocks) != 1 or "\n" in draft.blocks[0].text:
             return False
-        title = draft.blocks[0].text[len(draft.marker) :].strip()
-        if not (0 < len(title.split()) <= _TITLE_WORDS and title.endswith(".")):
+        if not _stop_title(draft.blocks[0].text[len(draft.marker) :]):
             return False
-        if not title[:1].isupper() or title.endswith(("..", "e.g.", "i.e.")):
-            return False
-        before = [
-            d for d in self.drafts[:index] if d.parent == draft.parent and d.depth == draft.depth
+        siblings = [
+            d
+            for d in self.drafts[:index]
+            if d.parent == draft.parent and d.depth == draft.depth and d.marker
         ]
-        siblings = [d for d in before if d.marker]
-        if siblings:  # the paragraph before it in its run has text below its title
-            return len(_text(siblings[-1]).split("\n")) > 1
-        lead = _text(self.drafts[index - 1]) if index else ""
-        return not lead.endswith((":", "\u2014", "-"))
+        if siblings:
+            return siblings[-1].titled
+        level = next((level for level in self.stack if level.index == index), None)
+        if level is None:
+            return False
+        for later in range(position + 1, min(len(self.lines), position + 1 + _LOOKAHEAD)):
+            found = self.markers[later]
+            if found is not None and (level.style, level.value + 1) in found[0][0].readings:
+                return len(found[0]) == 1 and _stop_title(found[1])
+        return False
 
     # Helpers ---------------------------------------------------------------------------------
 
@@ -629,6 +640,17 @@ def _titled(draft: _Draft) -> bool:
         0 < len(words) <= _TITLE_WORDS
         and not title.endswith((*_TERMINAL, ",", "\u2014", "-"))
         and title[:1].isupper()
+    )
+
+
+def _stop_title(text: str) -> bool:
+    """Whether the text after a marker is a short title ending in a full stop."""
+    title = text.strip()
+    return (
+        0 < len(title.split()) <= _TITLE_WORDS
+        and title.endswith(".")
+        and title[:1].isupper()
+        and not title.endswith(("..", "e.g.", "i.e."))
     )
 
 

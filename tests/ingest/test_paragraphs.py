@@ -355,27 +355,43 @@ def test_a_numbered_title_with_a_stop_holds_the_text_below_it_in_a_run_of_titled
     the numbered paragraph, cited (2)(A), not (A) beside (2)."""
     statute = (
         "(1) Commission .\nUnless otherwise specified, the term means the trade commission.\n"
+        "The Commission may delegate its duties.\n"
         '(2) Mortgage originator .\nThe term "mortgage originator"\n'
         "(A) means any person who takes an application for a mortgage;\n"
         "(B) does not include a person who only performs real estate brokerage."
     )
     tree = parse(statute)
     assert [p.label for p in tree] == ["(1)", "(2)", "(2)(A)", "(2)(B)"]
+    assert tree[0].text.endswith("The Commission may delegate its duties.")
     assert tree[1].text == '(2) Mortgage originator .\nThe term "mortgage originator"'
     guide = (
         "1. Income Documentation.\nThe lender obtains two years of signed returns.\n"
         "2. Business Returns.\nThe lender obtains the business's returns as well."
     )
     assert [p.label for p in parse(guide)] == ["item 1", "item 2"]
-    # Items of a list are lines alone: what follows the list is not the last item's text,
-    # whether a line with a colon introduced the list or not.
-    for listed in (
-        "(a) Ineligible collateral\n(1) Boats.\n(2) Aircraft.\nLoans on them are declined.",
-        "We do not finance:\n(1) Boats.\nLoans on them are declined.",
-    ):
-        tree = parse(listed)
-        assert tree[-1].marker == "", listed
-        assert tree[-1].text == "Loans on them are declined."
+
+
+@pytest.mark.parametrize(
+    ("text", "after"),
+    [
+        ("(a) Ineligible collateral\n(1) Boats.\n(2) Aircraft.\nLoans on them are declined.", "(a)"),
+        ("We do not finance:\n(1) Boats.\nLoans on them are declined.", ""),
+        # One item alone: nothing says it is a title.
+        ("(a) Ineligible collateral\n(1) Boats.\nLoans on them are declined.", "(a)"),
+        # An item before it wrapped onto a second line: that is not text below a title.
+        ("Ineligible property types:\n(1) Manufactured homes not affixed to a permanent\n"
+         "foundation.\n(2) Condotels.\nLoans on them are declined.", ""),
+        ("(a) Documentation\n(i) Pay stubs covering the most recent thirty\ndays.\n"
+         "(ii) W-2 forms.\nLoans on them are declined.", "(a)"),
+    ],
+)  # fmt: skip
+def test_the_text_after_a_list_of_short_items_is_not_the_last_items_text(
+    text: str, after: str
+) -> None:
+    tree = parse(text)
+    assert tree[-1].marker == ""
+    assert tree[-1].text == "Loans on them are declined."
+    assert tree[-1].label == after
 
 
 def test_a_numbered_list_that_starts_again_is_beside_the_first_not_inside_it() -> None:
