@@ -154,12 +154,6 @@ class RetrievalSection(BaseModel):
     passages of rule text or commentary that the search found below it: a form shows how a
     notice may read, not what the rule requires. 0 keeps the search's order, as does a
     question that asks for a form ("the model form", "a sample notice")."""
-    feedback: int = Field(default=5, ge=0, le=20)
-    """Pseudo-relevance feedback: the question is searched again with its vector moved
-    towards the mean of this many passages found first (0: searched once). It finds the
-    rule worded in the library's words rather than the question's."""
-    feedback_weight: float = Field(default=0.3, ge=0.0, le=2.0)
-    """How far the vector moves: the weight of the passages' mean beside the question's."""
     interpreted_rules: int = Field(default=3, ge=0, le=10)
     """For the official interpretations retrieved, the rule sections they interpret (read
     from their headings, :mod:`app.question.rules`) whose passages join the sources: at most

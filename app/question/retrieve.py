@@ -12,7 +12,7 @@ official interpretation among them, passages of the rule it interprets follow th
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -60,7 +60,13 @@ class Retriever:
             text = spell_out(text, self._lexicon.current().spelled)
         vector = self._embedding.embed([text])[0]
         embedded = time.perf_counter()
-        found = self._search(vector, filters, text)
+        found = self._store.search(
+            vector,
+            filters,
+            limit=self._settings.candidates,
+            score_floor=-1.0,
+            text=text if self._settings.hybrid else None,
+        )
         hits = _distinct(found, self._settings.duplicate_similarity)
         if not asks_for_form(question.text):
             hits = _forms_after(hits, self._settings.form_demotion)
@@ -83,31 +89,6 @@ class Retriever:
             query_vector=vector,
             latency_ms={"embed": (embedded - start) * 1000, "search": (done - embedded) * 1000},
         )
-
-    def _search(self, vector: np.ndarray, filters: Filters, text: str) -> list[Hit]:
-        """The candidates for the question: searched once, then (with ``feedback``) again
-        with the question's vector moved towards the mean of the first passages found
-        (pseudo-relevance feedback: the library's own words for what was asked, "keep
-        records" for "hang on to"). The second search orders them; each keeps the question's
-        own similarity as its score, so the score floor and every later threshold read
-        what the question said, not what the feedback added."""
-
-        def search(query: np.ndarray) -> list[Hit]:
-            return self._store.search(
-                query,
-                filters,
-                limit=self._settings.candidates,
-                score_floor=-1.0,
-                text=text if self._settings.hybrid else None,
-            )
-
-        found = search(vector)
-        most, weight = self._settings.feedback, self._settings.feedback_weight
-        if not found or most == 0 or weight == 0.0:
-            return found
-        moved = vector + weight * np.mean([h.vector for h in found[:most]], axis=0)
-        moved = moved / np.linalg.norm(moved)
-        return [replace(h, score=float(np.dot(h.vector, vector))) for h in search(moved)]
 
 
 def _with_state(
