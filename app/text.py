@@ -607,20 +607,23 @@ _RULE_COMMENT = re.compile(
 _RULE_PARAGRAPH = re.compile(r"^\W*\(([a-z0-9]{1,4})\)")
 
 
-def rule_label(path: Sequence[str]) -> str:
+def rule_label(path: Sequence[str], *, as_written: bool = False) -> str:
     """The paragraph of a regulation a section is, or interprets, from its heading path:
-    ``1026.43(e)(2)``; empty when its headings name no section of a regulation."""
+    ``1026.43(e)(2)``; empty when its headings name no section of a regulation. In lower
+    case, as labels are compared, unless ``as_written`` (``1026.35(b)(2)(iii)(A)``, as it
+    is cited)."""
+    case = (lambda text: text) if as_written else str.lower
     label = ""
     for heading in (h[:_LONGEST_HEADING] for h in path):
         section = _RULE_SECTION.search(heading)
         if section and (not label or _RULE_SECTION.match(heading.strip())):
-            label = f"{section[1]}.{section[2]}{section[3].lower()}"
+            label = f"{section[1]}.{section[2]}{case(section[3])}"
             continue
         if not label:
             continue
         comment = _RULE_COMMENT.match(heading)
         if comment and label.split("(")[0].split(".")[1] == comment[1]:
-            label = f"{label.split('(')[0]}{comment[2].lower()}"
+            label = f"{label.split('(')[0]}{case(comment[2])}"
             continue
         paragraph = _RULE_PARAGRAPH.match(heading)
         if paragraph and not label.endswith(f"({paragraph[1]})"):  # "§ 1026.32(a)" > "(a) ..."
@@ -677,7 +680,7 @@ def paragraph_citation(section_id: str, path: Sequence[str], kind: TextKind, par
         below = paragraph[len(section_id) : len(section_id) + 1] if section_id else ""
         inside = paragraph.startswith(section_id) and below in (".", "-")
         return paragraph if section_id and inside else ""
-    rule = rule_label(path)
+    rule = rule_label(path, as_written=True)
     if rule and kind == "interpretation":
         comment = rule.split(".", 1)[1]
         if paragraph.startswith("item "):

@@ -80,6 +80,9 @@ def test_rule_label_is_read_from_the_headings(path: tuple[str, ...], label: str)
         ("§1691", ("§1691. Scope of prohibition",), "rule", "(d)(1)", "§1691(d)(1)"),
         ("15 U.S.C. 1691a(b)", ("15 U.S.C. 1691a Definitions",), "rule", "(b)(2)", "15 U.S.C. 1691a(b)(2)"),
         ("§ 1026.32(a)", ("§ 1026.32(a)", "(a) Coverage."), "rule", "(1)(i)", "§ 1026.32(a)(1)(i)"),
+        # Capital-lettered paragraphs are cited as written, and their marker once.
+        ("§ 1026.35(b)(2)(iii)(A)", ("§ 1026.35(b)(2)(iii)(A) Rural areas",), "rule", "(A)(1)", "§ 1026.35(b)(2)(iii)(A)(1)"),
+        ("43(e)(2)(vi)(A)", ("Section 1026.43\u2014Minimum Standards", "Paragraph 43(e)(2)(vi)(A)"), "interpretation", "item 1", "comment 43(e)(2)(vi)(A)-1"),
         ("", (), "rule", "item 2", "item 2"),
         # The section itself; an absolute number outside the section (a table cell's
         # cross-reference read as a paragraph) is not cited.
