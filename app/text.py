@@ -605,6 +605,8 @@ _RULE_COMMENT = re.compile(
     r"^\W*(?:paragraph\s+|comments?\s+)?(\d+[a-z]?)((?:\([a-z0-9]{1,4}\))+)", re.IGNORECASE
 )
 _RULE_PARAGRAPH = re.compile(r"^\W*\(([a-z0-9]{1,4})\)")
+_SECTION_WORD = re.compile(r"^section\s+(?=\u00a7)", re.IGNORECASE)
+"""The word and the mark both, as in "Section \u00a7 1024.17 - Escrow Accounts"."""
 
 
 def rule_label(path: Sequence[str], *, as_written: bool = False) -> str:
@@ -614,9 +616,12 @@ def rule_label(path: Sequence[str], *, as_written: bool = False) -> str:
     is cited)."""
     case = (lambda text: text) if as_written else str.lower
     label = ""
-    for heading in (h[:_LONGEST_HEADING] for h in path):
-        section = _RULE_SECTION.search(heading)
-        if section and (not label or _RULE_SECTION.match(heading.strip())):
+    for heading in (_SECTION_WORD.sub("", h[:_LONGEST_HEADING].strip()) for h in path):
+        # A heading that is the section ("§ 1026.43 Minimum standards", "Section 1026.43—"),
+        # not one that refers to it: a model form "Required By § 1024.37(c)(2)", a guide's
+        # "Ability to Repay (§ 1026.43(c))" are not that paragraph of the regulation.
+        section = _RULE_SECTION.match(heading)
+        if section:
             label = f"{section[1]}.{section[2]}{case(section[3])}"
             continue
         if not label:

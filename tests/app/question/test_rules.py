@@ -50,6 +50,10 @@ outside the definition.
         (("Section 1026.43\u2014Minimum Standards", "43(e)(2) Qualified mortgage defined"), "1026.43(e)(2)"),
         (("Section 1002.7 - Rules", "7(d) Signature of spouse.", "Paragraph 7(d)(6)."), "1002.7(d)(6)"),
         (("§ 1024.36 - Requests for Information", "36(b) Contact information"), "1024.36(b)"),
+        (("Section \u00a7 1024.17 - Escrow Accounts", "17(k) Timely payments."), "1024.17(k)"),
+        # A heading that refers to a section is not that section: a model form, a guide.
+        (("Appendix MS", "MS-3(A) - Model Form for Notice Required By \u00a7 1024.37(c)(2)"), ""),
+        (("Chapter 4 Ability to Repay (\u00a7 1026.43(c))", "(c) Income"), ""),
         # A section cut at a paragraph, its heading that paragraph's title: named once.
         (("§ 1026.32(a)", "(a) Coverage."), "1026.32(a)"),
         # No section of a regulation named: no label.
