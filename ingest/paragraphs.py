@@ -446,9 +446,12 @@ class _Parser:
         if last is not None and not line.table and not last.table:
             bare = bool(last.marker) and _text(last) == last.marker
             # "(4) Income verification" on a line of its own titles the text that follows.
-            # A title that took the text below it takes the rest of that text too.
-            titled = last.titled or (
-                (_titled(last) or self._titled_with_stop(len(self.drafts) - 1, position))
+            # A title that took the text below it takes the rest of that text too, while the
+            # next item of its list is still to come (the last item's text may be followed
+            # by the text that closes the list: that is not its own).
+            index = len(self.drafts) - 1
+            titled = (last.titled and self._next_item(index, position) is not None) or (
+                (_titled(last) or self._titled_with_stop(index, position))
                 and line.text[:1].isupper()
             )
             bare = bare or titled
@@ -508,21 +511,26 @@ class _Parser:
             return False
         if not _stop_title(draft.blocks[0].text[len(draft.marker) :]):
             return False
-        siblings = [
-            d
-            for d in self.drafts[:index]
-            if d.parent == draft.parent and d.depth == draft.depth and d.marker
-        ]
-        if siblings:
-            return siblings[-1].titled
+        for earlier in range(index - 1, -1, -1):  # the item before it in its list
+            if earlier == draft.parent:
+                break
+            before = self.drafts[earlier]
+            if before.parent == draft.parent and before.depth == draft.depth and before.marker:
+                return before.titled
+        found = self._next_item(index, position)
+        return found is not None and len(found[0]) == 1 and _stop_title(found[1])
+
+    def _next_item(self, index: int, position: int) -> tuple[list[_Marker], str] | None:
+        """The markers and text of the next item of the list paragraph ``index`` is an item
+        of, when it starts within :data:`_LOOKAHEAD` lines after line ``position``."""
         level = next((level for level in self.stack if level.index == index), None)
-        if level is None:
-            return False
+        if level is None or not level.marked:
+            return None
         for later in range(position + 1, min(len(self.lines), position + 1 + _LOOKAHEAD)):
             found = self.markers[later]
             if found is not None and (level.style, level.value + 1) in found[0][0].readings:
-                return len(found[0]) == 1 and _stop_title(found[1])
-        return False
+                return found
+        return None
 
     # Helpers ---------------------------------------------------------------------------------
 

@@ -369,11 +369,24 @@ def test_a_numbered_title_with_a_stop_holds_the_text_below_it_in_a_run_of_titled
         "2. Business Returns.\nThe lender obtains the business's returns as well."
     )
     assert [p.label for p in parse(guide)] == ["item 1", "item 2"]
+    # A heading after the run starts a list of its own, not one inside the last item.
+    headed = (
+        "1. Income.\nThe lender obtains returns.\n2. Assets.\nThe lender verifies statements.\n"
+        "Property Requirements\na. The property must be residential.\nb. It is owner-occupied."
+    )
+    assert [p.label for p in parse(headed)][-2:] == ["item a", "item b"]
 
 
 @pytest.mark.parametrize(
     ("text", "after"),
     [
+        # The text that closes a run of titled items is not the last item's own.
+        ("1. Income.\nThe lender obtains returns.\n2. Assets.\nThe lender verifies statements.\n"
+         "Loans on them are declined.", ""),
+        ("(a) Records\n(1) Income.\nThe creditor keeps pay stubs.\n(2) Assets.\n"
+         "The creditor keeps statements.\nLoans on them are declined.", "(a)"),
+        ("1. INCOME\nThe lender verifies income.\n2. ASSETS\nThe lender verifies assets.\n"
+         "Loans on them are declined.", ""),
         ("(a) Ineligible collateral\n(1) Boats.\n(2) Aircraft.\nLoans on them are declined.", "(a)"),
         ("We do not finance:\n(1) Boats.\nLoans on them are declined.", ""),
         # One item alone: nothing says it is a title.
