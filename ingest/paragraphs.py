@@ -507,9 +507,8 @@ class _Parser:
         list of short lines ("(1) Boats." / "(2) Aircraft." / "Loans on them are declined.")
         is not a title: the text after the list is not its text."""
         draft = self.drafts[index]
-        if not draft.name or len(draft.blocks) != 1 or "\n" in draft.blocks[0].text:
-            return False
-        if not _stop_title(draft.blocks[0].text[len(draft.marker) :]):
+        title = _line_alone(draft)
+        if title is None or not _stop_title(title):
             return False
         for earlier in range(index - 1, -1, -1):  # the item before it in its list
             if earlier == draft.parent:
@@ -640,15 +639,21 @@ def _titled(draft: _Draft) -> bool:
     """A numbered paragraph that so far is its number and a title alone, with no stop after
     it (the US Code's "(4) Income verification" above its text): what comes next is its
     text, not a paragraph beside it. A bullet is never a title."""
-    if not draft.name or len(draft.blocks) != 1 or "\n" in draft.blocks[0].text:
-        return False
-    title = draft.blocks[0].text[len(draft.marker) :].strip()
-    words = title.split()
+    title = _line_alone(draft)
     return (
-        0 < len(words) <= _TITLE_WORDS
+        title is not None
+        and 0 < len(title.split()) <= _TITLE_WORDS
         and not title.endswith((*_TERMINAL, ",", "\u2014", "-"))
         and title[:1].isupper()
     )
+
+
+def _line_alone(draft: _Draft) -> str | None:
+    """The text after the number of a numbered paragraph that so far is one line; None for
+    a bullet or a paragraph with more."""
+    if not draft.name or len(draft.blocks) != 1 or "\n" in draft.blocks[0].text:
+        return None
+    return draft.blocks[0].text[len(draft.marker) :].strip()
 
 
 def _stop_title(text: str) -> bool:
