@@ -60,6 +60,17 @@ def document_precision(results: Sequence[CaseResult]) -> float:
 
 _OPENING = 80
 """Characters of a gold paragraph's text (normalised) that a passage must hold to hold it."""
+_DASH = re.compile(r"\s*-\s*")
+"""A dash and the spaces around it: ingestion writes an em dash as a spaced hyphen ("Action
+taken - counteroffers"), the source as a bare one ("Action taken\u2014counteroffers")."""
+
+
+def _opening(text: str) -> str:
+    """Text as a gold paragraph's opening is looked for in a cited passage: normalised, and
+    one spelling for a dash however it was spaced."""
+    return _DASH.sub("-", normalize(text))
+
+
 _PAGE = re.compile(r"^(?P<stem>\S+) p(?P<page>[1-9]\d*)$")
 
 
@@ -83,7 +94,7 @@ def gold_paragraphs(questions: Path, folder: Path) -> dict[str, list[tuple[str, 
                 if name not in files:
                     continue
                 document = read.get(name) or read.setdefault(name, read_document(files[name]))
-                found += [(name, normalize(t)[:_OPENING]) for t in document.units.get(gold, ())]
+                found += [(name, _opening(t)[:_OPENING]) for t in document.units.get(gold, ())]
         out[row["id"]] = found
     return out
 
@@ -95,7 +106,7 @@ def paragraph_precision(
     paragraph: the opening of its text, or for a gold PDF page, a passage starting on it."""
 
     def holds(citation: Citation, paragraphs: list[tuple[str, str]]) -> bool:
-        passage = normalize(citation.passage)
+        passage = _opening(citation.passage)
         return any(
             name == citation.file_name
             and (opening == f"p{citation.page}" if name.endswith(".pdf") else opening in passage)

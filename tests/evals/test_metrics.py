@@ -183,3 +183,21 @@ def test_a_key_fact_written_in_words_is_found_as_a_figure_and_the_other_way() ->
         assert values["key_fact_recall"] == expected, given.text
     values = compute([CaseResult(case("a", facts=("3 business days",)), spelled)]).values
     assert values["key_fact_recall"] == 1.0
+
+
+def test_a_cited_passage_holds_its_paragraph_however_a_dash_was_spaced() -> None:
+    """Ingestion writes an em dash as a spaced hyphen; the gold paragraph's opening, read
+    from the source, has it bare. The passage still holds the paragraph; a neighbour of it
+    does not."""
+    from evals.corpus_run import paragraph_precision
+
+    def cited(text: str) -> CaseResult:
+        source = chunk(1).model_copy(update={"file_name": "reg-c.xml", "text": text})
+        return CaseResult(case("a"), answer(f"{text} [1]", [source], [source]))
+
+    gold = {"a": [("reg-c.xml", "9. action taken-counteroffers. if a financial institution")]}
+    same = cited("9. Action taken - counteroffers. If a financial institution makes a counteroffer")
+    other = cited("10. Action taken - file closed. If a financial institution sends a notice")
+    assert paragraph_precision([same], gold) == 1.0
+    assert paragraph_precision([other], gold) == 0.0
+    assert paragraph_precision([same, other], gold) == 0.5
