@@ -30,7 +30,9 @@ Every chunk also gets a BM25 sparse vector of the same text (heading path includ
 ``qdrant_edge.Bm25``; the shard applies IDF over all its points. A question is redacted and
 focused as the service does, then ranked by each mode. recall@1, recall@5 and MRR come from
 ``evals.metrics`` (the gold-section matching of ``copilot eval``) over the ``--depth``
-passages a mode returns (default: ``retrieval.top_k``, the passages the answer stage gets).
+passages a mode returns (default: ``retrieval.top_k``, the passages the answer stage gets),
+and recall over all ``--depth`` of them (how deep the gold lies: what a reranker reading that
+far could bring up; give ``--prefetch`` at least the depth).
 Query time is the question's embedding (dense, BM25 or both) plus the shard query; "search"
 is the shard query alone. Dense search is exact (``SearchParams(exact=True)``); the shard's
 WAL stays on and it is never optimised. Fused hits with equal scores are ordered by dense
@@ -384,6 +386,9 @@ class Row:
     recall_1: float
     recall_5: float
     mrr: float
+    recall_depth: float
+    """Recall over every passage ranked (``--depth``): how many gold sections a reranker
+    reading that deep could bring to the top."""
     query_p50: float
     query_p95: float
     search_p50: float
@@ -489,6 +494,7 @@ def evaluate(
                 recall_1=r1,
                 recall_5=r5,
                 mrr=rank,
+                recall_depth=recall_at_k(results, depth),
                 query_p50=statistics.median(query_ms or [0.0]),
                 query_p95=percentile(query_ms, 95),
                 search_p50=statistics.median(search_ms or [0.0]),
@@ -506,13 +512,13 @@ def evaluate(
 
 def table(rows: Sequence[Row], depth: int) -> str:
     header = (
-        f"{'mode':<16}{'recall@1':>9}{'recall@5':>10}{f'MRR@{depth}':>8}"
+        f"{'mode':<16}{'recall@1':>9}{'recall@5':>10}{f'MRR@{depth}':>8}{f'recall@{depth}':>11}"
         f"{'query p50':>11}{'query p95':>11}{'search p50':>12}{'search p95':>12}"
     )
     lines = [header, "-" * len(header)]
     for r in rows:
         lines.append(
-            f"{r.mode:<16}{r.recall_1:>9.3f}{r.recall_5:>10.3f}{r.mrr:>8.3f}"
+            f"{r.mode:<16}{r.recall_1:>9.3f}{r.recall_5:>10.3f}{r.mrr:>8.3f}{r.recall_depth:>11.3f}"
             f"{r.query_p50:>11.2f}{r.query_p95:>11.2f}{r.search_p50:>12.2f}{r.search_p95:>12.2f}"
         )
     return "\n".join(lines)

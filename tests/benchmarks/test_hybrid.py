@@ -36,6 +36,7 @@ from benchmarks.hybrid import (
     result,
     score,
     statuses,
+    table,
 )
 from evals.metrics import GoldenCase
 from evals.regulations import (
@@ -466,9 +467,12 @@ def test_corpus_end_to_end(embedding, settings, tmp_path: Path) -> None:  # type
         )
     assert [r.mode for r in evaluation.rows] == [m.name for m in MODES]
     for row in evaluation.rows:
-        assert 0.0 <= row.recall_1 <= row.recall_5 <= 1.0
+        assert 0.0 <= row.recall_1 <= row.recall_5 <= row.recall_depth <= 1.0
         assert row.search_p50 <= row.search_p95
     assert evaluation.rows[0].recall_5 == 1.0  # dense finds both in a corpus this small
+    assert table(evaluation.rows, 5).splitlines()[0].split()[1:5] == [
+        "recall@1", "recall@5", "MRR@5", "recall@5"
+    ]  # fmt: skip
 
     (tmp_path / "bad.jsonl").write_text(
         json.dumps({"id": "x", "question": "q", "gold": ["1099-9-z"]}) + "\n", encoding="utf-8"
