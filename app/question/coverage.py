@@ -23,6 +23,7 @@ fourplex, QC) are as often unknown as the subjects the library lacks (bitcoin, l
 
 from __future__ import annotations
 
+import calendar
 import functools
 import re
 from collections.abc import Sequence
@@ -69,6 +70,14 @@ _DENYING = frozenset(
     "disallowed forbidden decline declined".split()
 )
 """Words that deny: not denied themselves ("is not prohibited"), they rule out."""
+_CALENDAR = frozenset(
+    word
+    for name in (*calendar.day_name, *calendar.month_name)
+    if name
+    for word in content_words(name)
+)
+"""Names of days and months: when something happened ("declined on Monday"), never what
+the question is about, as figures are not (Python's own English names, as words are folded)."""
 _SPELLED_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _JOINING = frozenset({"of", "and", "for", "the", "to", "on", "in", "&"})
 _LEADING = _JOINING | {"a", "an", "this", "that", "by", "under", "from", "with"}
@@ -146,7 +155,7 @@ class CoverageCheck:
     def terms(self, question: str) -> tuple[str, ...]:
         """The question's nouns and names, as content words, in order: a word (hyphenated
         ones whole, "self-employed", "co-op") is a term when spaCy tags a token of it as a
-        noun or a proper noun."""
+        noun or a proper noun, and it names no day or month."""
         text = _PLACEHOLDER.sub(lambda m: " " * len(m.group()), _clean(question))
         nouns = [
             (t.idx, t.idx + len(t.text))
@@ -159,7 +168,7 @@ class CoverageCheck:
             if not any(a < end and start < b for a, b in nouns):
                 continue
             for word in sorted(content_words(match.group())):
-                if not any(ch.isdigit() for ch in word):
+                if not any(ch.isdigit() for ch in word) and word not in _CALENDAR:
                     terms[word] = None
         return tuple(terms)
 

@@ -58,6 +58,17 @@ def test_the_terms_are_the_questions_nouns_and_names_without_placeholders_or_fig
     assert "want" not in terms and "wants" not in terms  # a verb
 
 
+def test_a_day_or_a_month_says_when_and_is_no_term() -> None:
+    question = "We declined a boat loan on Monday, applied for in December. What is the deadline?"
+    terms = check().terms(question)
+    assert "boat" in terms
+    assert not {"monday", "december"} & set(terms)
+    # Nothing found: the library is not said to lack "Monday".
+    covered = check().check(question, [], abstained=True)
+    assert covered.support == "not_found"
+    assert "monday" not in covered.not_covered and "december" not in covered.not_covered
+
+
 def test_a_term_the_library_places_elsewhere_makes_the_answer_partial() -> None:
     covered = check().check(
         "What is the maximum LTV for a boat loan?",
