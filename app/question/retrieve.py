@@ -69,13 +69,14 @@ class Retriever:
             text=text if self._settings.hybrid else None,
         )
         hits = _distinct(found, self._settings.duplicate_similarity)
+        floor = self._settings.score_floor
         if not asks_for_form(question.text):
-            hits = _after(hits, "form", self._settings.form_demotion)
+            hits = _after(hits, "form", self._settings.form_demotion, floor)
         if not asks_for_commentary(question.text):
-            hits = _after(hits, "interpretation", self._settings.interpretation_demotion)
-        kept = [h for h in hits if h.score >= self._settings.score_floor][: self._settings.top_k]
+            hits = _after(hits, "interpretation", self._settings.interpretation_demotion, floor)
+        kept = [h for h in hits if h.score >= floor][: self._settings.top_k]
         chunks = tuple(hit.retrieved() for hit in kept)
-        chunks = _with_state(chunks, hits, filters.jurisdiction, self._settings.score_floor)
+        chunks = _with_state(chunks, hits, filters.jurisdiction, floor)
         if self._outline is not None and self._settings.interpreted_rules:
             chunks = with_rules(
                 chunks,
@@ -112,10 +113,11 @@ def _with_state(
     return chunks
 
 
-def _after(hits: list[Hit], kind: TextKind, places: int) -> list[Hit]:
+def _after(hits: list[Hit], kind: TextKind, places: int, floor: float = -1.0) -> list[Hit]:
     """``hits`` with each passage of ``kind`` (a model form, an official interpretation)
-    moved after the next ``places`` passages of other text found below it, the order
-    otherwise kept; those with fewer than ``places`` of them below come last."""
+    moved after the next ``places`` passages of other text found below it that score at
+    least ``floor`` (one too far from the question to be kept is nothing to wait for), the
+    order otherwise kept; those with fewer than ``places`` of them below come last."""
     if places <= 0:
         return hits
     out: list[Hit] = []
@@ -127,7 +129,7 @@ def _after(hits: list[Hit], kind: TextKind, places: int) -> list[Hit]:
             waiting.append((others + places, hit))
             continue
         out.append(hit)
-        others += 1
+        others += hit.score >= floor
         while waiting and waiting[0][0] <= others:
             out.append(waiting.pop(0)[1])
     out.extend(hit for _, hit in waiting)

@@ -93,9 +93,9 @@ def test_a_question_that_asks_for_the_form_keeps_it_first(ask) -> None:  # type:
     assert [c.section_id for c in answer.citations] == ["Appendix C"], answer.text
 
 
-def hit(name: str, form: bool) -> Hit:
+def hit(name: str, form: bool, score: float = 0.5) -> Hit:
     path = ["Appendix C Sample Notification Forms"] if form else ["3. Notices"]
-    return Hit(name, 0.5, {"section_path": path, "doc_type": "regulation"}, np.zeros(3))
+    return Hit(name, score, {"section_path": path, "doc_type": "regulation"}, np.zeros(3))
 
 
 def test_a_form_waits_for_that_many_passages_of_other_text_found_below_it() -> None:
@@ -106,6 +106,10 @@ def test_a_form_waits_for_that_many_passages_of_other_text_found_below_it() -> N
     assert [h.point_id for h in _after(hits, "form", 0)] == [h.point_id for h in hits]
     # Fewer passages of other text below a form than it must wait for: it comes last.
     assert [h.point_id for h in _after(hits[:3], "form", 3)] == ["rule-1", "form-1", "form-2"]
+    # A passage too far from the question to be kept is nothing to wait for.
+    weak = [hit("form-1", True), hit("weak", False, 0.1), hit("rule-1", False)]
+    assert [h.point_id for h in _after(weak, "form", 1, 0.25)] == ["weak", "rule-1", "form-1"]
+    assert [h.point_id for h in _after(weak, "form", 1)] == ["weak", "form-1", "rule-1"]
 
 
 def test_a_forms_wording_is_not_quoted_as_the_answer_to_a_question_about_the_rule(ask) -> None:  # type: ignore[no-untyped-def]
