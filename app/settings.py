@@ -151,15 +151,10 @@ class RetrievalSection(BaseModel):
     until re-ingested or migrated."""
     form_demotion: int = Field(default=3, ge=0, le=50)
     """A passage of a model form (a sample letter, notice or clause) ranks after this many
-    passages of rule text or commentary that the search found below it: a form shows how a
-    notice may read, not what the rule requires. 0 keeps the search's order, as does a
-    question that asks for a form ("the model form", "a sample notice")."""
-    interpretation_demotion: int = Field(default=1, ge=0, le=50)
-    """A passage of an official interpretation (commentary) ranks after this many passages of
-    other text that the search found below it: the rule first, what interprets it after
-    (the interpretation stays among the sources). 0 keeps the search's order, as does a
-    question that asks for the commentary ("comment 43(e)-1", "the official
-    interpretation")."""
+    passages of rule text or commentary that the search found below it (above
+    ``score_floor``): a form shows how a notice may read, not what the rule requires. 0
+    keeps the search's order, as does a question that asks for a form ("the model form", "a
+    sample notice")."""
     interpreted_rules: int = Field(default=3, ge=0, le=10)
     """For the official interpretations retrieved, the rule sections they interpret (read
     from their headings, :mod:`app.question.rules`) whose passages join the sources: at most

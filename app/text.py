@@ -576,18 +576,6 @@ def asks_for_form(question: str) -> bool:
     return bool(_ASKS_FOR_FORM.search(question))
 
 
-def asks_for_commentary(question: str) -> bool:
-    """Whether a question asks for a regulation's official interpretation itself ("comment
-    43(e)(2)-1", "what does the official commentary say"): only then does the commentary
-    rank where the search puts it, rather than after the rule it interprets."""
-    return bool(_ASKS_FOR_COMMENTARY.search(question))
-
-
-_ASKS_FOR_COMMENTARY = re.compile(
-    r"\b(?:comments?|commentary|interpretations?|supplement\s+i)\b", re.IGNORECASE
-)
-
-
 _FORM_VOICE = re.compile(
     r"\b(?:[Yy]ou|[Yy]our|[Yy]ours|[Ww]e|us|[Oo]ur|[Oo]urs|me|[Mm]y)\b|\bI\s+[a-z]"
     r"|\[[^\]]*\]|_{2,}"

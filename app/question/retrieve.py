@@ -4,8 +4,7 @@ The question is embedded locally; Qdrant is searched within the filters (current
 or the versions in force on an as-of date), by meaning and, in hybrid mode, by its words too
 (BM25, fused with Reciprocal Rank Fusion); near-duplicate passages (the same text in two
 documents, or overlapping versions) are dropped; a model form's passages are ranked after
-the rule text found close to them, and an official interpretation's after the next passage
-of other text; the best ``top_k`` above the score floor are kept. For an
+the rule text found close to them; the best ``top_k`` above the score floor are kept. For an
 official interpretation among them, passages of the rule it interprets follow them
 (:mod:`app.question.rules`).
 """
@@ -24,7 +23,7 @@ from app.question.lexicon import LibraryLexicon
 from app.question.lists import with_list_ends
 from app.question.rules import LibraryOutline, with_rules
 from app.settings import RetrievalSection
-from app.text import TextKind, asks_for_commentary, asks_for_form, focus, spell_out, text_kind
+from app.text import asks_for_form, focus, spell_out, text_kind
 
 
 @dataclass(frozen=True)
@@ -71,9 +70,7 @@ class Retriever:
         hits = _distinct(found, self._settings.duplicate_similarity)
         floor = self._settings.score_floor
         if not asks_for_form(question.text):
-            hits = _after(hits, "form", self._settings.form_demotion, floor)
-        if not asks_for_commentary(question.text):
-            hits = _after(hits, "interpretation", self._settings.interpretation_demotion, floor)
+            hits = _forms_after(hits, self._settings.form_demotion, floor)
         kept = [h for h in hits if h.score >= floor][: self._settings.top_k]
         chunks = tuple(hit.retrieved() for hit in kept)
         chunks = _with_state(chunks, hits, filters.jurisdiction, floor)
@@ -113,19 +110,19 @@ def _with_state(
     return chunks
 
 
-def _after(hits: list[Hit], kind: TextKind, places: int, floor: float = -1.0) -> list[Hit]:
-    """``hits`` with each passage of ``kind`` (a model form, an official interpretation)
-    moved after the next ``places`` passages of other text found below it that score at
-    least ``floor`` (one too far from the question to be kept is nothing to wait for), the
-    order otherwise kept; those with fewer than ``places`` of them below come last."""
+def _forms_after(hits: list[Hit], places: int, floor: float = -1.0) -> list[Hit]:
+    """``hits`` with each passage of a model form moved after the next ``places`` passages
+    of other text (rule, commentary) found below it that score at least ``floor`` (one too
+    far from the question to be kept is nothing to wait for), the order otherwise kept;
+    forms with fewer than ``places`` of those below them come last."""
     if places <= 0:
         return hits
     out: list[Hit] = []
-    waiting: list[tuple[int, Hit]] = []  # (passages of other text to wait for, the passage)
+    waiting: list[tuple[int, Hit]] = []  # (passages of other text to wait for, form)
     others = 0
     for hit in hits:
         payload = hit.payload
-        if text_kind(payload.get("section_path", ()), payload.get("doc_type", "")) == kind:
+        if text_kind(payload.get("section_path", ()), payload.get("doc_type", "")) == "form":
             waiting.append((others + places, hit))
             continue
         out.append(hit)

@@ -13,7 +13,7 @@ import pytest
 
 from app.index.store import Hit
 from app.models import Answer, RetrievedChunk, User
-from app.question.retrieve import _after
+from app.question.retrieve import _forms_after
 from app.text import text_kind
 from tests.app.conftest import one_document
 from tests.ingest.helpers import pdf
@@ -101,15 +101,15 @@ def hit(name: str, form: bool, score: float = 0.5) -> Hit:
 def test_a_form_waits_for_that_many_passages_of_other_text_found_below_it() -> None:
     hits = [hit("form-1", True), hit("rule-1", False), hit("form-2", True)]
     hits += [hit(f"rule-{n}", False) for n in range(2, 6)]
-    order = [h.point_id for h in _after(hits, "form", 3)]
+    order = [h.point_id for h in _forms_after(hits, 3)]
     assert order == ["rule-1", "rule-2", "rule-3", "form-1", "rule-4", "form-2", "rule-5"]
-    assert [h.point_id for h in _after(hits, "form", 0)] == [h.point_id for h in hits]
+    assert [h.point_id for h in _forms_after(hits, 0)] == [h.point_id for h in hits]
     # Fewer passages of other text below a form than it must wait for: it comes last.
-    assert [h.point_id for h in _after(hits[:3], "form", 3)] == ["rule-1", "form-1", "form-2"]
+    assert [h.point_id for h in _forms_after(hits[:3], 3)] == ["rule-1", "form-1", "form-2"]
     # A passage too far from the question to be kept is nothing to wait for.
     weak = [hit("form-1", True), hit("weak", False, 0.1), hit("rule-1", False)]
-    assert [h.point_id for h in _after(weak, "form", 1, 0.25)] == ["weak", "rule-1", "form-1"]
-    assert [h.point_id for h in _after(weak, "form", 1)] == ["weak", "form-1", "rule-1"]
+    assert [h.point_id for h in _forms_after(weak, 1, 0.25)] == ["weak", "rule-1", "form-1"]
+    assert [h.point_id for h in _forms_after(weak, 1)] == ["weak", "form-1", "rule-1"]
 
 
 def test_a_forms_wording_is_not_quoted_as_the_answer_to_a_question_about_the_rule(ask) -> None:  # type: ignore[no-untyped-def]

@@ -135,7 +135,7 @@ def test_a_quote_stands_in_the_paragraph_it_starts_in_or_the_one_holding_it_all(
 @pytest.fixture
 def regulation_service(tmp_path: Path, embedding, service_parts):  # type: ignore[no-untyped-def]
     """The service over a fresh index of one regulation, handing one passage (the closest)
-    to the answer stage; the commentary ranks where the search puts it unless asked."""
+    to the answer stage."""
     from app.factory import build_service, open_store
     from app.settings import load_settings
     from ingest.manifest import ManifestEntry
@@ -145,14 +145,10 @@ def regulation_service(tmp_path: Path, embedding, service_parts):  # type: ignor
     source.write_text(REGULATION, encoding="utf-8")
     opened = []
 
-    def make(interpreted_rules: int, interpretation_demotion: int = 0):  # type: ignore[no-untyped-def]
+    def make(interpreted_rules: int):  # type: ignore[no-untyped-def]
         settings = load_settings(
-            app={"data_dir": tmp_path / f"data-{interpreted_rules}-{interpretation_demotion}"},
-            retrieval={
-                "top_k": 1,
-                "interpreted_rules": interpreted_rules,
-                "interpretation_demotion": interpretation_demotion,
-            },
+            app={"data_dir": tmp_path / f"data-{interpreted_rules}"},
+            retrieval={"top_k": 1, "interpreted_rules": interpreted_rules},
         )
         store = open_store(settings, embedding.dimension)
         entry = ManifestEntry(path=source, fields={
@@ -192,36 +188,3 @@ def test_the_rule_an_interpretation_speaks_to_is_quoted_first(regulation_service
         ("7(c)", "interpretation"),
     ]
     assert linked.text.startswith("A qualified home loan is a loan whose scheduled payments")
-
-
-def test_the_rule_ranks_before_the_commentary_found_beside_it(regulation_service) -> None:  # type: ignore[no-untyped-def]
-    question = "Can a qualified home loan have a balloon payment?"
-    found = regulation_service(0).ask(question, user=ASKED)
-    assert [c.section_id for c in found.retrieved] == ["7(c)"]  # the search's own order
-    demoted = regulation_service(0, interpretation_demotion=1)
-    ruled = demoted.ask(question, user=ASKED)
-    assert [c.section_id for c in ruled.retrieved] == ["§ 9001.7(c)"]
-    # The rule's definition (payments that fully amortize) answers it, cited as the rule.
-    assert [(c.section_id, c.kind) for c in ruled.citations] == [("§ 9001.7(c)", "rule")]
-    assert ruled.text.startswith("A qualified home loan is a loan whose scheduled payments")
-    # Asked for the commentary itself, the search's order stands.
-    asked = "What does the official commentary say about balloon payments on a qualified home loan?"
-    commentary = demoted.ask(asked, user=ASKED)
-    assert [c.section_id for c in commentary.retrieved] == ["7(c)"]
-
-
-@pytest.mark.parametrize(
-    ("question", "asks"),
-    [
-        ("What does comment 43(e)(2)-1 say about balloon payments?", True),
-        ("What does the official commentary say about counteroffers?", True),
-        ("Is there an official interpretation of 'completed application'?", True),
-        ("What does Supplement I say about the ECOA notice?", True),
-        ("Can a qualified mortgage be interest-only?", False),
-        ("What action taken do we report when the applicant turns down a counteroffer?", False),
-    ],
-)
-def test_a_question_asks_for_the_commentary_by_its_words(question: str, asks: bool) -> None:
-    from app.text import asks_for_commentary
-
-    assert asks_for_commentary(question) is asks
