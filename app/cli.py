@@ -450,7 +450,11 @@ def format_answer(answer: Answer) -> str:
             lines.extend(f"  - {_where(c)}" for c in answer.closest_sections)
     else:
         lines.append("Sources:")
-        lines.extend(f"  [{c.marker}] {_where(c)}" for c in answer.citations)
+        for c in answer.citations:
+            lines.append(f"  [{c.marker}] {_where(c)}")
+            if within := [line.strip() for line in c.context.splitlines() if line.strip()]:
+                # What the passage is read within: the lead-in of the list it is an item of.
+                lines.append(f"      within: {_printable(' > '.join(within))}")
         lines.extend(f"  [{c.marker}] {_where(c)} (cited by a note)" for c in answer.note_citations)
     flags = [
         name

@@ -198,6 +198,7 @@ class ExtractiveBackend:
         out_of_tier, _ = _tiers(question, chosen, sources)
         chosen = [c for n, c in enumerate(chosen) if n not in out_of_tier]
         chosen = _with_tables_referred_to(chosen, candidates, sources)
+        chosen = _with_lead_ins(chosen, candidates, sources)
         if not chosen:
             return Generation(text=NOT_FOUND, backend=self.name, model=self.model)
         # One quote per line: list items and table rows carry no full stop of their own.
@@ -776,6 +777,52 @@ def _with_list_items(
         if any(LIST_ITEM.match(t.text) for t in taken):
             out.extend(t for t in taken if t not in out)
     return out
+
+
+def _with_lead_ins(
+    quoted: list[_Candidate], candidates: list[_Candidate], sources: Sequence[RetrievedChunk]
+) -> list[_Candidate]:
+    """``quoted`` with the sentence that introduces each quoted list item's list before the
+    first item of it quoted, where it stands in the item's passage and is not quoted
+    already: an item alone ("(iii) The applicant is relying on the spouse's income ...;")
+    does not say what the rule is; its lead-in ("A creditor may request any information
+    concerning an applicant's spouse ... if:") does. Only the lead-in: the items chosen
+    stay those that answer."""
+    out: list[_Candidate] = []
+    for item in quoted:
+        if LIST_ITEM.match(item.text):
+            lead = _introduction(item, candidates, sources)
+            if lead is not None and lead not in out and lead not in quoted:
+                out.append(lead)
+        out.append(item)
+    return out
+
+
+def _introduction(
+    item: _Candidate, candidates: list[_Candidate], sources: Sequence[RetrievedChunk]
+) -> _Candidate | None:
+    """The sentence of ``item``'s passage that introduces the list it is an item of: the
+    nearest one before it that ends in a colon and stands in a paragraph holding the
+    item's (by the passage's paragraph marks: "(c)(2) ... if:" for "(c)(2)(iii)"); in a
+    passage without marks, the nearest sentence before it that is not itself a list item,
+    when it ends in a colon. None when there is none."""
+    source = sources[item.source]
+    label = quoted_paragraph(source.text, source.paragraphs, item.text)
+    earlier = sorted(
+        (c for c in candidates if c.source == item.source and c.position < item.position),
+        key=lambda c: c.position,
+        reverse=True,
+    )
+    for c in earlier:
+        if not label:
+            if LIST_ITEM.match(c.text):
+                continue
+            return c if c.text.rstrip().endswith(":") else None
+        held = quoted_paragraph(source.text, source.paragraphs, c.text)
+        encloses = held != label and common_paragraph([label, held]) == held
+        if encloses and c.text.rstrip().endswith(":"):
+            return c
+    return None
 
 
 def _list_completed(

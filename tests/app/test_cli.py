@@ -297,6 +297,38 @@ def test_a_citation_names_the_paragraph_its_quote_stands_in() -> None:
     assert Citation.model_validate(rule.model_dump(exclude={"paragraph"})).paragraph == ""
 
 
+def test_a_source_printed_says_what_its_passage_is_read_within() -> None:
+    """The terminal shows a citation's lead-ins, as the app does: an item quoted from a
+    passage that starts inside a list is read under the sentence that opens the list."""
+    from datetime import date
+
+    from app.cli import format_answer
+    from app.models import Citation, RetrievedChunk, Status
+    from tests.app.records.test_loan_file import answer
+
+    def cited(context: str) -> Citation:
+        chunk = RetrievedChunk(
+            point_id="p1", score=0.7, doc_id="reg-x", title="Regulation X", version="2017",
+            effective_date=date(2017, 10, 19), status=Status.CURRENT, product="mortgage",
+            jurisdiction="US-federal", doc_type="regulation", file_name="reg-x.pdf",
+            section_id="1024.41(c)", section_title="Evaluation", section_path=("§ 1024.41",),
+            page_start=4, page_end=4, page_label_start="4", page_label_end="4", ordinal=2,
+            text="(B) The application was not complete more than 37 days before a sale; or",
+            context=context,
+        )  # fmt: skip
+        return Citation.from_chunk(1, chunk, chunk.text)
+
+    lead = "(ii) A servicer is not required to provide a notice if:\n\x1b[2J(3) Timing."
+    printed = format_answer(answer(citations=(cited(lead),))).splitlines()
+    at = next(n for n, line in enumerate(printed) if line.startswith("  [1] Regulation X"))
+    assert printed[at + 1] == (
+        "      within: (ii) A servicer is not required to provide a notice if: > "
+        "\\x1b[2J(3) Timing."
+    )  # the document's text, its control characters shown escaped
+    alone = format_answer(answer(citations=(cited(""),)))
+    assert "within:" not in alone
+
+
 def test_a_quoted_table_prints_as_aligned_columns_with_its_markers(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sample_copy: Path
 ) -> None:

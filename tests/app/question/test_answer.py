@@ -774,3 +774,70 @@ def test_of_two_tables_numbered_alike_the_one_in_the_sentences_own_section_is_ad
     )
     answer = backend.generate("What's the maximum DTI?", [pointer, other, own]).text
     assert "50%" in answer and "Condo" not in answer, answer
+
+
+HOUSEHOLD = (
+    "(4) Household members.\n"
+    "(a) General rule. Except as this paragraph permits, the lender does not collect "
+    "information about a household member who is not an applicant.\n"
+    "(b) Permitted requests. The lender may collect information about a household member "
+    "who is not an applicant only if:\n"
+    "(i) The member will sign the note;\n"
+    "(ii) The member will hold title to the property;\n"
+    "(iii) The applicant relies on the member's salary to repay the loan; or\n"
+    "(iv) The property is in a community property state."
+)
+
+
+def marked(text: str) -> tuple[tuple[int, str], ...]:
+    """Paragraph marks for HOUSEHOLD's lines, as ingestion records them."""
+    labels = ["(4)", "(4)(a)", "(4)(b)", "(4)(b)(i)", "(4)(b)(ii)", "(4)(b)(iii)", "(4)(b)(iv)"]
+    offsets, at = [], 0
+    for line in text.split("\n"):
+        offsets.append(at)
+        at += len(line) + 1
+    return tuple(zip(offsets, labels, strict=True))
+
+
+def test_a_quoted_list_item_comes_after_the_sentence_that_introduces_its_list(
+    backend, embedding
+) -> None:  # type: ignore[no-untyped-def]
+    guide = source(1, HOUSEHOLD, "7.4", "Household Members")
+    guide = guide.model_copy(update={"paragraphs": marked(HOUSEHOLD)})
+    question = "Can we ask about the salary of a partner who is not applying, to repay the loan?"
+    text = backend.generate(question, [guide]).text
+    lines = text.split("\n")
+    lead = "The lender may collect information about a household member who is not an applicant"
+    items = [n for n, line in enumerate(lines) if line.startswith("(i")]
+    assert items, text  # an item of the list answers
+    # Its lead-in stands right before the first item quoted, once; the items chosen stay
+    # the ones that answer (the lead-in brings no others).
+    assert lines[items[0] - 1].startswith(lead), text
+    assert sum(line.startswith(lead) for line in lines) == 1, text
+    assert len(items) < 4, text
+    verified = Verifier(embedding, AnswerSection()).verify(
+        backend.generate(question, [guide]), [guide]
+    )
+    assert not verified.abstained and verified.dropped == 0, verified
+
+
+def test_a_list_items_lead_in_is_found_by_paragraph_marks_or_else_by_its_colon() -> None:
+    from app.question.answer import _Candidate, _introduction
+
+    guide = source(1, HOUSEHOLD, "7.4", "Household Members")
+    labelled = guide.model_copy(update={"paragraphs": marked(HOUSEHOLD)})
+    units = passages(guide)
+    every = [_Candidate(0, n, u) for n, u in enumerate(units)]
+    item = next(c for c in every if c.text.startswith("(iii)"))
+    lead = next(c for c in every if c.text.startswith("The lender may collect"))
+    # The lead-in is the sentence of the enclosing paragraph (4)(b) ending in a colon, not
+    # the items before the one quoted.
+    assert _introduction(item, every, [labelled]) == lead
+    # No marks: the nearest sentence before the item that is not an item, by its colon.
+    assert _introduction(item, every, [guide]) == lead
+    # A sentence that is no item of a list has no lead-in; nor has an item whose list
+    # is not introduced by a colon.
+    assert _introduction(every[1], every, [labelled]) is None
+    plain = source(2, "Keep these records.\n- The note.\n- The deed.", "7.5", "Records")
+    kept = [_Candidate(0, n, u) for n, u in enumerate(passages(plain))]
+    assert _introduction(kept[-1], kept, [plain]) is None

@@ -40,7 +40,11 @@ def test_a_product_and_state_named_in_the_question_give_the_states_rule(service)
     answer = service.ask("What's the minimum credit score for a HELOC in Texas?", user=UNDERWRITER)
     assert not answer.abstained, answer.text
     assert cited(answer)[0] == (TEXAS, "TX-5.1"), answer.text
-    assert "680" in answer.text.split("\n")[0]
+    # The overlay's lead-in first (what the list is: Texas home equity overlays), then the
+    # item that answers.
+    first, second = answer.text.split("\n")[:2]
+    assert first.startswith("The following overlays apply to Texas home equity loans"), first
+    assert "680" in second
     assert answer.answered_for() == "heloc, Texas"
     assert set(answer.scope_read) == {"product", "jurisdiction"}
 
@@ -128,7 +132,9 @@ def test_a_heloc_filter_in_texas_finds_the_texas_supplement(service) -> None:  #
     )
     assert not answer.abstained, answer.text
     assert cited(answer)[0] == (TEXAS, "TX-5.1"), answer.text
-    assert "680" in answer.text.split("\n")[0]
+    first, second = answer.text.split("\n")[:2]  # the overlay's lead-in, then its item
+    assert first.startswith("The following overlays apply to Texas home equity loans"), first
+    assert "680" in second
 
 
 def test_a_california_question_cites_the_california_rule_first(service) -> None:  # type: ignore[no-untyped-def]
