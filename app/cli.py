@@ -15,7 +15,7 @@ from app.cli_changes import add_change_commands
 from app.errors import CopilotError
 from app.models import MAX_FLAGGED, Answer, Citation, DocumentRecord, FileOutcome, FileResult
 from app.settings import Settings, load_settings
-from app.text import KIND_LABELS, one_line
+from app.text import KIND_LABELS, lead_ins, one_line
 
 if TYPE_CHECKING:
     from app.models import User
@@ -452,7 +452,7 @@ def format_answer(answer: Answer) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             lines.append(f"  [{c.marker}] {_where(c)}")
-            if within := [line.strip() for line in c.context.splitlines() if line.strip()]:
+            if within := lead_ins(c.context):
                 # What the passage is read within: the lead-in of the list it is an item of.
                 lines.append(f"      within: {_printable(' > '.join(within))}")
         lines.extend(f"  [{c.marker}] {_where(c)} (cited by a note)" for c in answer.note_citations)

@@ -441,6 +441,12 @@ def instruction(text: str) -> bool:
     return bool(_INSTRUCTION.search(text.translate(_LOOKALIKE)))
 
 
+def lead_ins(context: str) -> list[str]:
+    """The lead-ins a passage is read within, outermost first, from its ``context`` (one a
+    line: :attr:`app.models.Chunk.context`); none for a passage that opens its section."""
+    return [line.strip() for line in context.splitlines() if line.strip()]
+
+
 def may_instruct(text: str) -> bool:
     """A quick first look at a longer text: false means that no sentence of it (white space
     collapsed) is an :func:`instruction`; true, that one may be."""

@@ -32,7 +32,7 @@ from app.errors import ConfigError
 from app.models import Filters, Generation, RetrievedChunk
 from app.question.answer import NOT_FOUND
 from app.settings import LlmSection
-from app.text import may_instruct, neutralise_markers
+from app.text import lead_ins, may_instruct, neutralise_markers
 
 if TYPE_CHECKING:
     from llama_index.core.llms import ChatMessage
@@ -263,7 +263,7 @@ def _within(source: RetrievedChunk) -> str:
     """The lead-ins of the paragraphs a passage sits in, as the first line of its fenced
     text ("[Within: ... > ...]"); nothing when there are none, or when any of them may be
     addressed to a model (read anywhere in the line, so its number in front hides nothing)."""
-    lines = [line.strip() for line in source.context.splitlines() if line.strip()]
+    lines = lead_ins(source.context)
     if not lines or any(may_instruct(line) for line in lines):
         return ""
     within = " ".join(" > ".join(lines).split())

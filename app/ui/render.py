@@ -12,7 +12,7 @@ import streamlit as st
 
 from app.models import Citation
 from app.tabular import Table, markdown_table, split_tables
-from app.text import KIND_LABELS
+from app.text import KIND_LABELS, lead_ins
 from app.workspace import PageView, Workspace
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
@@ -71,7 +71,7 @@ def provenance(citation: Citation) -> None:
     st.markdown(f"Section: {md(citation.section_id)} {md(citation.section_title)}{kind}")
     if citation.paragraph:
         st.markdown(f"Paragraph: {md(citation.paragraph)}")
-    if within := [line.strip() for line in citation.context.splitlines() if line.strip()]:
+    if within := lead_ins(citation.context):
         # What the passage is read within: the lead-in of the list it is an item of.
         st.markdown(f"Within: {md(' > '.join(within))}")
 
