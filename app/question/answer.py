@@ -802,26 +802,31 @@ def _introduction(
     item: _Candidate, candidates: list[_Candidate], sources: Sequence[RetrievedChunk]
 ) -> _Candidate | None:
     """The sentence of ``item``'s passage that introduces the list it is an item of: the
-    nearest one before it that ends in a colon and stands in a paragraph holding the
-    item's (by the passage's paragraph marks: "(c)(2) ... if:" for "(c)(2)(iii)"); in a
-    passage without marks, the nearest sentence before it that is not itself a list item,
-    when it ends in a colon. None when there is none."""
+    nearest sentence before it that governs it, when that ends in a colon, may be quoted and
+    says something ("A creditor may request ... if:"). With the passage's paragraph marks,
+    the sentence that governs it is the nearest one in a paragraph holding the item's
+    ("(c)(2)" for "(c)(2)(iii)"); without them, the nearest one that is not itself a list
+    item, and none where an item ending in a colon (a sub-list's own lead-in) stands
+    between. None otherwise: the sentence above the item's list, or one filtered out ("Not
+    required:", an instruction), is never stepped over for another list's lead-in."""
     source = sources[item.source]
+    units = passages(source)
+    quotable = {c.position: c for c in candidates if c.source == item.source}
     label = quoted_paragraph(source.text, source.paragraphs, item.text)
-    earlier = sorted(
-        (c for c in candidates if c.source == item.source and c.position < item.position),
-        key=lambda c: c.position,
-        reverse=True,
-    )
-    for c in earlier:
-        if not label:
-            if LIST_ITEM.match(c.text):
-                continue
-            return c if c.text.rstrip().endswith(":") else None
-        held = quoted_paragraph(source.text, source.paragraphs, c.text)
-        encloses = held != label and common_paragraph([label, held]) == held
-        if encloses and c.text.rstrip().endswith(":"):
-            return c
+    nested = False
+    for position in range(item.position - 1, -1, -1):
+        text = units[position]
+        if label:
+            held = quoted_paragraph(source.text, source.paragraphs, text)
+            if held == label or common_paragraph([label, held]) != held:
+                continue  # the item's own paragraph, or a sibling's: not above it
+        elif LIST_ITEM.match(text):
+            nested = nested or text.rstrip().endswith(":")
+            continue
+        lead = quotable.get(position)
+        if lead is None or nested or not text.rstrip().endswith(":") or not content_words(text):
+            return None
+        return lead
     return None
 
 

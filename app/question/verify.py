@@ -43,6 +43,11 @@ class Verified:
         return cls(text="", citations=(), dropped=dropped, abstained=True)
 
 
+def _introduces(sentence: str) -> bool:
+    """Whether a sentence introduces what follows it (a list's lead-in ends in a colon)."""
+    return sentence.rstrip().endswith(":")
+
+
 @dataclass(frozen=True)
 class _Claim:
     text: str  # without markers
@@ -73,7 +78,7 @@ class Verifier:
             return Verified.abstention(dropped)
 
         numbering: dict[int, int] = {}
-        citations: list[Citation] = []
+        quoted: dict[int, str] = {}
         text = ""
         previous_line: int | None = None
         for claim, quotes in supported:
@@ -83,9 +88,11 @@ class Verifier:
                     continue  # a marker whose passage does not bear the sentence out
                 if index not in numbering:
                     numbering[index] = len(numbering) + 1
-                    citations.append(
-                        Citation.from_chunk(numbering[index], sources[index], quotes[index])
-                    )
+                # A citation's quote is the first sentence quoted from its passage that
+                # states something: not a list's lead-in ("The minimum requirements are:")
+                # when an item of it follows.
+                if index not in quoted or _introduces(quoted[index]):
+                    quoted[index] = quotes[index]
                 markers.append(f"[{numbering[index]}]")
             separator = (
                 "" if previous_line is None else (" " if claim.line == previous_line else "\n")
@@ -95,7 +102,11 @@ class Verifier:
             )
             text += f"{separator}{body} {''.join(markers)}{stop}"
             previous_line = claim.line
-        return Verified(text=text, citations=tuple(citations), dropped=dropped, abstained=False)
+        citations = tuple(
+            Citation.from_chunk(number, sources[index], quoted[index])
+            for index, number in numbering.items()
+        )
+        return Verified(text=text, citations=citations, dropped=dropped, abstained=False)
 
     def _support(
         self,

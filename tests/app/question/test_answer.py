@@ -841,3 +841,47 @@ def test_a_list_items_lead_in_is_found_by_paragraph_marks_or_else_by_its_colon()
     plain = source(2, "Keep these records.\n- The note.\n- The deed.", "7.5", "Records")
     kept = [_Candidate(0, n, u) for n, u in enumerate(passages(plain))]
     assert _introduction(kept[-1], kept, [plain]) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "marks"),
+    [
+        # The sentence above the item's own list is filtered out (too short to quote):
+        # the earlier list's lead-in is never borrowed; it would reverse the rule.
+        (
+            "All borrowers must provide the following documents:\n- Two years of W-2 forms.\n"
+            "Not required:\n- Tax returns for salaried borrowers with no other income.",
+            None,
+        ),
+        # A sub-list's own lead-in is an item ending in a colon: without marks the item's
+        # level is unknown, so no lead-in.
+        (
+            "The following are eligible:\n- Equipment, except the kinds below, which are not "
+            "eligible:\n- Tax returns for salaried borrowers with no other income.",
+            None,
+        ),
+        # With marks, the item's own parent ends in no colon: the grandparent's lead-in
+        # ("must obtain all of the following:") would say the opposite.
+        (
+            "(a) Required documents. The lender must obtain all of the following:\n"
+            "(1) A signed loan application;\n"
+            "(2) Exceptions. For a streamline refinance the lender does not obtain the items "
+            "below\n"
+            "(i) Tax returns for salaried borrowers with no other income.",
+            ("(a)", "(a)(1)", "(a)(2)", "(a)(2)(i)"),
+        ),
+    ],
+)
+def test_no_lead_in_is_borrowed_from_another_list(text: str, marks: tuple[str, ...] | None) -> None:
+    from app.question.answer import _Candidate, _introduction, _quotable
+
+    guide = source(1, text, "7.6", "Documents")
+    if marks:
+        offsets = [0]
+        for line in text.split("\n")[:-1]:
+            offsets.append(offsets[-1] + len(line) + 1)
+        guide = guide.model_copy(update={"paragraphs": tuple(zip(offsets, marks, strict=True))})
+    units = passages(guide)
+    every = [_Candidate(0, n, u) for n, u in enumerate(units) if _quotable(u)]
+    item = next(c for c in every if "Tax returns" in c.text)
+    assert _introduction(item, every, [guide]) is None

@@ -53,6 +53,26 @@ def test_supported_sentences_keep_their_citations_renumbered(verifier) -> None: 
     assert result.citations[1].quote == "The standard maximum DTI ratio is 43%."
 
 
+def test_a_citations_quote_is_the_item_a_list_lead_in_introduces(verifier) -> None:  # type: ignore[no-untyped-def]
+    """A list's lead-in quoted before its item is not what the citation quotes: the memo's
+    "Quoted:" line, the page highlight and the coverage check read the item that answers."""
+    reserves = source(
+        3,
+        "The minimum requirements are:\n- Primary residence: 2 months.\n- Second home: 4 months.",
+        "B3-4.1-01",
+    )
+    text = "The minimum requirements are: [1]\n- Second home: 4 months. [1]"
+    result = verifier.verify(Generation(text=text, backend="test", model="m"), [reserves])
+    assert not result.abstained and result.dropped == 0, result
+    assert [c.quote for c in result.citations] == ["- Second home: 4 months."]
+    # A lead-in quoted alone stays the quote: it is all the citation holds.
+    alone = verifier.verify(
+        Generation(text="The minimum requirements are: [1]", backend="test", model="m"),
+        [reserves],
+    )
+    assert [c.quote for c in alone.citations] == ["The minimum requirements are:"]
+
+
 @pytest.mark.parametrize(
     ("text", "dropped"),
     [
